@@ -1,0 +1,378 @@
+"""Checklists as data: the model, and loading + validation of `checklists/*.toml`.
+
+Every problem names the file, the item and the field, so that a person editing a checklist
+by hand can fix it without reading Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+from .errors import AnswersError, ChecklistError
+
+#: The repository's own checklists, found next to the package (not the working directory,
+#: which in Jupyter is the notebook's folder).
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "checklists"
+VOCABULARY_FILE = "_vocabulary.toml"
+MAX_FILE_BYTES = 1_000_000
+
+#: What each kind of checklist measures: concerns count against, strengths count for.
+KINDS = {
+    "red-flags": "concern",
+    "reflection": "concern",
+    "green-flags": "strength",
+    "strengths": "strength",
+}
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    """One point of the answer scale; `weight` is None for "unsure" (not scored)."""
+
+    id: str
+    label: str
+    weight: int | None
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    below: float
+    concern: str
+    strength: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The answer scale, result levels and themes shared by every checklist."""
+
+    scale: tuple[ScaleOption, ...]
+    levels: tuple[Level, ...]
+    insufficient: str
+    themes: Mapping[str, Theme]
+    min_answered_share: float
+    safety_from: str
+
+    @property
+    def max_weight(self) -> int:
+        return max(o.weight for o in self.scale if o.weight is not None)
+
+    def weight(self, answer: str) -> int | None:
+        return self.options[answer].weight
+
+    @property
+    def options(self) -> dict[str, ScaleOption]:
+        return {o.id: o for o in self.scale}
+
+    def level_for(self, percent: float) -> str:
+        for level in self.levels:
+            if percent < level.below:
+                return level.id
+        return self.levels[-1].id
+
+    def explain_level(self, level: str, direction: str) -> str:
+        if level == "insufficient":
+            return self.insufficient
+        found = {lv.id: lv for lv in self.levels}[level]
+        return found.concern if direction == "concern" else found.strength
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    explain: str
+    severity: int
+    themes: tuple[str, ...]
+    safety: bool
+    source: str
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    version: int
+    title: str
+    intro: str
+    kind: str
+    source: str
+    items: tuple[Item, ...]
+    vocabulary: Vocabulary = field(repr=False, compare=False)
+    retired: tuple[str, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def direction(self) -> str:
+        """"concern" (more points = more worrying) or "strength" (more points = better)."""
+        return KINDS[self.kind]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One saved run: a person's answers to one checklist at one moment."""
+
+    checklist_id: str
+    checklist_version: int
+    responses: Mapping[str, str]
+    notes: Mapping[str, str] = field(default_factory=dict)
+    saved_at: datetime | None = None
+
+
+# ---------------------------------------------------------------- loading
+
+
+def display_path(path: Path) -> str:
+    """A short path for messages: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse one TOML file, turning every way it can fail into a ChecklistError."""
+    where = display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ChecklistError(f"{where}: file is too large ({size} bytes; limit {MAX_FILE_BYTES})")
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ChecklistError(f"{where}: TOML syntax error: {exc}") from None
+    except UnicodeDecodeError:
+        raise ChecklistError(f"{where}: not UTF-8 text") from None
+    except RecursionError:
+        raise ChecklistError(f"{where}: nested too deeply") from None
+    except OSError as exc:
+        raise ChecklistError(f"{where}: cannot read file ({exc.strerror or exc})") from None
+
+
+class _Problems:
+    """Collects every problem in one file so that `validate` reports them all at once."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.messages: list[str] = []
+
+    def add(self, message: str, item: str | None = None) -> None:
+        prefix = f"{self.where}: item '{item}': " if item is not None else f"{self.where}: "
+        self.messages.append(prefix + message)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], required: set[str],
+                problems: _Problems, item: str | None = None) -> None:
+    for key in sorted(set(table) - allowed):
+        problems.add(f"unknown key '{key}'", item)
+    for key in sorted(required - set(table)):
+        problems.add(f"missing required key '{key}'", item)
+
+
+def _text(table: Mapping[str, Any], key: str, problems: _Problems, item: str | None = None) -> str:
+    value = table.get(key)
+    if key not in table:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(f"{key} must be non-empty text (got {value!r:.60})", item)
+        return ""
+    return value.strip()
+
+
+def load_vocabulary(path: Path | None = None) -> Vocabulary:
+    """Load the shared scale, levels and themes; raise ChecklistError naming what is wrong."""
+    path = Path(path) if path is not None else DEFAULT_DIR / VOCABULARY_FILE
+    data = read_toml(path)
+    problems = _Problems(display_path(path))
+    _check_keys(data, {"scale", "rules", "levels", "levels_extra", "themes"},
+                {"scale", "rules", "levels", "levels_extra", "themes"}, problems)
+    scale: list[ScaleOption] = []
+    for n, raw in enumerate(data.get("scale") or []):
+        if not isinstance(raw, dict):
+            problems.add(f"scale entry {n + 1} must be a table")
+            continue
+        weight = raw.get("weight")
+        if weight is not None and (type(weight) is not int or weight < 0):
+            problems.add(f"scale option '{raw.get('id')}': weight must be a whole number >= 0")
+            weight = None
+        scale.append(ScaleOption(str(raw.get("id", "")), str(raw.get("label", "")), weight))
+    if not any(o.weight for o in scale):
+        problems.add("scale needs at least one option with a weight above 0")
+    levels = []
+    for raw in data.get("levels") or []:
+        try:
+            levels.append(Level(str(raw["id"]), float(raw["below"]), str(raw["concern"]), str(raw["strength"])))
+        except (KeyError, TypeError, ValueError):
+            problems.add(f"level {raw!r:.60} needs id, below, concern and strength")
+    themes = {}
+    for tid, raw in (data.get("themes") or {}).items():
+        if not isinstance(raw, dict) or not SLUG.match(tid):
+            problems.add(f"theme '{tid}' must be a slug with a title and a description")
+            continue
+        themes[tid] = Theme(tid, str(raw.get("title", tid)), str(raw.get("description", "")))
+    rules = data.get("rules") or {}
+    if rules.get("safety_from") not in {o.id for o in scale if o.weight is not None}:
+        problems.add(f"rules.safety_from must name a weighted scale option (got {rules.get('safety_from')!r})")
+    if problems.messages:
+        raise ChecklistError("\n".join(problems.messages))
+    return Vocabulary(
+        scale=tuple(scale), levels=tuple(levels),
+        insufficient=str((data.get("levels_extra") or {}).get("insufficient", "")),
+        themes=themes, min_answered_share=float(rules.get("min_answered_share", 0.75)),
+        safety_from=str(rules["safety_from"]),
+    )
+
+
+_CHECKLIST_KEYS = {"id", "version", "title", "intro", "kind", "source", "items", "retired"}
+_ITEM_KEYS = {"id", "text", "explain", "severity", "themes", "safety", "source", "reverse"}
+_ITEM_REQUIRED = _ITEM_KEYS - {"reverse"}
+
+
+def _parse_item(raw: Any, n: int, vocab: Vocabulary, problems: _Problems) -> Item | None:
+    if not isinstance(raw, dict):
+        problems.add(f"items entry {n} must be a table")
+        return None
+    iid = raw.get("id")
+    name = iid if isinstance(iid, str) else f"#{n}"
+    if not isinstance(iid, str) or not SLUG.match(iid):
+        problems.add(f"id must be a lowercase slug like 'feeling-trapped' (got {iid!r:.60})", name)
+    _check_keys(raw, _ITEM_KEYS, _ITEM_REQUIRED, problems, name)
+    severity = raw.get("severity")
+    if "severity" in raw and (type(severity) is not int or severity not in (1, 2, 3)):
+        problems.add(f"severity must be 1, 2 or 3 (got {severity!r:.60})", name)
+    themes = raw.get("themes")
+    if "themes" in raw:
+        if not isinstance(themes, list) or not themes or not all(isinstance(t, str) for t in themes):
+            problems.add("themes must be a non-empty list of theme names", name)
+            themes = []
+        for theme in themes:
+            if theme not in vocab.themes:
+                problems.add(f"unknown theme '{theme}' (known: {', '.join(sorted(vocab.themes))})", name)
+    for flag in ("safety", "reverse"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            problems.add(f"{flag} must be true or false (got {raw[flag]!r:.60})", name)
+    texts = {key: _text(raw, key, problems, name) for key in ("text", "explain", "source")}
+    return Item(id=str(iid), severity=severity if isinstance(severity, int) else 0,
+                themes=tuple(themes or ()), safety=raw.get("safety") is True,
+                reverse=raw.get("reverse") is True, **texts)
+
+
+def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> Checklist:
+    """Validate one parsed checklist file; raise ChecklistError listing every problem."""
+    problems = _Problems(display_path(path))
+    _check_keys(data, _CHECKLIST_KEYS, _CHECKLIST_KEYS - {"retired"}, problems)
+    cid = data.get("id")
+    if "id" in data and (not isinstance(cid, str) or cid != path.stem):
+        problems.add(f"id must match the file name '{path.stem}' (got {cid!r:.60})")
+    version = data.get("version")
+    if "version" in data and (type(version) is not int or version < 1):
+        problems.add(f"version must be a whole number >= 1 (got {version!r:.60})")
+    kind = data.get("kind")
+    if "kind" in data and kind not in KINDS:
+        problems.add(f"kind must be one of {', '.join(KINDS)} (got {kind!r:.60})")
+    texts = {key: _text(data, key, problems) for key in ("title", "intro", "source")}
+    retired = data.get("retired", [])
+    if not isinstance(retired, list) or not all(isinstance(r, str) for r in retired):
+        problems.add("retired must be a list of item ids")
+        retired = []
+    raw_items = data.get("items")
+    items: list[Item] = []
+    if "items" in data and (not isinstance(raw_items, list) or not raw_items):
+        problems.add("items must be a non-empty list of [[items]] tables")
+    elif isinstance(raw_items, list):
+        seen: set[str] = set()
+        for n, raw in enumerate(raw_items, start=1):
+            item = _parse_item(raw, n, vocab, problems)
+            if item is None:
+                continue
+            if item.id in seen:
+                problems.add("duplicate item id", item.id)
+            if item.id in retired:
+                problems.add("this id was retired and must not be reused; pick a new id", item.id)
+            seen.add(item.id)
+            items.append(item)
+    if problems.messages:
+        raise ChecklistError("\n".join(problems.messages))
+    return Checklist(id=str(cid), version=int(version), kind=str(kind), items=tuple(items),
+                     vocabulary=vocab, retired=tuple(retired), path=path, **texts)
+
+
+def checklist_files(directory: Path) -> list[Path]:
+    """Checklist files in a folder: every `*.toml` except shared data files (`_*.toml`)."""
+    return sorted(p for p in Path(directory).glob("*.toml") if not p.name.startswith("_"))
+
+
+def load_checklists(directory: str | os.PathLike[str] | None = None) -> dict[str, Checklist]:
+    """Load and validate every checklist in `directory` (default: the repo's `checklists/`).
+
+    A folder without its own `_vocabulary.toml` uses the shipped one, so a person can keep
+    their own checklists elsewhere. Raises ChecklistError listing every problem found.
+    """
+    folder = Path(directory) if directory is not None else DEFAULT_DIR
+    if not folder.is_dir():
+        raise ChecklistError(f"{display_path(folder)}: no such folder")
+    own_vocab = folder / VOCABULARY_FILE
+    vocab = load_vocabulary(own_vocab if own_vocab.exists() else None)
+    checklists: dict[str, Checklist] = {}
+    problems: list[str] = []
+    for path in checklist_files(folder):
+        try:
+            checklist = parse_checklist(read_toml(path), path, vocab)
+        except ChecklistError as exc:
+            problems.extend(str(exc).splitlines())
+            continue
+        checklists[checklist.id] = checklist
+    if problems:
+        raise ChecklistError("\n".join(problems))
+    if not checklists:
+        raise ChecklistError(f"{display_path(folder)}: no checklist files (*.toml) found")
+    return checklists
+
+
+def check_answers(answers: Answers, checklist: Checklist, where: str) -> tuple[str, ...]:
+    """Check answers against their checklist; return ids of items the checklist no longer has.
+
+    Unknown ids are an error when the versions match (the file is damaged) and are reported,
+    not dropped, when the answers were saved against another version of the checklist.
+    """
+    options = checklist.vocabulary.options
+    for item_id, answer in answers.responses.items():
+        if answer not in options:
+            raise AnswersError(f"{where}: item '{item_id}': '{answer:.40}' is not on the answer scale "
+                               f"({', '.join(options)})")
+    known = set(checklist.item_ids)
+    missing = tuple(i for i in list(answers.responses) + list(answers.notes) if i not in known)
+    missing = tuple(dict.fromkeys(missing))
+    if missing and answers.checklist_version == checklist.version:
+        raise AnswersError(f"{where}: unknown item id '{missing[0]:.60}' for checklist "
+                           f"'{checklist.id}' version {checklist.version}")
+    return missing

@@ -1,0 +1,235 @@
+"""Scoring: points, percent, level and the safety flag for saved runs. Pure pandas/numpy, no I/O.
+
+The model is a transparent heuristic, not a validated instrument and never a diagnosis:
+
+* points of an item = severity (1-3) x answer weight (never 0 ... always 4);
+  reverse-keyed items count the other way round (never 4 ... always 0);
+* percent = points / maximum possible points over the *answered* items ("unsure" and
+  unanswered items change neither);
+* level = first level in `_vocabulary.toml` whose bound is above the percent, or
+  "insufficient" when fewer than 75 % of the items are answered;
+* safety = any safety item answered "sometimes" or more towards concern, whatever the total.
+
+One vectorised engine (`score_runs`) serves one run in the UI and 100,000 in the benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .checklist import Answers, Checklist
+from .errors import AnswersError
+
+RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "answered", "unanswered",
+               "points", "max_points", "percent", "level", "safety", "not_scored"]
+ITEM_COLUMNS = ["run", "checklist", "item", "answer", "severity", "points", "max_points",
+                "safety"]
+
+
+class _Codes(dict):
+    """item id -> global item code; ids the checklist no longer has map to -1."""
+
+    def __missing__(self, key: str) -> int:
+        return -1
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """Every item of every checklist as flat arrays, so scoring is array arithmetic."""
+
+    checklist_ids: list[str]
+    item_ids: list[str]
+    item_checklist: np.ndarray  # checklist code of each item
+    severity: np.ndarray
+    safety: np.ndarray
+    reverse: np.ndarray
+    strength: np.ndarray  # item belongs to a strengths checklist
+    codes: dict[str, _Codes]
+    n_items: np.ndarray  # per checklist code
+    option_ids: list[str]
+    option_weight: np.ndarray  # -1 for "unsure"
+    option_code: dict[str, int]
+    max_weight: int
+    safety_weight: int
+
+    @classmethod
+    def build(cls, checklists: Mapping[str, Checklist]) -> "_Catalogue":
+        if not checklists:
+            raise AnswersError("no checklists to score against")
+        vocab = next(iter(checklists.values())).vocabulary
+        items = [(c, it) for c in checklists.values() for it in c.items]
+        cids = list(checklists)
+        codes: dict[str, _Codes] = {cid: _Codes() for cid in cids}
+        for code, (c, it) in enumerate(items):
+            codes[c.id][it.id] = code
+        options = list(vocab.scale)
+        return cls(
+            checklist_ids=cids,
+            item_ids=[it.id for _, it in items],
+            item_checklist=np.array([cids.index(c.id) for c, _ in items], dtype=np.int64),
+            severity=np.array([it.severity for _, it in items], dtype=np.float64),
+            safety=np.array([it.safety for _, it in items], dtype=bool),
+            reverse=np.array([it.reverse for _, it in items], dtype=bool),
+            strength=np.array([c.direction == "strength" for c, _ in items], dtype=bool),
+            codes=codes,
+            n_items=np.array([len(checklists[c].items) for c in cids], dtype=np.int64),
+            option_ids=[o.id for o in options],
+            option_weight=np.array([-1 if o.weight is None else o.weight for o in options]),
+            option_code={o.id: n for n, o in enumerate(options)},
+            max_weight=vocab.max_weight,
+            safety_weight=vocab.weight(vocab.safety_from) or 0,
+        )
+
+
+def _flatten(runs: Sequence[Answers], cat: _Catalogue) -> tuple[np.ndarray, ...]:
+    """Turn runs into parallel arrays (run index, item code, option code): the only Python loop."""
+    lengths = np.empty(len(runs), dtype=np.int64)
+    run_checklist = np.empty(len(runs), dtype=np.int64)
+    item_codes: list[int] = []
+    option_codes: list[int] = []
+    cindex = {cid: n for n, cid in enumerate(cat.checklist_ids)}
+    option_code = cat.option_code
+    for n, run in enumerate(runs):
+        try:
+            codes = cat.codes[run.checklist_id]
+            run_checklist[n] = cindex[run.checklist_id]
+        except KeyError:
+            raise AnswersError(f"answers for unknown checklist '{run.checklist_id:.60}'") from None
+        responses = run.responses
+        lengths[n] = len(responses)
+        item_codes.extend(map(codes.__getitem__, responses))
+        try:
+            option_codes.extend(map(option_code.__getitem__, responses.values()))
+        except KeyError as exc:
+            raise AnswersError(f"answers for '{run.checklist_id}': {exc.args[0]!r:.40} is not on "
+                               "the answer scale") from None
+    run_index = np.repeat(np.arange(len(runs)), lengths)
+    return (run_index, np.array(item_codes, dtype=np.int64),
+            np.array(option_codes, dtype=np.int64), run_checklist)
+
+
+def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score many runs at once: (run table, one row per run; item table, one row per answer)."""
+    cat = _Catalogue.build(checklists)
+    run_index, item_code, option, run_checklist = _flatten(runs, cat)
+    known = item_code >= 0
+    code = np.where(known, item_code, 0)
+    weight = cat.option_weight[option]
+    answered = known & (weight >= 0)
+    w = np.where(answered, weight, 0)
+    keyed = np.where(cat.reverse[code], cat.max_weight - w, w)
+    severity = cat.severity[code]
+    points = np.where(answered, severity * keyed, 0.0)
+    max_points = np.where(answered, severity * cat.max_weight, 0.0)
+    concern = np.where(cat.strength[code], cat.max_weight - keyed, keyed)
+    flagged = answered & cat.safety[code] & (concern >= cat.safety_weight)
+
+    n = len(runs)
+    per_run = {name: np.bincount(run_index, weights=values, minlength=n) for name, values in
+               {"answered": answered, "points": points, "max_points": max_points,
+                "flagged": flagged}.items()}
+    n_items = cat.n_items[run_checklist]
+    answered_n = per_run["answered"].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        percent = np.where(per_run["max_points"] > 0,
+                           100.0 * per_run["points"] / per_run["max_points"], np.nan)
+    vocab = next(iter(checklists.values())).vocabulary
+    bounds = np.array([lv.below for lv in vocab.levels])
+    level_code = np.minimum(np.searchsorted(bounds, np.nan_to_num(percent), side="right"),
+                            len(bounds) - 1)
+    level_names = [lv.id for lv in vocab.levels] + ["insufficient"]
+    insufficient = answered_n < np.ceil(vocab.min_answered_share * n_items - 1e-9)
+    level_code = np.where(insufficient, len(bounds), level_code)
+
+    not_scored = [()] * n
+    for r in np.unique(run_index[~known]):
+        not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[runs[r].checklist_id])
+    cids = cat.checklist_ids
+    unique_ids = list(dict.fromkeys(cat.item_ids))
+    item_names = np.array([unique_ids.index(i) for i in cat.item_ids] or [0], dtype=np.int64)
+    run_table = pd.DataFrame({
+        "checklist": pd.Categorical.from_codes(run_checklist, categories=cids),
+        "title": np.array([checklists[c].title for c in cids], dtype=object)[run_checklist],
+        "version": [r.checklist_version for r in runs],
+        "saved_at": pd.to_datetime([r.saved_at for r in runs], utc=True),
+        "direction": np.array([checklists[c].direction for c in cids], dtype=object)[run_checklist],
+        "answered": answered_n,
+        "unanswered": n_items - answered_n,
+        "points": per_run["points"],
+        "max_points": per_run["max_points"],
+        "percent": percent,
+        "level": pd.Categorical.from_codes(level_code, categories=level_names),
+        "safety": per_run["flagged"] > 0,
+        "not_scored": not_scored,
+    })
+    run_table.index.name = "run"
+    item_table = pd.DataFrame({
+        "run": run_index,
+        "checklist": pd.Categorical.from_codes(run_checklist[run_index], categories=cids),
+        "item": pd.Categorical.from_codes(np.where(known, item_names[code], -1),
+                                          categories=unique_ids),
+        "answer": pd.Categorical.from_codes(option, categories=cat.option_ids),
+        "severity": np.where(known, severity, np.nan),
+        "points": np.where(answered, points, np.nan),
+        "max_points": np.where(answered, max_points, np.nan),
+        "safety": flagged,
+    })
+    item_table["item_code"] = item_code
+    return run_table, item_table
+
+
+@dataclass(frozen=True)
+class Result:
+    """One run scored: its item table, its totals, and the words that explain the level."""
+
+    checklist: Checklist
+    answers: Answers
+    items: pd.DataFrame
+    totals: pd.Series
+
+    @property
+    def level(self) -> str:
+        return str(self.totals["level"])
+
+    @property
+    def safety(self) -> bool:
+        return bool(self.totals["safety"])
+
+    @property
+    def percent(self) -> float:
+        return float(self.totals["percent"])
+
+    @property
+    def explanation(self) -> str:
+        return self.checklist.vocabulary.explain_level(self.level, self.checklist.direction)
+
+
+def score(answers: Answers, checklist: Checklist) -> Result:
+    """Score one run against its checklist; the item table lists every item, answered or not."""
+    if answers.checklist_id != checklist.id:
+        raise AnswersError(f"answers are for '{answers.checklist_id}', not '{checklist.id}'")
+    runs, long = score_runs([answers], {checklist.id: checklist})
+    vocab = checklist.vocabulary
+    by_item = long.set_index("item_code")
+    rows = []
+    for code, item in enumerate(checklist.items):
+        got = by_item.loc[code] if code in by_item.index else None
+        answer = answers.responses.get(item.id)
+        rows.append({
+            "item": item.id,
+            "text": item.text,
+            "answer": vocab.options[answer].label if answer else "",
+            "severity": item.severity,
+            "points": got["points"] if got is not None else np.nan,
+            "max_points": got["max_points"] if got is not None else np.nan,
+            "themes": ", ".join(item.themes),
+            "safety": bool(got["safety"]) if got is not None else False,
+            "note": answers.notes.get(item.id, ""),
+        })
+    return Result(checklist=checklist, answers=answers, items=pd.DataFrame(rows),
+                  totals=runs.iloc[0])

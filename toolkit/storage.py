@@ -1,0 +1,391 @@
+"""Saved answers on disk: one JSON file per run, written atomically, never overwritten.
+
+Answers are among the most private things a person writes down, so every write goes to a
+temporary file in the same folder, is flushed and fsynced, and is then linked into place
+under a fresh name (a crash leaves either the old state or the complete new file; no run is
+ever replaced). Files are 0600 and the folder 0700. Reading never modifies a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from .checklist import Answers, Checklist, check_answers, display_path, load_checklists
+from .errors import AnswersError, ToolkitError
+
+FORMAT = "redflag-answers"
+FORMAT_VERSION = 1
+BUNDLE_FORMAT = "redflag-bundle"
+BUNDLE_VERSION = 1
+ENV_DIR = "REDFLAG_ANSWERS_DIR"
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "answers"
+MAX_FILE_BYTES = 1_000_000
+MAX_BUNDLE_BYTES = 20_000_000
+MAX_NOTE_CHARS = 10_000
+TEMP_PREFIX = ".tmp-"
+STALE_TEMP_SECONDS = 600
+RUN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-f]{8}\.json$")
+
+
+def answers_dir(directory: str | os.PathLike[str] | None = None) -> Path:
+    """Where runs live: the argument, else $REDFLAG_ANSWERS_DIR, else `answers/` in the repo."""
+    if directory is not None:
+        return Path(directory)
+    env = os.environ.get(ENV_DIR)
+    return Path(env) if env else DEFAULT_DIR
+
+
+# ------------------------------------------------------------- encoding
+
+
+def answers_to_dict(answers: Answers) -> dict[str, Any]:
+    saved_at = answers.saved_at or datetime.now().astimezone()
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "checklist": answers.checklist_id,
+        "checklist_version": answers.checklist_version,
+        "saved_at": saved_at.isoformat(),
+        "responses": dict(answers.responses),
+        "notes": {k: v for k, v in answers.notes.items() if v},
+    }
+
+
+def _string_map(value: Any, key: str, where: str, limit: int) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise AnswersError(f"{where}: '{key}' must be an object of item id -> text")
+    for k, v in value.items():
+        if not isinstance(v, str):
+            raise AnswersError(f"{where}: '{key}' entry '{k:.60}' must be text, not {type(v).__name__}")
+        if len(k) > 200 or len(v) > limit:
+            raise AnswersError(f"{where}: '{key}' entry '{k:.60}' is too long")
+    return dict(value)
+
+
+def answers_from_dict(data: Any, where: str, checklists: Mapping[str, Checklist]) -> Answers:
+    """Validate a decoded answers document; raise AnswersError naming `where` and the reason."""
+    if not isinstance(data, dict):
+        raise AnswersError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    if data.get("format") != FORMAT:
+        raise AnswersError(f"{where}: not a saved-answers file (format is {data.get('format')!r:.60}, "
+                           f"expected '{FORMAT}')")
+    version = data.get("format_version")
+    if type(version) is not int or version < 1:
+        raise AnswersError(f"{where}: format_version must be a whole number (got {version!r:.60})")
+    if version > FORMAT_VERSION:
+        raise AnswersError(f"{where}: saved by a newer version of this tool (format_version {version}); "
+                           "please update the toolkit to open it")
+    cid = data.get("checklist")
+    if not isinstance(cid, str):
+        raise AnswersError(f"{where}: 'checklist' must be text")
+    if cid not in checklists:
+        raise AnswersError(f"{where}: unknown checklist '{cid:.60}'")
+    cver = data.get("checklist_version")
+    if type(cver) is not int or not 1 <= cver < 1_000_000:
+        raise AnswersError(f"{where}: 'checklist_version' must be a whole number >= 1 (got {cver!r:.60})")
+    raw_time = data.get("saved_at")
+    try:
+        saved_at = datetime.fromisoformat(raw_time) if isinstance(raw_time, str) else None
+    except ValueError:
+        saved_at = None
+    if saved_at is None or saved_at.tzinfo is None:
+        raise AnswersError(f"{where}: 'saved_at' must be an ISO 8601 time with a UTC offset "
+                           f"(got {raw_time!r:.60})")
+    answers = Answers(
+        checklist_id=cid, checklist_version=cver, saved_at=saved_at,
+        responses=_string_map(data.get("responses"), "responses", where, 40),
+        notes=_string_map(data.get("notes", {}), "notes", where, MAX_NOTE_CHARS),
+    )
+    check_answers(answers, checklists[cid], where)
+    return answers
+
+
+def _decode(raw: bytes, where: str) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise AnswersError(f"{where}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise AnswersError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}); the file may be truncated") from None
+    except (ValueError, RecursionError) as exc:  # huge integers, deep nesting
+        raise AnswersError(f"{where}: not usable JSON ({str(exc)[:80] or type(exc).__name__})") from None
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    where = display_path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise AnswersError(f"{where}: cannot read file ({exc.strerror or exc})") from None
+    if len(raw) > limit:
+        raise AnswersError(f"{where}: file is larger than {limit} bytes")
+    return raw
+
+
+def load_answers(path: str | os.PathLike[str],
+                 checklists: Mapping[str, Checklist] | None = None) -> Answers:
+    """Read and validate one saved run. The file is only read, never changed."""
+    path = Path(path)
+    where = display_path(path)
+    checklists = load_checklists() if checklists is None else checklists
+    return answers_from_dict(_decode(_read_limited(path, MAX_FILE_BYTES), where), where, checklists)
+
+
+# ------------------------------------------------------------- writing
+
+
+def _ensure_dir(directory: Path) -> None:
+    try:
+        if not directory.exists():
+            directory.mkdir(parents=True, mode=0o700)
+            os.chmod(directory, 0o700)
+    except OSError as exc:
+        raise AnswersError(f"{display_path(directory)}: cannot create the answers folder "
+                           f"({exc.strerror or exc})") from None
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_new(directory: Path, make_name, data: bytes) -> Path:
+    """Write `data` to a new file in `directory` atomically, never replacing an existing file."""
+    _ensure_dir(directory)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=directory)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for _ in range(20):
+            final = directory / make_name()
+            try:
+                os.link(tmp, final)  # atomic and fails if the name is taken: never clobbers
+            except FileExistsError:
+                continue
+            except OSError:  # filesystems without hard links: the name is random and unused
+                if final.exists():
+                    continue
+                os.replace(tmp, final)
+            break
+        else:
+            raise AnswersError(f"{display_path(directory)}: could not find a free file name")
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        _fsync_dir(directory)
+        return final
+    except OSError as exc:
+        raise AnswersError(f"{display_path(directory)}: could not save your answers "
+                           f"({exc.strerror or exc}); earlier saved answers are untouched") from None
+    finally:
+        if tmp and os.path.exists(tmp):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _run_name(checklist_id: str, saved_at: datetime) -> str:
+    return f"{checklist_id}_{saved_at.strftime('%Y%m%d-%H%M%S')}_{secrets.token_hex(4)}.json"
+
+
+def _remove_stale_temps(directory: Path) -> None:
+    """Temp files a crash left behind: ignored by listing, removed once clearly abandoned."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for tmp in directory.glob(TEMP_PREFIX + "*"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
+def save_answers(answers: Answers, directory: str | os.PathLike[str] | None = None) -> Path:
+    """Save one run as a new file and return its path; earlier runs are never touched."""
+    folder = answers_dir(directory)
+    saved_at = answers.saved_at or datetime.now().astimezone()
+    if saved_at.tzinfo is None:
+        raise AnswersError("saved_at must be timezone-aware")
+    doc = answers_to_dict(Answers(answers.checklist_id, answers.checklist_version,
+                                  answers.responses, answers.notes, saved_at))
+    data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+    path = _write_new(folder, lambda: _run_name(answers.checklist_id, saved_at), data)
+    _remove_stale_temps(folder)
+    return path
+
+
+# ------------------------------------------------------------- reading many
+
+
+def run_files(directory: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Saved-run files in the folder: `*.json`, skipping hidden and temporary files."""
+    folder = answers_dir(directory)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith(".") and p.is_file())
+
+
+def read_saved(directory: str | os.PathLike[str] | None = None,
+               checklists: Mapping[str, Checklist] | None = None
+               ) -> list[tuple[Path, Answers | AnswersError]]:
+    """Every saved run with its path; a bad file yields its error instead of stopping the rest."""
+    checklists = load_checklists() if checklists is None else checklists
+    out: list[tuple[Path, Answers | AnswersError]] = []
+    for path in run_files(directory):
+        try:
+            out.append((path, load_answers(path, checklists)))
+        except AnswersError as exc:
+            out.append((path, exc))
+    return out
+
+
+def load_runs(directory: str | os.PathLike[str] | None = None,
+              checklists: Mapping[str, Checklist] | None = None) -> list[Answers]:
+    """The valid saved runs, oldest first (bad files are left to `list_saved` to report)."""
+    runs = [a for _, a in read_saved(directory, checklists) if isinstance(a, Answers)]
+    return sorted(runs, key=lambda a: a.saved_at)
+
+
+def list_saved(directory: str | os.PathLike[str] | None = None,
+               checklists: Mapping[str, Checklist] | None = None) -> pd.DataFrame:
+    """A table of saved runs, newest first; unreadable files are listed with their problem."""
+    rows = []
+    for path, got in read_saved(directory, checklists):
+        if isinstance(got, Answers):
+            rows.append({"file": path.name, "checklist": got.checklist_id,
+                         "version": got.checklist_version,
+                         "saved_at": pd.Timestamp(got.saved_at).tz_convert("UTC"),
+                         "answered": len(got.responses), "problem": "", "path": path})
+        else:
+            rows.append({"file": path.name, "checklist": None, "version": None, "saved_at": pd.NaT,
+                         "answered": None, "problem": str(got), "path": path})
+    table = pd.DataFrame(rows, columns=["file", "checklist", "version", "saved_at", "answered",
+                                        "problem", "path"])
+    table["saved_at"] = pd.to_datetime(table["saved_at"], utc=True)
+    return table.sort_values("saved_at", ascending=False, na_position="last", ignore_index=True)
+
+
+# ------------------------------------------------------------- bundles
+
+
+@dataclass
+class ImportReport:
+    """What an upload did: the files it created, the runs already present, and the rejects."""
+
+    imported: list[Path] = field(default_factory=list)
+    already_present: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def export_bundle(directory: str | os.PathLike[str] | None = None,
+                  checklists: Mapping[str, Checklist] | None = None) -> bytes:
+    """Every valid saved run in one JSON document, for download (Binder forgets everything)."""
+    runs = [{"file": path.name, "answers": answers_to_dict(a)}
+            for path, a in read_saved(directory, checklists) if isinstance(a, Answers)]
+    doc = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_VERSION,
+           "exported_at": datetime.now().astimezone().isoformat(), "runs": runs}
+    return json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
+                  checklists: Mapping[str, Checklist] | None = None,
+                  name: str = "upload") -> ImportReport:
+    """Restore runs from a bundle (or a single saved-answers file) as new files.
+
+    Every run is validated on its own; a bad one is rejected with its reason and the others
+    are still imported. Existing files are never overwritten; a run already present is skipped.
+    Entry names are only used when they are plain run names, so nothing is written outside
+    the answers folder.
+    """
+    checklists = load_checklists() if checklists is None else checklists
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise AnswersError(f"{name}: the file is larger than {MAX_BUNDLE_BYTES // 1_000_000} MB")
+    doc = _decode(data, name)
+    if isinstance(doc, dict) and doc.get("format") == FORMAT:
+        entries: list[Any] = [{"file": None, "answers": doc}]
+    elif isinstance(doc, dict) and doc.get("format") == BUNDLE_FORMAT:
+        if doc.get("format_version") != BUNDLE_VERSION:
+            raise AnswersError(f"{name}: unsupported bundle format_version {doc.get('format_version')!r:.40}")
+        entries = doc.get("runs")
+        if not isinstance(entries, list):
+            raise AnswersError(f"{name}: 'runs' must be a list")
+    else:
+        raise AnswersError(f"{name}: not an answers bundle or a saved-answers file")
+    folder = answers_dir(directory)
+    existing = {_fingerprint(a) for _, a in read_saved(folder, checklists) if isinstance(a, Answers)}
+    report = ImportReport()
+    for n, entry in enumerate(entries, start=1):
+        label = f"{name}: run {n}"
+        try:
+            if not isinstance(entry, dict) or "answers" not in entry:
+                raise AnswersError(f"{label}: each run must be an object with 'answers'")
+            wanted = entry.get("file")
+            if wanted is not None and (not isinstance(wanted, str) or not RUN_NAME.match(wanted)):
+                raise AnswersError(f"{label}: unsafe or unexpected file name {str(wanted)[:80]!r}")
+            answers = answers_from_dict(entry["answers"], label, checklists)
+        except ToolkitError as exc:
+            report.rejected.append((label, str(exc)))
+            continue
+        key = _fingerprint(answers)
+        if key in existing:
+            report.already_present.append(wanted or label)
+            continue
+        data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
+        names = iter([wanted] if wanted else [])
+        path = _write_new(folder, lambda: next(names, None) or _run_name(answers.checklist_id,
+                                                                         answers.saved_at), data_out)
+        existing.add(key)
+        report.imported.append(path)
+    return report
+
+
+def _fingerprint(a: Answers) -> str:
+    return json.dumps([a.checklist_id, a.checklist_version, a.saved_at.isoformat() if a.saved_at else None,
+                       sorted(a.responses.items()), sorted((k, v) for k, v in a.notes.items() if v)])
+
+
+def forget_all(directory: str | os.PathLike[str] | None = None) -> int:
+    """Delete every saved run (and leftover temp file) in the answers folder; return the count.
+
+    Only files this toolkit writes are removed; anything else in the folder is left alone.
+    Deleting is not secure erasure on every disk (see README, "Your data").
+    """
+    folder = answers_dir(directory)
+    if not folder.is_dir():
+        return 0
+    count = 0
+    for path in list(folder.glob("*.json")) + list(folder.glob(TEMP_PREFIX + "*")):
+        try:
+            path.unlink()
+            count += path.suffix == ".json"
+        except OSError as exc:
+            raise AnswersError(f"{display_path(path)}: could not delete ({exc.strerror or exc})") from None
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+    return count
