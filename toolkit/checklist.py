@@ -151,12 +151,17 @@ class Answers:
 # ---------------------------------------------------------------- loading
 
 
-def display_path(path: Path) -> str:
-    """A short path for messages: relative to the working directory when inside it."""
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A short path for messages: relative to the working directory when inside it.
+
+    Plain string work (no resolve()): it runs for every file read, not only on errors.
+    """
+    text = os.fspath(path)
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
-    except (OSError, ValueError):
-        return str(path)
+        cwd = os.getcwd()
+    except OSError:
+        return text
+    return text[len(cwd) + 1:] if text.startswith(cwd + os.sep) else text
 
 
 def read_toml(path: Path) -> dict[str, Any]:

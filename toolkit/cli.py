@@ -15,7 +15,7 @@ from typing import Sequence
 from .checklist import load_checklists
 from .errors import ToolkitError
 from .scoring import score
-from .storage import answers_dir, forget_all, load_answers
+from .storage import answers_dir, forget_all, load_answers, load_runs, write_private
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score saved answers files")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p = sub.add_parser("report", help="a printable report of your latest saved answers")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (private, mode 0600) instead of printing")
+    p.add_argument("--format", choices=["html", "md"], default="html")
+    p.add_argument("--dir", help="answers folder (default: $REDFLAG_ANSWERS_DIR or answers/)")
+    p = sub.add_parser("notebooks", help="write notebooks for checklists that have none yet")
+    p.add_argument("--force", action="store_true", help="rewrite every notebook from the checklists")
     p = sub.add_parser("forget", help="delete every saved answer in the answers folder")
     p.add_argument("--yes", action="store_true", help="confirm: really delete them")
     p.add_argument("--dir", help="answers folder (default: $REDFLAG_ANSWERS_DIR or answers/)")
@@ -98,6 +104,33 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import report_html, report_md
+    from .resources import load_resources
+
+    checklists = load_checklists()
+    runs = load_runs(args.dir, checklists)
+    build = report_html if args.format == "html" else report_md
+    text = build(runs, checklists, load_resources())
+    if args.out:
+        path = write_private(args.out, text.encode("utf-8"))
+        print(f"report written to {path}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import write_notebooks
+
+    written = write_notebooks(load_checklists(), overwrite=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("every checklist already has a notebook")
+    return 0
+
+
 def _cmd_forget(args: argparse.Namespace) -> int:
     folder = answers_dir(args.dir)
     if not args.yes:
@@ -112,7 +145,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = {"list": _cmd_list, "validate": _cmd_validate, "score": _cmd_score,
-               "forget": _cmd_forget}[args.command]
+               "report": _cmd_report, "notebooks": _cmd_notebooks, "forget": _cmd_forget}[args.command]
     try:
         return command(args)
     except ToolkitError as exc:

@@ -8,6 +8,7 @@ ever replaced). Files are 0600 and the folder 0700. Reading never modifies a fil
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -35,7 +36,10 @@ MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
 TEMP_PREFIX = ".tmp-"
 STALE_TEMP_SECONDS = 600
-RUN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-f]{8}\.json$")
+RUN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-f]{8}\.json\Z")
+#: os.link errors meaning "this filesystem has no hard links" (anything else, e.g. ENOSPC, is a failure).
+NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def answers_dir(directory: str | os.PathLike[str] | None = None) -> Path:
@@ -70,6 +74,8 @@ def _string_map(value: Any, key: str, where: str, limit: int) -> dict[str, str]:
             raise AnswersError(f"{where}: '{key}' entry '{k:.60}' must be text, not {type(v).__name__}")
         if len(k) > 200 or len(v) > limit:
             raise AnswersError(f"{where}: '{key}' entry '{k:.60}' is too long")
+        if SURROGATE.search(k) or SURROGATE.search(v):
+            raise AnswersError(f"{where}: '{key}' entry '{k!r:.60}' is not valid Unicode text")
     return dict(value)
 
 
@@ -187,7 +193,9 @@ def _write_new(directory: Path, make_name, data: bytes) -> Path:
                 os.link(tmp, final)  # atomic and fails if the name is taken: never clobbers
             except FileExistsError:
                 continue
-            except OSError:  # filesystems without hard links: the name is random and unused
+            except OSError as exc:  # filesystems without hard links: the name is random and unused
+                if exc.errno not in NO_HARD_LINKS:
+                    raise
                 if final.exists():
                     continue
                 os.replace(tmp, final)
@@ -207,6 +215,27 @@ def _write_new(directory: Path, make_name, data: bytes) -> Path:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write a private file (a report) atomically with mode 0600, replacing an older copy."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        return path
+    except OSError as exc:
+        raise AnswersError(f"{display_path(path)}: could not write ({exc.strerror or exc})") from None
+    finally:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _run_name(checklist_id: str, saved_at: datetime) -> str:
@@ -232,7 +261,11 @@ def save_answers(answers: Answers, directory: str | os.PathLike[str] | None = No
         raise AnswersError("saved_at must be timezone-aware")
     doc = answers_to_dict(Answers(answers.checklist_id, answers.checklist_version,
                                   answers.responses, answers.notes, saved_at))
-    data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+    try:
+        data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnswersError("your answers could not be saved: a note contains characters that are "
+                           "not valid Unicode text") from None
     path = _write_new(folder, lambda: _run_name(answers.checklist_id, saved_at), data)
     _remove_stale_temps(folder)
     return path
@@ -368,6 +401,17 @@ def _fingerprint(a: Answers) -> str:
                        sorted(a.responses.items()), sorted((k, v) for k, v in a.notes.items() if v)])
 
 
+def _is_run_file(path: Path) -> bool:
+    """A file this toolkit wrote (a run name) or any saved-answers document, valid or not."""
+    if RUN_NAME.match(path.name):
+        return True
+    try:
+        doc = _decode(_read_limited(path, MAX_FILE_BYTES), path.name)
+    except AnswersError:
+        return False
+    return isinstance(doc, dict) and doc.get("format") == FORMAT
+
+
 def forget_all(directory: str | os.PathLike[str] | None = None) -> int:
     """Delete every saved run (and leftover temp file) in the answers folder; return the count.
 
@@ -378,7 +422,8 @@ def forget_all(directory: str | os.PathLike[str] | None = None) -> int:
     if not folder.is_dir():
         return 0
     count = 0
-    for path in list(folder.glob("*.json")) + list(folder.glob(TEMP_PREFIX + "*")):
+    runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
+    for path in dict.fromkeys(runs + list(folder.glob(TEMP_PREFIX + "*"))):
         try:
             path.unlink()
             count += path.suffix == ".json"

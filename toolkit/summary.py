@@ -79,3 +79,68 @@ def latest_runs(runs: Sequence[Answers]) -> list[Answers]:
         if best is None or (run.saved_at and (best.saved_at is None or run.saved_at > best.saved_at)):
             latest[run.checklist_id] = run
     return list(latest.values())
+
+
+HISTORY_COLUMNS = ["run", "checklist", "version", "saved_at", "item", "answer", "points"]
+
+
+def history(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> pd.DataFrame:
+    """Every answer of every run as one tidy table, oldest run first."""
+    run_table, items = score_runs(runs, checklists)
+    table = items[["run", "checklist", "item", "answer", "points"]].join(
+        run_table[["version", "saved_at"]], on="run")
+    table = table[HISTORY_COLUMNS]
+    return table.sort_values(["saved_at", "run"], kind="stable", ignore_index=True)
+
+
+def trend(runs: Sequence[Answers], checklists: Mapping[str, Checklist], checklist_id: str) -> pd.DataFrame:
+    """One checklist's runs over time: saved_at, percent, level, safety (for the trend chart)."""
+    mine = sorted((r for r in runs if r.checklist_id == checklist_id), key=lambda r: r.saved_at)
+    if not mine:
+        return pd.DataFrame(columns=["saved_at", "percent", "level", "safety", "answered"])
+    run_table, _ = score_runs(mine, checklists)
+    return run_table[["saved_at", "percent", "level", "safety", "answered"]].reset_index(drop=True)
+
+
+def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFrame:
+    """Items whose answer moved between two runs, with the direction in plain words.
+
+    "worse"/"better" follow the checklist's direction: for concerns more often is worse, for
+    strengths less often is worse; reverse-keyed items are accounted for by comparing points.
+    """
+    vocab = checklist.vocabulary
+    rows = []
+    for item in checklist.items:
+        a, b = before.responses.get(item.id), after.responses.get(item.id)
+        if a == b:
+            continue
+        wa, wb = (vocab.weight(x) if x else None for x in (a, b))
+        if wa is None or wb is None:
+            moved = "newly answered" if wa is None and wb is not None else "no longer answered"
+            delta = float("nan")
+        else:
+            ka, kb = ((vocab.max_weight - x) if item.reverse else x for x in (wa, wb))
+            delta = float(item.severity * (kb - ka))
+            worse = delta > 0 if checklist.direction == "concern" else delta < 0
+            moved = "worse" if worse else "better"
+        label = lambda x: vocab.options[x].label if x else "–"  # noqa: E731
+        rows.append({"item": item.id, "text": item.text, "before": label(a), "after": label(b),
+                     "change": moved, "points_change": delta})
+    return pd.DataFrame(rows, columns=["item", "text", "before", "after", "change", "points_change"])
+
+
+def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
+    """The summary in plain words, one line per checklist run, safety first."""
+    lines = []
+    if summary.safety:
+        lines.append("Some of your answers touch on your safety. Please look at the support "
+                     "resources first.")
+    for row in summary.checklists.itertuples():
+        c = checklists[str(row.checklist)]
+        level = str(row.level)
+        pct = "no" if np.isnan(row.percent) else f"{row.percent:.0f} %"
+        lines.append(f"{c.title}: {level} ({pct} of the possible points, {row.answered} of "
+                     f"{len(c.items)} answered){' – safety' if row.safety else ''}. "
+                     f"{c.vocabulary.explain_level(level, c.direction)}")
+    lines.append("This is a reflection aid, not a diagnosis.")
+    return "\n".join(lines)

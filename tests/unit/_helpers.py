@@ -1,0 +1,84 @@
+"""Plain helpers shared by the unit tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from toolkit.checklist import DEFAULT_DIR
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED_DIR = DEFAULT_DIR
+#: The three core checklists and their item counts, as the spec (the source text) gives them.
+CORE_COUNTS = {"avoid-partners-where": 6, "toxic-relationship": 16, "trauma-bonding": 5}
+FIXED_TIME = datetime(2025, 3, 14, 15, 9, 26, tzinfo=timezone(timedelta(hours=1)))
+
+
+def toml_value(value: Any) -> str:
+    """A Python value as TOML (enough for checklist files: text, numbers, booleans, lists)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(value)
+
+
+def write_checklist(folder: Path, cid: str, items: Iterable[Mapping[str, Any]], *,
+                    kind: str = "red-flags", version: int = 1, retired: Iterable[str] = (),
+                    **top: Any) -> Path:
+    """Write a valid checklist file; each item needs at least id and severity."""
+    folder.mkdir(parents=True, exist_ok=True)
+    head = {"id": cid, "version": version, "title": f"Test list {cid}", "intro": "For tests.",
+            "kind": kind, "source": "001_0123456789abcdef.txt, test", **top}
+    if retired:
+        head["retired"] = list(retired)
+    lines = [f"{k} = {toml_value(v)}" for k, v in head.items()]
+    for raw in items:
+        item = {"text": f"Item {raw['id']}", "explain": "Why it matters.", "themes": ["communication"],
+                "safety": False, "source": "001_0123456789abcdef.txt, test", **raw}
+        lines += ["", "[[items]]"] + [f"{k} = {toml_value(v)}" for k, v in item.items()]
+    path = folder / f"{cid}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ oracle
+
+
+def expected_totals(checklist, responses: Mapping[str, str]) -> dict[str, Any]:
+    """The scoring rules of the docstring, written out in plain Python (the test oracle)."""
+    vocab = checklist.vocabulary
+    top = vocab.max_weight
+    safety_weight = vocab.weight(vocab.safety_from)
+    points = max_points = answered = 0
+    safety = False
+    for item in checklist.items:
+        answer = responses.get(item.id)
+        if answer is None or vocab.weight(answer) is None:
+            continue
+        keyed = top - vocab.weight(answer) if item.reverse else vocab.weight(answer)
+        answered += 1
+        points += item.severity * keyed
+        max_points += item.severity * top
+        concern = top - keyed if checklist.direction == "strength" else keyed
+        safety |= item.safety and concern >= safety_weight
+    percent = 100 * points / max_points if max_points else float("nan")
+    enough = Fraction(answered, len(checklist.items)) >= Fraction(str(vocab.min_answered_share))
+    level = "insufficient" if not enough else next(
+        (lv.id for lv in vocab.levels if percent < lv.below), vocab.levels[-1].id)
+    return {"answered": answered, "unanswered": len(checklist.items) - answered, "points": points,
+            "max_points": max_points, "percent": percent, "level": level, "safety": safety}
+
+
+def min_answered(checklist) -> int:
+    """Fewest answered items that are enough for a level, from the vocabulary's share."""
+    share = Fraction(str(checklist.vocabulary.min_answered_share))
+    n = len(checklist.items)
+    return next(k for k in range(n + 1) if Fraction(k, n) >= share)

@@ -1,0 +1,115 @@
+"""Shared fixtures for the unit tests: the shipped checklists, a factory for Answers, and small
+custom checklists (reverse-keyed items, a green-flags list). Plain helpers (the scoring oracle,
+a checklist writer) are in _helpers.py.
+
+Every expected number in the tests is computed from the loaded checklist data and vocabulary
+(severities, weights, thresholds), never typed in by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Mapping
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from _helpers import FIXED_TIME, SHIPPED_DIR, write_checklist
+from toolkit import Answers, load_checklists
+from toolkit.checklist import load_vocabulary
+
+settings.register_profile("unit", max_examples=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "unit"))
+
+
+# ------------------------------------------------------------------ checklists
+
+
+@pytest.fixture(scope="session")
+def checklists():
+    """The shipped checklists, loaded once."""
+    return load_checklists()
+
+
+@pytest.fixture(scope="session")
+def vocab():
+    """The shipped vocabulary (scale, levels, themes, rules)."""
+    return load_vocabulary()
+
+
+@pytest.fixture(scope="session")
+def custom_dir(tmp_path_factory) -> Path:
+    """A folder (no own vocabulary) with a red-flags list using reverse-keyed and safety items,
+    and a green-flags list that shares a theme with it."""
+    folder = tmp_path_factory.mktemp("custom-checklists")
+    write_checklist(folder, "mixed", [
+        {"id": "plain-low", "severity": 1, "themes": ["communication"]},
+        {"id": "plain-reverse", "severity": 2, "reverse": True, "themes": ["reciprocity"]},
+        {"id": "safe-high", "severity": 3, "safety": True, "themes": ["feeling-safe", "isolation"]},
+        {"id": "safe-reverse", "severity": 2, "safety": True, "reverse": True,
+         "themes": ["feeling-safe"]},
+        {"id": "two-themes", "severity": 3, "themes": ["communication", "honesty-and-trust"]},
+    ])
+    write_checklist(folder, "good-signs", [
+        {"id": "feels-safe", "severity": 3, "safety": True, "themes": ["feeling-safe"]},
+        {"id": "talks-openly", "severity": 2, "themes": ["communication"]},
+        {"id": "keeps-score", "severity": 1, "reverse": True, "themes": ["reciprocity"]},
+    ], kind="green-flags")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def custom(custom_dir):
+    return load_checklists(custom_dir)
+
+
+@pytest.fixture
+def shipped_copy(tmp_path) -> Path:
+    """A private copy of the shipped checklists folder (vocabulary included) to mutate."""
+    dest = tmp_path / "checklists"
+    shutil.copytree(SHIPPED_DIR, dest)
+    return dest
+
+
+# ------------------------------------------------------------------ answers
+
+
+@pytest.fixture(scope="session")
+def make_answers():
+    """Factory: Answers for a checklist. `fill` answers every item with one option first, then
+    `responses` overrides; version defaults to the checklist's own."""
+
+    def make(checklist, responses: Mapping[str, str] | None = None, *, fill: str | None = None,
+             notes: Mapping[str, str] | None = None, version: int | None = None,
+             saved_at: datetime | None = FIXED_TIME) -> Answers:
+        answered = {it.id: fill for it in checklist.items} if fill else {}
+        answered.update(responses or {})
+        return Answers(checklist.id, checklist.version if version is None else version,
+                       answered, dict(notes or {}), saved_at)
+
+    return make
+
+
+@pytest.fixture
+def evolved(shipped_copy):
+    """Shipped checklists where toxic-relationship moved on a version: its first item was renamed
+    and the old id retired. Attributes: folder, checklists (the new set), old, new, old_id, new_id."""
+    old = load_checklists(SHIPPED_DIR)["toxic-relationship"]
+    old_id = old.items[0].id
+    new_id = f"{old_id}-renamed"
+    path = shipped_copy / "toxic-relationship.toml"
+    text = path.read_text(encoding="utf-8")
+    top = f"version = {old.version}\n"
+    assert text.count(top) == 1
+    text = text.replace(top, f"version = {old.version + 1}\nretired = [\"{old_id}\"]\n")
+    text = text.replace(f'id = "{old_id}"', f'id = "{new_id}"', 1)
+    path.write_text(text, encoding="utf-8")
+    loaded = load_checklists(shipped_copy)
+    return SimpleNamespace(folder=shipped_copy, checklists=loaded, old=old,
+                           new=loaded["toxic-relationship"], old_id=old_id, new_id=new_id)

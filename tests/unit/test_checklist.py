@@ -1,0 +1,283 @@
+"""Checklists as data: the shipped files are valid, and every malformed file is reported with
+the file, the item and the field."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+
+import pytest
+
+from _helpers import CORE_COUNTS, SHIPPED_DIR, write_checklist
+from toolkit import ChecklistError, load_checklists
+from toolkit.checklist import KINDS, VOCABULARY_FILE, checklist_files, load_vocabulary
+
+SOURCE_FILE = re.compile(r"^\d{3}_[0-9a-f]+\.txt\b")
+
+
+def raw_checklists() -> dict[str, dict]:
+    """The shipped files parsed by tomllib alone, independent of the toolkit's loader."""
+    out = {}
+    for path in checklist_files(SHIPPED_DIR):
+        with path.open("rb") as fh:
+            out[path.stem] = tomllib.load(fh)
+    return out
+
+
+# ------------------------------------------------------------------ shipped checklists
+
+
+def test_shipped_checklists_load_without_problems(checklists):
+    assert set(checklists) == {p.stem for p in checklist_files(SHIPPED_DIR)}
+
+
+@pytest.mark.parametrize("cid,count", sorted(CORE_COUNTS.items()))
+def test_core_checklist_has_its_items(checklists, cid, count):
+    assert cid in checklists
+    assert len(checklists[cid].items) == count
+    assert len(raw_checklists()[cid]["items"]) == count
+
+
+@pytest.mark.parametrize("cid", sorted(CORE_COUNTS))
+def test_item_ids_unique_in_the_files(cid):
+    ids = [item["id"] for item in raw_checklists()[cid]["items"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_source_names_a_source_file(checklists):
+    for c in checklists.values():
+        assert SOURCE_FILE.match(c.source), (c.id, c.source)
+        for item in c.items:
+            assert SOURCE_FILE.match(item.source), (c.id, item.id, item.source)
+
+
+def test_every_trauma_bonding_item_is_a_safety_item(checklists):
+    items = checklists["trauma-bonding"].items
+    assert items and all(item.safety for item in items)
+
+
+def test_shipped_items_use_known_themes_and_valid_severities(checklists, vocab):
+    for c in checklists.values():
+        assert c.kind in KINDS
+        for item in c.items:
+            assert item.severity in (1, 2, 3)
+            assert item.themes and set(item.themes) <= set(vocab.themes)
+
+
+def test_the_vocabulary_has_an_unscored_unsure_and_ordered_levels(vocab):
+    assert vocab.weight("unsure") is None
+    weights = [o.weight for o in vocab.scale if o.weight is not None]
+    assert weights == sorted(weights) and weights[0] == 0
+    bounds = [lv.below for lv in vocab.levels]
+    assert bounds == sorted(bounds) and bounds[-1] > 100
+
+
+# ------------------------------------------------------------------ malformed checklists
+# Each case mutates a copy of toxic-relationship.toml. A mutation works on the text of the
+# file (str) or returns bytes; the expected fragments may use {line}, the first changed line.
+
+FILE = "toxic-relationship.toml"
+ITEM = "arguments-to-wound"  # the first item
+SECOND = "treats-everything-as-attack"
+
+
+def in_item(item_id: str, key: str, value: str | None):
+    """Set `key = value` inside the item's block (value None removes the key)."""
+
+    def mutate(text: str) -> str:
+        start = text.index(f'id = "{item_id}"')
+        end = text.find("[[items]]", start)
+        end = len(text) if end < 0 else end
+        block = text[start:end]
+        line = re.compile(rf"^{re.escape(key)} = .*\n", re.M)
+        if value is None:
+            assert line.search(block), key
+            new = line.sub("", block, count=1)
+        elif line.search(block):
+            new = line.sub(lambda _: f"{key} = {value}\n", block, count=1)
+        else:
+            new = block.replace("\n", f"\n{key} = {value}\n", 1)
+        return text[:start] + new + text[end:]
+
+    return mutate
+
+
+def at_top(key: str, value: str):
+    """Set a top-level key (before the first [[items]])."""
+
+    def mutate(text: str) -> str:
+        head, sep, rest = text.partition("[[items]]")
+        line = re.compile(rf"^{re.escape(key)} = .*\n", re.M)
+        if line.search(head):
+            head = line.sub(lambda _: f"{key} = {value}\n", head, count=1)
+        else:
+            head = f"{key} = {value}\n" + head
+        return head + sep + rest
+
+    return mutate
+
+
+def latin1_title(text: str) -> bytes:
+    return text.replace('title = "', 'title = "Caf\u00e9 ', 1).encode("latin-1", "replace")
+
+
+def syntax_error(text: str) -> str:
+    return in_item(SECOND, "severity", "= 3")(text)
+
+
+MALFORMED = [
+    pytest.param(in_item(ITEM, "severity", "5"),
+                 [f"{FILE}: item '{ITEM}': severity must be 1, 2 or 3 (got 5)"], id="severity-5"),
+    pytest.param(in_item(ITEM, "severity", "0"),
+                 [f"{FILE}: item '{ITEM}': severity must be 1, 2 or 3 (got 0)"], id="severity-0"),
+    pytest.param(in_item(ITEM, "severity", '"high"'),
+                 [f"{FILE}: item '{ITEM}': severity must be 1, 2 or 3 (got 'high')"], id="severity-text"),
+    pytest.param(in_item(ITEM, "severity", "true"),
+                 [f"{FILE}: item '{ITEM}': severity must be 1, 2 or 3 (got True)"], id="severity-bool"),
+    pytest.param(in_item(SECOND, "id", f'"{ITEM}"'),
+                 [f"{FILE}: item '{ITEM}': duplicate item id"], id="duplicate-id"),
+    pytest.param(in_item(ITEM, "themes", '["astrology", "communication"]'),
+                 [f"{FILE}: item '{ITEM}': unknown theme 'astrology'"], id="unknown-theme"),
+    pytest.param(in_item(ITEM, "themes", "[]"),
+                 [f"{FILE}: item '{ITEM}': themes must be a non-empty list"], id="no-themes"),
+    pytest.param(in_item(ITEM, "text", None),
+                 [f"{FILE}: item '{ITEM}': missing required key 'text'"], id="missing-text"),
+    pytest.param(in_item(ITEM, "text", '"   "'),
+                 [f"{FILE}: item '{ITEM}': text must be non-empty text"], id="blank-text"),
+    pytest.param(in_item(ITEM, "source", None),
+                 [f"{FILE}: item '{ITEM}': missing required key 'source'"], id="missing-source"),
+    pytest.param(in_item(ITEM, "weight", "2"),
+                 [f"{FILE}: item '{ITEM}': unknown key 'weight'"], id="unknown-item-key"),
+    pytest.param(at_top("author", '"me"'), [f"{FILE}: unknown key 'author'"], id="unknown-top-key"),
+    pytest.param(in_item(ITEM, "safety", '"yes"'),
+                 [f"{FILE}: item '{ITEM}': safety must be true or false (got 'yes')"], id="safety-text"),
+    pytest.param(in_item(ITEM, "reverse", "1"),
+                 [f"{FILE}: item '{ITEM}': reverse must be true or false (got 1)"], id="reverse-int"),
+    pytest.param(in_item(ITEM, "id", '"Arguments To Wound"'),
+                 [f"{FILE}: item 'Arguments To Wound': id must be a lowercase slug"], id="id-not-slug"),
+    pytest.param(syntax_error, [f"{FILE}: TOML syntax error", "line {line}"], id="toml-syntax"),
+    pytest.param(at_top("id", '"toxic"'),
+                 [f"{FILE}: id must match the file name 'toxic-relationship' (got 'toxic')"],
+                 id="id-not-file-name"),
+    pytest.param(at_top("kind", '"yellow-flags"'),
+                 [f"{FILE}: kind must be one of {', '.join(KINDS)} (got 'yellow-flags')"], id="bad-kind"),
+    pytest.param(at_top("version", "0"),
+                 [f"{FILE}: version must be a whole number >= 1 (got 0)"], id="version-0"),
+    pytest.param(at_top("version", '"2"'),
+                 [f"{FILE}: version must be a whole number >= 1 (got '2')"], id="version-text"),
+    pytest.param(at_top("retired", f'["{ITEM}"]'),
+                 [f"{FILE}: item '{ITEM}': this id was retired and must not be reused"],
+                 id="reused-retired-id"),
+    pytest.param(at_top("retired", "[1, 2]"), [f"{FILE}: retired must be a list of item ids"],
+                 id="retired-not-ids"),
+    pytest.param(lambda text: text.partition("[[items]]")[0] + "items = []\n",
+                 [f"{FILE}: items must be a non-empty list"], id="no-items"),
+    pytest.param(latin1_title, [f"{FILE}: not UTF-8 text"], id="not-utf8"),
+]
+
+
+@pytest.mark.parametrize("mutate,fragments", MALFORMED)
+def test_malformed_checklist_names_file_item_and_field(shipped_copy, mutate, fragments):
+    path = shipped_copy / FILE
+    original = path.read_text(encoding="utf-8")
+    changed = mutate(original)
+    assert changed != original
+    if isinstance(changed, bytes):
+        path.write_bytes(changed)
+        line = None
+    else:
+        path.write_text(changed, encoding="utf-8")
+        line = next(n for n, (a, b) in enumerate(zip(original.splitlines(), changed.splitlines()), 1)
+                    if a != b)
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment.format(line=line) in message
+    # every line names the broken file, and only it: the other checklists are fine
+    for problem in message.splitlines():
+        assert str(path) in problem or problem.startswith(FILE), problem
+
+
+def test_every_problem_in_a_file_is_reported_at_once(shipped_copy):
+    path = shipped_copy / FILE
+    text = path.read_text(encoding="utf-8")
+    text = in_item(ITEM, "severity", "7")(in_item(SECOND, "themes", '["nope"]')(at_top("kind", '"x"')(text)))
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 3
+    assert any(f"item '{ITEM}': severity" in ln for ln in lines)
+    assert any(f"item '{SECOND}': unknown theme 'nope'" in ln for ln in lines)
+    assert any("kind must be one of" in ln for ln in lines)
+
+
+def test_problems_in_several_files_are_all_reported(shipped_copy):
+    for name in ("toxic-relationship.toml", "trauma-bonding.toml"):
+        path = shipped_copy / name
+        path.write_text(at_top("surprise", "1")(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    message = str(info.value)
+    assert "toxic-relationship.toml: unknown key 'surprise'" in message
+    assert "trauma-bonding.toml: unknown key 'surprise'" in message
+
+
+def test_missing_and_empty_folders_are_errors(tmp_path):
+    with pytest.raises(ChecklistError, match="no such folder"):
+        load_checklists(tmp_path / "nowhere")
+    with pytest.raises(ChecklistError, match="no checklist files"):
+        load_checklists(tmp_path)
+
+
+def test_underscore_files_are_not_checklists(shipped_copy):
+    (shipped_copy / "_notes.toml").write_text("this is = = not even TOML", encoding="utf-8")
+    assert set(load_checklists(shipped_copy)) == {p.stem for p in checklist_files(SHIPPED_DIR)}
+
+
+def test_retired_ids_are_kept_when_not_reused(evolved):
+    assert evolved.new.retired == (evolved.old_id,)
+    assert evolved.old_id not in evolved.new.item_ids
+    assert evolved.new.version == evolved.old.version + 1
+
+
+# ------------------------------------------------------------------ vocabulary
+
+
+def test_folder_without_vocabulary_uses_the_shipped_one(tmp_path, vocab):
+    shutil.copy(SHIPPED_DIR / "trauma-bonding.toml", tmp_path)
+    loaded = load_checklists(tmp_path)
+    assert list(loaded) == ["trauma-bonding"]
+    got = loaded["trauma-bonding"].vocabulary
+    assert got.scale == vocab.scale and got.levels == vocab.levels
+    assert dict(got.themes) == dict(vocab.themes)
+
+
+def test_folder_with_its_own_vocabulary_uses_it(tmp_path):
+    text = (SHIPPED_DIR / VOCABULARY_FILE).read_text(encoding="utf-8")
+    head, _, _ = text.partition("[themes]")
+    (tmp_path / VOCABULARY_FILE).write_text(
+        head + '[themes]\nmy-theme = { title = "Mine", description = "Only here." }\n', encoding="utf-8")
+    write_checklist(tmp_path, "own", [{"id": "one", "severity": 1, "themes": ["my-theme"]}])
+    assert load_checklists(tmp_path)["own"].vocabulary.themes["my-theme"].title == "Mine"
+    # a shipped checklist's themes are unknown to this vocabulary
+    shutil.copy(SHIPPED_DIR / "trauma-bonding.toml", tmp_path)
+    with pytest.raises(ChecklistError, match=r"trauma-bonding\.toml: item '[a-z-]+': unknown theme"):
+        load_checklists(tmp_path)
+
+
+@pytest.mark.parametrize("old,new,fragment", [
+    ('safety_from = "sometimes"', 'safety_from = "unsure"', "rules.safety_from must name a weighted"),
+    ("weight = 4", "weight = -4", "scale option 'always': weight must be a whole number"),
+    ("[levels_extra]", "[levels_more]", "unknown key 'levels_more'"),
+])
+def test_bad_vocabulary_is_reported(tmp_path, old, new, fragment):
+    text = (SHIPPED_DIR / VOCABULARY_FILE).read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / VOCABULARY_FILE
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_vocabulary(path)
+    assert f"{VOCABULARY_FILE}: {fragment}" in str(info.value)

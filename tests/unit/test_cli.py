@@ -1,0 +1,219 @@
+"""The command line, called in-process (`toolkit.cli.main(argv)`), plus one real
+`python -m toolkit validate` in a subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from _helpers import REPO, expected_totals
+from toolkit import checklist as checklist_module
+from toolkit import save_answers
+from toolkit.cli import main
+from toolkit.storage import ENV_DIR
+
+CID = "toxic-relationship"
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def saved(tmp_path, checklists, make_answers):
+    """Two saved runs: toxic-relationship mixed answers (one safety item raised), trauma-bonding calm."""
+    c = checklists[CID]
+    options = [o.id for o in c.vocabulary.scale]
+    responses = {i: options[n % len(options)] for n, i in enumerate(c.item_ids)}
+    calm = checklists["trauma-bonding"]
+    runs = [make_answers(c, responses), make_answers(calm, fill="never")]
+    return [(save_answers(r, tmp_path / "answers"), r) for r in runs]
+
+
+# ------------------------------------------------------------------ list and validate
+
+
+def test_list_prints_every_checklist_with_its_item_count(capsys, checklists):
+    code, out, err = run_cli(capsys, "list")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == len(checklists)
+    for c in checklists.values():
+        assert any(re.match(rf"^{re.escape(c.id)}\s+{len(c.items)} items\b", ln) for ln in lines), c.id
+
+
+def test_validate_shipped_and_a_good_folder(capsys, checklists, shipped_copy):
+    n_items = sum(len(c.items) for c in checklists.values())
+    for argv in (["validate"], ["validate", str(shipped_copy)]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 0 and err == ""
+        assert out.strip() == f"ok: {len(checklists)} checklists, {n_items} items"
+
+
+def test_validate_bad_folder_reports_one_line_per_problem(capsys, shipped_copy):
+    toxic = shipped_copy / "toxic-relationship.toml"
+    text = toxic.read_text(encoding="utf-8")
+    text = text.replace("severity = 3", "severity = 5", 1).replace('kind = "red-flags"', 'kind = "x"', 1)
+    toxic.write_text(text, encoding="utf-8")
+    trauma = shipped_copy / "trauma-bonding.toml"
+    trauma.write_text("author = 'me'\n" + trauma.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run_cli(capsys, "validate", str(shipped_copy))
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 3
+    assert sum(toxic.name in ln for ln in lines) == 2 and sum(trauma.name in ln for ln in lines) == 1
+    assert any("severity must be 1, 2 or 3 (got 5)" in ln for ln in lines)
+    assert any("unknown key 'author'" in ln for ln in lines)
+
+
+def test_validate_missing_folder(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "validate", str(tmp_path / "nope"))
+    assert code == 1 and "no such folder" in err and out == ""
+
+
+def test_python_dash_m_toolkit_validate(checklists):
+    n_items = sum(len(c.items) for c in checklists.values())
+    done = subprocess.run([sys.executable, "-m", "toolkit", "validate"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"ok: {len(checklists)} checklists, {n_items} items"
+
+
+# ------------------------------------------------------------------ score
+
+
+def test_score_table(capsys, checklists, saved):
+    code, out, err = run_cli(capsys, "score", *(str(p) for p, _ in saved))
+    assert code == 0 and err == ""
+    blocks = out.split("This is a reflection aid, not a diagnosis.")
+    assert len(blocks) == len(saved) + 1
+    for (path, answers), block in zip(saved, blocks):
+        c = checklists[answers.checklist_id]
+        want = expected_totals(c, answers.responses)
+        assert f"{path}: {c.title}" in block
+        assert (f"answered {want['answered']} of {len(c.items)}, "
+                f"{want['points']} of {want['max_points']} points") in block
+        assert f"level: {want['level']}" in block
+        assert ("point at your safety" in block) == want["safety"]
+        for item_id in c.item_ids:
+            assert item_id in block
+    assert any(expected_totals(checklists[a.checklist_id], a.responses)["safety"] for _, a in saved)
+
+
+def test_score_csv(capsys, checklists, saved):
+    code, out, err = run_cli(capsys, "score", "--format", "csv", *(str(p) for p, _ in saved))
+    assert code == 0 and err == ""
+    table = pd.read_csv(io.StringIO(out))
+    assert {"item", "answer", "severity", "points", "max_points", "safety", "checklist", "level",
+            "file"} <= set(table.columns)
+    assert len(table) == sum(len(checklists[a.checklist_id].items) for _, a in saved)
+    vocab = next(iter(checklists.values())).vocabulary
+    for (path, answers) in saved:
+        c = checklists[answers.checklist_id]
+        rows = table[table["file"] == str(path)].set_index("item")
+        assert list(rows.index) == list(c.item_ids)
+        assert (rows["checklist"] == c.id).all()
+        assert (rows["level"] == expected_totals(c, answers.responses)["level"]).all()
+        for item in c.items:
+            weight = vocab.weight(answers.responses[item.id])
+            got = rows.loc[item.id, "points"]
+            assert math.isnan(got) if weight is None else got == item.severity * weight
+
+
+def test_score_json(capsys, checklists, saved):
+    code, out, err = run_cli(capsys, "score", "--format", "json", *(str(p) for p, _ in saved))
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert [entry["file"] for entry in doc] == [str(p) for p, _ in saved]
+    for entry, (_, answers) in zip(doc, saved):
+        c = checklists[answers.checklist_id]
+        want = expected_totals(c, answers.responses)
+        assert entry["checklist"] == c.id
+        for key in ("answered", "unanswered", "points", "max_points", "level", "safety"):
+            assert entry[key] == want[key], key
+        assert entry["percent"] == pytest.approx(want["percent"], abs=0.05)
+        assert entry["not_scored"] == []
+        assert [it["id"] for it in entry["items"]] == list(c.item_ids)
+        for it in entry["items"]:
+            assert set(it) >= {"id", "answer", "points", "safety"}
+            assert it["answer"] == answers.responses.get(it["id"])
+            weight = c.vocabulary.weight(it["answer"])
+            assert it["points"] == (None if weight is None else c.item(it["id"]).severity * weight)
+            assert it["safety"] == (c.item(it["id"]).safety and weight is not None
+                                    and weight >= c.vocabulary.weight(c.vocabulary.safety_from))
+
+
+def test_score_json_nothing_answered_gives_null_percent(capsys, tmp_path, checklists, make_answers):
+    path = save_answers(make_answers(checklists[CID]), tmp_path)
+    code, out, _ = run_cli(capsys, "score", "--format", "json", str(path))
+    [entry] = json.loads(out)
+    assert code == 0 and entry["percent"] is None and entry["level"] == "insufficient"
+
+
+def test_score_invalid_file_exits_1_and_still_scores_the_rest(capsys, tmp_path, saved):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "redflag-answers", "format_version": 99}', encoding="utf-8")
+    good = saved[0][0]
+    code, out, err = run_cli(capsys, "score", "--format", "json", str(bad), str(good))
+    assert code == 1
+    assert "bad.json" in err and "newer version" in err
+    assert [e["file"] for e in json.loads(out)] == [str(good)]
+
+
+def test_not_scored_ids_are_shown(capsys, tmp_path, monkeypatch, evolved, make_answers):
+    old_run = make_answers(evolved.old, {i: "often" for i in evolved.old.item_ids})
+    path = save_answers(old_run, tmp_path)
+    monkeypatch.setattr(checklist_module, "DEFAULT_DIR", evolved.folder)
+    code, out, err = run_cli(capsys, "score", str(path))
+    assert code == 0 and err == ""
+    assert re.search(rf"not scored.*: {re.escape(evolved.old_id)}\b", out)
+    code, out, err = run_cli(capsys, "score", "--format", "json", str(path))
+    [entry] = json.loads(out)
+    assert code == 0 and entry["not_scored"] == [evolved.old_id]
+    assert evolved.old_id not in [it["id"] for it in entry["items"]]
+    assert entry["answered"] == len(evolved.new.items) - 1
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["score"], ["score", "x.json", "--format", "xml"],
+                                  ["list", "--verbose"], ["forget", "--yes", "--dir"]])
+def test_usage_errors_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ forget
+
+
+def test_forget_needs_yes(capsys, saved):
+    folder = saved[0][0].parent
+    before = sorted(p.name for p in folder.iterdir())
+    code, out, err = run_cli(capsys, "forget", "--dir", str(folder))
+    assert code == 2 and "--yes" in err and out == ""
+    assert sorted(p.name for p in folder.iterdir()) == before and before
+
+
+def test_forget_yes_deletes(capsys, saved):
+    folder = saved[0][0].parent
+    (folder / "keep.txt").write_text("mine", encoding="utf-8")
+    code, out, err = run_cli(capsys, "forget", "--yes", "--dir", str(folder))
+    assert code == 0 and err == ""
+    assert f"deleted {len(saved)} saved runs" in out
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+
+
+def test_forget_uses_the_environment_folder(capsys, monkeypatch, saved):
+    folder = saved[0][0].parent
+    monkeypatch.setenv(ENV_DIR, str(folder))
+    code, out, _ = run_cli(capsys, "forget", "--yes")
+    assert code == 0 and str(folder) in out and not folder.exists()

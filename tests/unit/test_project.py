@@ -1,0 +1,95 @@
+"""The project's files agree with each other: notebooks vs checklists, Binder vs pyproject."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit import load_checklists
+from toolkit.notebooks import NOTEBOOK_DIR, all_notebooks, dumps, write_notebooks
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_checklist_has_its_notebook_and_they_match_the_generator():
+    books = all_notebooks(load_checklists())
+    for cid in load_checklists():
+        assert f"{cid}.ipynb" in books
+    on_disk = {p.name for p in NOTEBOOK_DIR.glob("*.ipynb")}
+    assert on_disk == set(books), "run: python -m toolkit notebooks --force"
+    for name, notebook in books.items():
+        assert (NOTEBOOK_DIR / name).read_text(encoding="utf-8") == dumps(notebook), name
+
+
+def test_notebooks_hold_at_most_two_lines_of_code_and_no_outputs():
+    for path in NOTEBOOK_DIR.glob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert len(code) == 1, path.name
+        assert len("".join(code[0]["source"]).splitlines()) <= 2, path.name
+        assert code[0]["outputs"] == [] and code[0]["execution_count"] is None, path.name
+        assert "widgets" not in nb["metadata"], path.name
+
+
+def test_links_between_notebooks_point_at_existing_notebooks():
+    names = {p.name for p in NOTEBOOK_DIR.glob("*.ipynb")}
+    for path in NOTEBOOK_DIR.glob("*.ipynb"):
+        text = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        for target in re.findall(r"\]\(([^)]+\.ipynb)\)", text):
+            assert target in names, f"{path.name} links to missing {target}"
+
+
+def test_write_notebooks_adds_missing_ones_without_touching_existing(tmp_path):
+    checklists = load_checklists()
+    (tmp_path / "summary.ipynb").write_text("mine", encoding="utf-8")
+    written = write_notebooks(checklists, tmp_path)
+    assert (tmp_path / "summary.ipynb").read_text() == "mine"
+    assert tmp_path / "toxic-relationship.ipynb" in written
+    code = json.loads((tmp_path / "toxic-relationship.ipynb").read_text())["cells"][1]["source"]
+    assert 'ChecklistForm("toxic-relationship")' in code
+
+
+def _name(spec: str) -> str:
+    return re.split(r"[<>=!;\s\[]", spec, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _version(spec: str) -> str:
+    return re.sub(r"\s", "", spec[len(_name(spec)):].split(";")[0])
+
+
+def test_environment_yml_names_the_same_dependencies_as_pyproject():
+    yaml = pytest.importorskip("yaml")
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [d for d in project["dependencies"] if "python_version" not in d]
+    for extra in ("ui", "lab", "test"):  # e2e (Playwright) is for local browser tests only
+        wanted += project["optional-dependencies"][extra]
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith("python=")]
+    assert {_name(d): _version(d) for d in conda} == {_name(d): _version(d) for d in wanted}
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    assert python.split("=")[1] in ("3.11", "3.12")
+    assert "conda-forge" in env["channels"]
+
+
+def test_binder_postbuild_installs_the_toolkit_and_lab_settings():
+    post = ROOT / "postBuild"
+    assert post.stat().st_mode & 0o111, "postBuild must be executable"
+    text = post.read_text()
+    assert "pip install --no-deps -e ." in text and "overrides.json" in text
+    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
+    overrides = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["windowingMode"] == "defer"
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is False
+
+
+def test_answers_folder_is_ignored_by_git():
+    assert "answers/" in (ROOT / ".gitignore").read_text().splitlines()

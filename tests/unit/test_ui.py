@@ -1,0 +1,298 @@
+"""The notebook UI driven without a browser: set `.value`, `.click()`, check files and text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from toolkit import load_answers, load_checklists, save_answers  # noqa: E402
+from toolkit.checklist import Answers  # noqa: E402
+from toolkit.storage import MAX_BUNDLE_BYTES, run_files  # noqa: E402
+from toolkit.ui import ChecklistForm, History, Summary, SupportResources  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def checklists():
+    return load_checklists()
+
+
+def answer_all(form: ChecklistForm, value: str) -> None:
+    for choice in form.choices.values():
+        choice.value = value
+
+
+def test_progress_counts_each_answer_and_mentions_unsure(tmp_path, checklists):
+    form = ChecklistForm("toxic-relationship", tmp_path, checklists)
+    n = len(checklists["toxic-relationship"].items)
+    assert f"0 of {n} answered" in form.progress.value
+    ids = list(form.choices)
+    form.choices[ids[0]].value = "often"
+    form.choices[ids[1]].value = "unsure"
+    assert f"2 of {n} answered" in form.progress.value
+    assert "1 marked" in form.progress.value
+    assert form.progress_bar.value == 2
+    form.choices[ids[1]].value = None
+    assert f"1 of {n} answered" in form.progress_top.value
+
+
+def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checklists):
+    form = ChecklistForm("avoid-partners-where", tmp_path, checklists)
+    labels = [o.label for o in checklists["avoid-partners-where"].vocabulary.scale]
+    for n, choice in enumerate(form.choices.values(), start=1):
+        assert choice.description == f"Answer {n}:"
+        assert [label for label, _ in choice.options] == labels
+        assert choice.value is None
+
+
+def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
+    form = ChecklistForm("avoid-partners-where", tmp_path, checklists)
+    answer_all(form, "sometimes")
+    first = next(iter(form.notes))
+    form.notes[first].value = "remember the weekend"
+    form.save_button.click()
+    files = run_files(tmp_path)
+    assert len(files) == 1
+    saved = load_answers(files[0], checklists)
+    assert dict(saved.responses) == {iid: "sometimes" for iid in form.choices}
+    assert saved.notes == {first: "remember the weekend"}
+    assert files[0].name in form.status.value
+    assert "Your result" in form.result.value and "moderate" in form.result.value
+    assert "not a diagnosis" in form.result.value
+    assert form.support.value == ""  # no safety items on this checklist
+    assert len(form.resume_choice.options) == 2  # "Choose…" + the new run
+
+
+def test_nothing_to_save_writes_nothing(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form.save_button.click()
+    assert run_files(tmp_path) == []
+    assert "Nothing to save" in form.status.value
+
+
+def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form.choices["my-fault"].value = "often"
+    form.save_button.click()
+    assert "redflag-support" in form.support.value
+    assert "988" in form.support.value
+    children = list(form.content.children)
+    assert children.index(form.support) < children.index(form.result)
+
+
+def test_rarely_on_safety_item_shows_no_support_box(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    answer_all(form, "rarely")
+    form.save_button.click()
+    assert form.support.value == ""
+
+
+def test_resume_restores_answers_and_notes(tmp_path, checklists):
+    c = checklists["toxic-relationship"]
+    ids = c.item_ids
+    earlier = Answers(c.id, c.version, {ids[0]: "always", ids[3]: "never"}, {ids[3]: "note"})
+    save_answers(earlier, tmp_path)
+    form = ChecklistForm(c.id, tmp_path, checklists)
+    form.choices[ids[5]].value = "often"  # on screen, not in the saved run: resume replaces it
+    form.resume_choice.value = form.resume_choice.options[1][1]
+    form.resume_button.click()
+    assert form.choices[ids[0]].value == "always"
+    assert form.choices[ids[3]].value == "never"
+    assert form.choices[ids[5]].value is None
+    assert form.notes[ids[3]].value == "note"
+    assert f"2 of {len(ids)} answered" in form.progress.value
+    assert "Resumed" in form.status.value
+
+
+def test_resume_reports_items_the_checklist_no_longer_has(tmp_path, checklists):
+    import dataclasses
+
+    c = checklists["trauma-bonding"]
+    newer = dataclasses.replace(c, version=c.version + 1)  # the run was saved against c.version
+    path = save_answers(Answers(c.id, c.version, {"old-retired-item": "often", c.item_ids[0]: "sometimes"}),
+                        tmp_path)
+    form = ChecklistForm(c.id, tmp_path, {**checklists, c.id: newer})
+    form.resume_choice.value = str(path)
+    form.resume_button.click()
+    assert form.choices[c.item_ids[0]].value == "sometimes"
+    assert "old-retired-item" in form.status.value and "no longer has" in form.status.value
+
+
+def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form.choices["my-fault"].value = "often"
+    form.hide_top.click()
+    assert form.content.layout.display == "none"
+    assert form.hidden_box.layout.display == "flex"
+    form.show_button.click()
+    assert form.content.layout.display == "flex"
+    assert form.choices["my-fault"].value == "often"  # nothing lost
+
+
+def test_text_plain_never_contains_answers(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    answer_all(form, "always")
+    form.notes["my-fault"].value = "a secret note"
+    bundle = form._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "always" not in data["text/plain"] and "secret" not in data["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_save_failure_is_reported_and_earlier_runs_survive(tmp_path, checklists, monkeypatch):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    answer_all(form, "never")
+    form.save_button.click()
+    before = {p: p.read_bytes() for p in run_files(tmp_path)}
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("toolkit.storage.os.fsync", full_disk)
+    answer_all(form, "always")
+    form.save_button.click()
+    assert "could not be saved" in form.status.value and "No space left" in form.status.value
+    assert {p: p.read_bytes() for p in run_files(tmp_path)} == before
+
+
+def test_unknown_checklist_is_a_clear_error(tmp_path, checklists):
+    with pytest.raises(Exception, match="no checklist called 'nope'"):
+        ChecklistForm("nope", tmp_path, checklists)
+
+
+# ------------------------------------------------------------------ summary
+
+
+def save_runs(tmp_path, checklists, **answers_by_checklist):
+    for cid, value in answers_by_checklist.items():
+        c = checklists[cid]
+        save_answers(Answers(cid, c.version, {i: value for i in c.item_ids}), tmp_path)
+
+
+def test_summary_without_runs_says_so(tmp_path, checklists):
+    summary = Summary(tmp_path, checklists)
+    assert "No saved answers yet" in summary.overview.value
+    assert summary.support.value == ""
+
+
+def test_summary_shows_levels_in_words_and_safety_first(tmp_path, checklists):
+    save_runs(tmp_path, checklists, **{"toxic-relationship": "often", "avoid-partners-where": "never"})
+    summary = Summary(tmp_path, checklists)
+    assert "redflag-support" in summary.support.value
+    assert summary.root.children[0] is summary.support
+    assert "Signs of a toxic relationship" in summary.overview.value
+    assert "high" in summary.overview.value and "none" in summary.overview.value
+    assert "Themes across checklists" in summary.tables.value
+    assert "not a diagnosis" in summary.overview.value
+
+
+def test_summary_uses_latest_run_of_each_checklist(tmp_path, checklists):
+    c = checklists["avoid-partners-where"]
+    old = Answers(c.id, c.version, {i: "always" for i in c.item_ids},
+                  saved_at=__import__("datetime").datetime(2020, 1, 1).astimezone())
+    save_answers(old, tmp_path)
+    save_runs(tmp_path, checklists, **{"avoid-partners-where": "never"})
+    summary = Summary(tmp_path, checklists)
+    assert "level of concern <b>none</b>" in summary.overview.value
+    assert "<b>high</b>" not in summary.overview.value
+
+
+def test_download_then_upload_restores_every_run(tmp_path, checklists):
+    import base64
+    import re
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    save_runs(first, checklists, **{"toxic-relationship": "rarely", "trauma-bonding": "never"})
+    summary = Summary(first, checklists)
+    data = summary.prepare_download()
+    href = re.search(r"base64,([A-Za-z0-9+/=]+)'", summary.download_link.value).group(1)
+    assert base64.b64decode(href) == data
+    fresh = Summary(second, checklists)
+    fresh.import_file("bundle.json", data)
+    assert "Imported 2" in fresh.data_status.value
+    assert len(run_files(second)) == 2
+    fresh.import_file("bundle.json", data)
+    assert "Imported 0" in fresh.data_status.value and "already here" in fresh.data_status.value
+    assert len(run_files(second)) == 2
+
+
+def test_upload_through_the_fileupload_widget(tmp_path, checklists):
+    save_runs(tmp_path / "a", checklists, **{"trauma-bonding": "often"})
+    data = Summary(tmp_path / "a", checklists).prepare_download()
+    target = Summary(tmp_path / "b", checklists)
+    target.upload.value = ({"name": "mine.json", "type": "application/json", "size": len(data),
+                            "content": memoryview(data),
+                            "last_modified": __import__("datetime").datetime(2026, 1, 1)},)
+    assert len(run_files(tmp_path / "b")) == 1
+    assert target.upload.value == ()
+    assert "redflag-support" in target.support.value  # the imported run is summarised
+
+
+@pytest.mark.parametrize("payload, reason", [
+    (b"not json at all", "not valid JSON"),
+    (b'{"format": "something-else"}', "not an answers bundle"),
+    (b'{"format": "redflag-bundle", "format_version": 1, "runs": [{"file": "../../evil.json", '
+     b'"answers": {}}]}', "unsafe or unexpected file name"),
+])
+def test_bad_uploads_are_rejected_with_a_reason(tmp_path, checklists, payload, reason):
+    summary = Summary(tmp_path, checklists)
+    summary.import_file("upload.json", payload)
+    assert reason in summary.data_status.value
+    assert run_files(tmp_path) == []
+    assert not (tmp_path.parent / "evil.json").exists()
+
+
+def test_oversized_upload_is_refused_before_reading(tmp_path, checklists):
+    summary = Summary(tmp_path, checklists)
+    summary.import_file("big.json", b"{}", size=MAX_BUNDLE_BYTES + 1)
+    assert "too large" in summary.data_status.value
+
+
+def test_delete_all_asks_first_then_removes_everything(tmp_path, checklists):
+    save_runs(tmp_path, checklists, **{"trauma-bonding": "never", "avoid-partners-where": "never"})
+    summary = Summary(tmp_path, checklists)
+    summary.delete_button.click()
+    assert summary.confirm_box.layout.display == "flex"
+    assert "Delete 2 saved file(s)" in summary.confirm_box.children[0].value
+    summary.cancel_delete.click()
+    assert len(run_files(tmp_path)) == 2
+    summary.delete_button.click()
+    summary.confirm_delete.click()
+    assert run_files(tmp_path) == []
+    assert "No saved answers yet" in summary.overview.value
+
+
+def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
+    c = checklists["avoid-partners-where"]
+    from datetime import datetime, timedelta, timezone
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    save_answers(Answers(c.id, c.version, {i: "often" for i in c.item_ids}, saved_at=t0), tmp_path)
+    save_answers(Answers(c.id, c.version, {**{i: "often" for i in c.item_ids}, c.item_ids[0]: "never"},
+                         saved_at=t0 + timedelta(days=7)), tmp_path)
+    history = History(tmp_path, checklists)
+    images = [w for w in history.root.children if w.__class__.__name__ == "Image"]
+    assert len(images) == 1 and images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
+    html = "".join(getattr(w, "value", "") for w in history.root.children if w.__class__.__name__ == "HTML")
+    assert "What changed since last time" in html
+    assert "better" in html and c.items[0].text[:30] in html
+
+
+def test_support_resources_lists_emergency_and_988():
+    html = SupportResources().root.value
+    assert "Emergency" in html and "988" in html and "not a diagnosis" in html
+
+
+def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
+    import base64
+    import re
+
+    save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
+    summary = Summary(tmp_path, checklists)
+    page = summary.prepare_report()
+    href = re.search(r"data:text/html;base64,([A-Za-z0-9+/=]+)'", summary.report_link.value).group(1)
+    assert base64.b64decode(href).decode() == page
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert page.index("class='support'") < page.index("<h2>Results</h2>")  # safety first
+    assert "Things you might tell yourself" in page

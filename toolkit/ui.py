@@ -1,0 +1,465 @@
+"""The notebook UI (ipywidgets): a form per checklist and a summary of all saved runs.
+
+Widgets are attributes so tests can drive them without a browser (`.value = x`, `.click()`).
+The UI only calls the toolkit's functions; scoring, saving and rendering live elsewhere.
+Each object shows itself with a neutral text/plain so answers never reach a saved notebook.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from .checklist import Answers, Checklist, load_checklists
+from .errors import ToolkitError
+from .render import (changes_styler, checklists_styler, items_styler, level_html, themes_styler,
+                     trend_png)
+from .report import report_html
+from .resources import disclaimer_html, load_resources, resources_html
+from .scoring import score
+from .storage import (MAX_BUNDLE_BYTES, export_bundle, forget_all, import_bundle,
+                      list_saved, load_answers, load_runs, save_answers)
+from . import storage
+from .summary import changes, latest_runs, summarise, trend
+
+esc = html.escape
+WIDE = w.Layout(width="auto")
+
+
+def _message(text: str, kind: str = "info") -> str:
+    colour = {"info": "#1f2937", "ok": "#166534", "error": "#b91c1c"}[kind]
+    role = "alert" if kind == "error" else "status"
+    return f"<div role='{role}' style='color:{colour};margin:0.3em 0'>{text}</div>"
+
+
+def _data_link(data: bytes, mime: str, name: str) -> str:
+    """A download link holding the file itself, so nothing extra is written to disk."""
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f"<a download='{esc(name)}' href='data:{mime};base64,{b64}' style='font-weight:bold'>"
+            f"Save {esc(name)}</a> – keep it somewhere private.")
+
+
+class _Shown:
+    """Mixin: display the root widget, but never put answer values into text/plain."""
+
+    root: w.Widget
+    label: str
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = self.root._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = self.label
+        return bundle
+
+
+def _saved_at_label(ts: Any) -> str:
+    return ts.tz_convert(datetime.now().astimezone().tzinfo).strftime("%d %b %Y, %H:%M")
+
+
+class ChecklistForm(_Shown):
+    """One checklist: items with a never…always choice, progress, save, resume, hide, result."""
+
+    def __init__(self, checklist_id: str, answers_dir: str | os.PathLike[str] | None = None,
+                 checklists: dict[str, Checklist] | None = None) -> None:
+        self.checklists = checklists if checklists is not None else load_checklists()
+        if checklist_id not in self.checklists:
+            known = ", ".join(self.checklists)
+            raise ToolkitError(f"no checklist called '{checklist_id}' (known: {known})")
+        self.checklist = c = self.checklists[checklist_id]
+        self.answers_dir = answers_dir
+        self.resources = load_resources()
+        self.label = f"Checklist form: {c.title}"
+        scale = c.vocabulary.scale
+
+        about_self = c.kind == "reflection"
+        self.header = w.HTML(
+            f"<h2>{esc(c.title)}</h2><p>{esc(c.intro)}</p>"
+            f"<p><small>{'This list is about you, not a verdict on anyone. ' if about_self else ''}"
+            "Your answers stay on this computer. This is a reflection aid, not a diagnosis.</small></p>",
+            layout=WIDE)
+        self.choices: dict[str, w.RadioButtons] = {}
+        self.notes: dict[str, w.Textarea] = {}
+        rows = []
+        for n, item in enumerate(c.items, start=1):
+            text = w.HTML(f"<div style='font-size:1.05em;line-height:1.4'><b>{n}.</b> {esc(item.text)}</div>",
+                          layout=WIDE)
+            choice = w.RadioButtons(options=[(o.label, o.id) for o in scale], value=None,
+                                    orientation="horizontal", description=f"Answer {n}:",
+                                    style={"description_width": "initial"}, layout=WIDE)
+            choice.observe(self._update_progress, "value")
+            note = w.Textarea(placeholder="A private note for yourself (optional, saved with your answers)",
+                              layout=w.Layout(width="95%"), rows=2)
+            more = w.Accordion(children=[w.HTML(f"<p>{esc(item.explain)}</p>", layout=WIDE), note],
+                               titles=("Why this matters", "Add a note"), layout=WIDE)
+            self.choices[item.id], self.notes[item.id] = choice, note
+            rows.append(w.VBox([text, choice, more], layout=w.Layout(
+                width="auto", margin="0 0 1em 0", padding="0.4em 0.6em",
+                border="1px solid #e5e7eb")))
+        self.items_box = w.VBox(rows, layout=WIDE)
+
+        self.progress_bar = w.IntProgress(value=0, min=0, max=len(c.items), description="Progress:",
+                                          style={"description_width": "initial"})
+        self.progress = w.HTML(layout=WIDE)
+        self.progress_top = w.HTML(layout=WIDE)
+        self.save_button = w.Button(description="Save my answers", button_style="primary",
+                                    icon="save", tooltip="Save privately on this computer",
+                                    layout=w.Layout(width="auto"))
+        self.save_button.on_click(self.save)
+        self.hide_button = w.Button(description="Hide", icon="eye-slash",
+                                    tooltip="Clear the screen at once", layout=w.Layout(width="auto"))
+        self.hide_button.on_click(self.hide)
+        self.show_button = w.Button(description="Show again", icon="eye", layout=w.Layout(width="auto"))
+        self.show_button.on_click(self.show)
+        self.resume_choice = w.Dropdown(description="Earlier answers:", style={"description_width": "initial"},
+                                        layout=w.Layout(width="auto"))
+        self.resume_button = w.Button(description="Resume", icon="history",
+                                      tooltip="Fill the form from earlier saved answers",
+                                      layout=w.Layout(width="auto"))
+        self.resume_button.on_click(self.resume)
+        self.status = w.HTML(layout=WIDE)
+        self.support = w.HTML(layout=WIDE)
+        self.result = w.HTML(layout=WIDE)
+
+        self.content = w.VBox([
+            self.header,
+            w.HBox([self.resume_choice, self.resume_button], layout=WIDE),
+            self.progress_top, self.items_box,
+            w.HBox([self.progress_bar, self.progress], layout=WIDE),
+            w.HBox([self.save_button, self.hide_button], layout=WIDE),
+            self.status, self.support, self.result,
+        ], layout=WIDE)
+        self.hidden_box = w.HBox([w.HTML("Hidden. "), self.show_button],
+                                 layout=w.Layout(display="none"))
+        self.root = w.VBox([w.HBox([self.hide_button_top()], layout=WIDE), self.content, self.hidden_box],
+                           layout=WIDE)
+        self._update_progress()
+        self.refresh_resume()
+
+    def hide_button_top(self) -> w.Button:
+        """A second Hide button at the top, so the screen can be cleared without scrolling."""
+        button = w.Button(description="Hide", icon="eye-slash", tooltip="Clear the screen at once",
+                          layout=w.Layout(width="auto"))
+        button.on_click(self.hide)
+        self.hide_top = button
+        return button
+
+    # ------------------------------------------------------------ state
+
+    def current_answers(self) -> Answers:
+        """The answers on screen (unchosen items left out, empty notes dropped)."""
+        responses = {iid: c.value for iid, c in self.choices.items() if c.value is not None}
+        notes = {iid: t.value for iid, t in self.notes.items() if t.value.strip()}
+        return Answers(self.checklist.id, self.checklist.version, responses, notes)
+
+    def progress_text(self) -> str:
+        done = sum(c.value is not None for c in self.choices.values())
+        unsure = sum(c.value == "unsure" for c in self.choices.values())
+        text = f"{done} of {len(self.choices)} answered"
+        if unsure:
+            text += f" ({unsure} marked “Not sure”, which don't count towards the result)"
+        return text
+
+    def _update_progress(self, _change: Any = None) -> None:
+        text = self.progress_text()
+        done = sum(c.value is not None for c in self.choices.values())
+        self.progress_bar.value = done
+        self.progress.value = f"<span aria-live='polite'>{esc(text)}</span>"
+        self.progress_top.value = f"<small>{esc(text)}</small>"
+
+    def fill(self, answers: Answers) -> list[str]:
+        """Put saved answers on screen; return ids of saved items this checklist no longer has."""
+        for iid, choice in self.choices.items():
+            choice.value = answers.responses.get(iid)
+            self.notes[iid].value = answers.notes.get(iid, "")
+        return [i for i in dict.fromkeys([*answers.responses, *answers.notes]) if i not in self.choices]
+
+    # ------------------------------------------------------------ actions
+
+    def refresh_resume(self) -> None:
+        try:
+            saved = list_saved(self.answers_dir, self.checklists)
+        except ToolkitError:
+            saved = None
+        options: list[tuple[str, str | None]] = [("Choose…", None)]
+        if saved is not None:
+            mine = saved[(saved["checklist"] == self.checklist.id) & (saved["problem"] == "")]
+            options += [(f"{_saved_at_label(r.saved_at)} – {r.answered} answered", str(r.path))
+                        for r in mine.itertuples()]
+        self.resume_choice.options = options
+        self.resume_choice.value = None
+        self.resume_button.disabled = len(options) == 1
+
+    def resume(self, _button: Any = None) -> None:
+        path = self.resume_choice.value
+        if path is None:
+            self.status.value = _message("Choose earlier answers from the list first.")
+            return
+        try:
+            answers = load_answers(path, self.checklists)
+        except ToolkitError as exc:
+            self.status.value = _message(esc(str(exc)), "error")
+            return
+        gone = self.fill(answers)
+        text = f"Resumed your answers from {esc(_saved_at_label(_ts(answers.saved_at)))}."
+        if gone:
+            text += (f" {len(gone)} answer(s) were for items this checklist no longer has "
+                     f"({esc(', '.join(gone))}); they are kept in the saved file but not shown.")
+        self.status.value = _message(text, "ok")
+        self.show_result(answers)
+
+    def save(self, _button: Any = None) -> Path | None:
+        answers = self.current_answers()
+        if not answers.responses and not answers.notes:
+            self.status.value = _message("Nothing to save yet: choose an answer for at least one item.")
+            return None
+        try:
+            path = save_answers(answers, self.answers_dir)
+        except ToolkitError as exc:
+            self.status.value = _message(f"Your answers could not be saved: {esc(str(exc))}", "error")
+            return None
+        self.status.value = _message(
+            f"Saved privately on this computer as <code>{esc(path.name)}</code> in "
+            f"<code>{esc(str(path.parent))}</code>.", "ok")
+        self.show_result(answers)
+        self.refresh_resume()
+        return path
+
+    def show_result(self, answers: Answers) -> None:
+        """The result: support resources first when safety is raised, then level and table."""
+        r = score(answers, self.checklist)
+        t = r.totals
+        self.support.value = resources_html(self.resources) if r.safety else ""
+        self.result.value = (
+            "<h3>Your result</h3>"
+            + level_html(self.checklist.title, r.level, r.percent, int(t["answered"]),
+                         len(self.checklist.items), r.explanation, self.checklist.direction)
+            + items_styler(r).to_html() + disclaimer_html(self.resources))
+
+    def hide(self, _button: Any = None) -> None:
+        """Clear the screen at once; nothing is lost, "Show again" brings it back."""
+        self.content.layout.display = "none"
+        self.hide_top.layout.display = "none"
+        self.hidden_box.layout.display = "flex"
+
+    def show(self, _button: Any = None) -> None:
+        self.content.layout.display = "flex"
+        self.hide_top.layout.display = None
+        self.hidden_box.layout.display = "none"
+
+
+def _ts(value: datetime | None) -> Any:
+    import pandas as pd
+    return pd.Timestamp(value if value is not None else datetime.now().astimezone())
+
+
+class Summary(_Shown):
+    """The latest run of each checklist: safety first, levels in words, tables, your data."""
+
+    def __init__(self, answers_dir: str | os.PathLike[str] | None = None,
+                 checklists: dict[str, Checklist] | None = None) -> None:
+        self.checklists = checklists if checklists is not None else load_checklists()
+        self.answers_dir = answers_dir
+        self.resources = load_resources()
+        self.label = "Summary of your saved answers"
+        self.support = w.HTML(layout=WIDE)
+        self.overview = w.HTML(layout=WIDE)
+        self.tables = w.HTML(layout=WIDE)
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="auto"))
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.report_button = w.Button(description="Printable report", icon="print",
+                                      tooltip="A page to print or keep: results, themes, changes",
+                                      layout=w.Layout(width="auto"))
+        self.report_button.on_click(self.prepare_report)
+        self.report_link = w.HTML(layout=WIDE)
+
+        self.download_button = w.Button(description="Download my answers", icon="download",
+                                        layout=w.Layout(width="auto"))
+        self.download_button.on_click(self.prepare_download)
+        self.download_link = w.HTML(layout=WIDE)
+        self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers",
+                                   layout=w.Layout(width="auto"))
+        self.upload.observe(self._on_upload, "value")
+        self.delete_button = w.Button(description="Delete all my answers…", icon="trash",
+                                      button_style="warning", layout=w.Layout(width="auto"))
+        self.delete_button.on_click(self.ask_delete)
+        self.confirm_delete = w.Button(description="Yes, delete everything", button_style="danger",
+                                       layout=w.Layout(width="auto"))
+        self.confirm_delete.on_click(self.delete_all)
+        self.cancel_delete = w.Button(description="Cancel", layout=w.Layout(width="auto"))
+        self.cancel_delete.on_click(lambda _: self._set_confirm(False))
+        self.confirm_box = w.HBox([w.HTML(), self.confirm_delete, self.cancel_delete],
+                                  layout=w.Layout(display="none"))
+        self.data_status = w.HTML(layout=WIDE)
+        folder = str(storage.answers_dir(answers_dir))
+        self.data_tab = w.VBox([
+            w.HTML(f"<p>Your answers are saved only on this computer, in <code>{esc(folder)}</code>. "
+                   "On Binder everything is deleted when the session ends: download your answers "
+                   "before you close it, and upload them next time.</p>", layout=WIDE),
+            w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
+            self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
+        self.overview_tab = w.VBox([self.overview, self.tables,
+                                    w.HBox([self.refresh_button, self.report_button], layout=WIDE),
+                                    self.report_link], layout=WIDE)
+        self.history = History(answers_dir, self.checklists)
+        self.tabs = w.Tab(children=[self.overview_tab, self.history.root, self.data_tab],
+                          titles=("Overview", "History", "Your data"))
+        self.root = w.VBox([self.support, self.tabs], layout=WIDE)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the saved runs and rebuild every table (and the History tab)."""
+        if hasattr(self, "history"):
+            self.history.refresh()
+        try:
+            runs = latest_runs(load_runs(self.answers_dir, self.checklists))
+        except ToolkitError as exc:
+            self.overview.value = _message(esc(str(exc)), "error")
+            return
+        if not runs:
+            self.support.value = ""
+            self.overview.value = ("<p>No saved answers yet. Open a checklist, answer it and press "
+                                   "“Save my answers”; its result then appears here.</p>"
+                                   + disclaimer_html(self.resources))
+            self.tables.value = ""
+            return
+        s = summarise(runs, self.checklists)
+        self.support.value = resources_html(self.resources) if s.safety else ""
+        blocks = []
+        for direction, heading in (("concern", "Concerns"), ("strength", "What's working")):
+            rows = s.checklists[s.checklists["direction"] == direction]
+            if rows.empty:
+                continue
+            blocks.append(f"<h3>{heading}</h3>")
+            for run, row in rows.iterrows():
+                c = self.checklists[str(row["checklist"])]
+                blocks.append(level_html(c.title, str(row["level"]), row["percent"], int(row["answered"]),
+                                         len(c.items), c.vocabulary.explain_level(str(row["level"]), direction),
+                                         direction))
+        self.overview.value = ("<h2>Your latest answers</h2>"
+                               "<p>Each checklist is read on its own: one list that fits poorly is not "
+                               "evidence of anything on another.</p>" + "".join(blocks)
+                               + disclaimer_html(self.resources))
+        self.tables.value = ("<h3>All checklists</h3>" + checklists_styler(s.checklists).to_html()
+                             + "<h3>Themes across checklists</h3>" + themes_styler(s.themes).to_html())
+
+    def prepare_report(self, _button: Any = None) -> str:
+        """Offer the printable HTML report as a download link (it is not written to disk)."""
+        try:
+            page = report_html(load_runs(self.answers_dir, self.checklists), self.checklists, self.resources)
+        except ToolkitError as exc:
+            self.report_link.value = _message(esc(str(exc)), "error")
+            return ""
+        self.report_link.value = _data_link(page.encode("utf-8"), "text/html",
+                                            f"my-report-{datetime.now():%Y-%m-%d}.html")
+        return page
+
+    # ------------------------------------------------------------ your data
+
+    def prepare_download(self, _button: Any = None) -> bytes:
+        try:
+            data = export_bundle(self.answers_dir, self.checklists)
+        except ToolkitError as exc:
+            self.download_link.value = _message(esc(str(exc)), "error")
+            return b""
+        self.download_link.value = _data_link(data, "application/json",
+                                              f"my-answers-{datetime.now():%Y-%m-%d}.redflag-bundle.json")
+        return data
+
+    def _on_upload(self, change: dict) -> None:
+        for upload in change["new"]:
+            self.import_file(upload["name"], bytes(upload["content"]), upload.get("size"))
+        if change["new"]:
+            self.upload.value = ()
+
+    def import_file(self, name: str, content: bytes, size: int | None = None) -> None:
+        """Import one uploaded bundle and say what was imported, skipped and rejected, and why."""
+        if (size or len(content)) > MAX_BUNDLE_BYTES:
+            self.data_status.value = _message(f"{esc(name)} is too large to be an answers file.", "error")
+            return
+        try:
+            report = import_bundle(content, self.answers_dir, self.checklists, name=name)
+        except ToolkitError as exc:
+            self.data_status.value = _message(f"Nothing imported: {esc(str(exc))}", "error")
+            return
+        lines = [f"Imported {len(report.imported)} saved run(s) from {esc(name)}."]
+        if report.already_present:
+            lines.append(f"{len(report.already_present)} were already here and were skipped.")
+        if report.rejected:
+            lines.append(f"{len(report.rejected)} rejected:<ul>"
+                         + "".join(f"<li>{esc(why)}</li>" for _, why in report.rejected) + "</ul>")
+        self.data_status.value = _message(" ".join(lines), "error" if report.rejected else "ok")
+        self.refresh()
+
+    def _set_confirm(self, visible: bool) -> None:
+        self.confirm_box.layout.display = "flex" if visible else "none"
+
+    def ask_delete(self, _button: Any = None) -> None:
+        count = len(list_saved(self.answers_dir, self.checklists))
+        self.confirm_box.children[0].value = (f"<b>Delete {count} saved file(s) from this computer? "
+                                              "This cannot be undone.</b>&nbsp;")
+        self._set_confirm(True)
+
+    def delete_all(self, _button: Any = None) -> None:
+        try:
+            count = forget_all(self.answers_dir)
+        except ToolkitError as exc:
+            self.data_status.value = _message(esc(str(exc)), "error")
+            return
+        self._set_confirm(False)
+        self.download_link.value = ""
+        self.data_status.value = _message(f"Deleted {count} saved run(s).", "ok")
+        self.refresh()
+
+
+class SupportResources(_Shown):
+    """The support resources as a calm list (the start page), with the not-a-diagnosis note."""
+
+    def __init__(self) -> None:
+        res = load_resources()
+        self.label = "Support resources"
+        self.root = w.HTML(resources_html(res, urgent=False) + disclaimer_html(res), layout=WIDE)
+
+
+class History(_Shown):
+    """Per checklist: a trend chart of percent over time and what changed since last time."""
+
+    def __init__(self, answers_dir: str | os.PathLike[str] | None = None,
+                 checklists: dict[str, Checklist] | None = None) -> None:
+        self.checklists = checklists if checklists is not None else load_checklists()
+        self.answers_dir = answers_dir
+        self.label = "History of your saved answers"
+        self.root = w.VBox(layout=WIDE)
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            runs = load_runs(self.answers_dir, self.checklists)
+        except ToolkitError as exc:
+            self.root.children = [w.HTML(_message(esc(str(exc)), "error"))]
+            return
+        if not runs:
+            self.root.children = [w.HTML("<p>No saved answers yet: history appears once you have "
+                                         "saved a checklist.</p>", layout=WIDE)]
+            return
+        parts: list[w.Widget] = []
+        for cid, c in self.checklists.items():
+            mine = [r for r in runs if r.checklist_id == cid]
+            if not mine:
+                continue
+            table = trend(runs, self.checklists, cid)
+            bands = [(lv.id, lv.below) for lv in c.vocabulary.levels]
+            parts.append(w.HTML(f"<h3>{esc(c.title)}</h3><p>{len(mine)} saved run(s).</p>", layout=WIDE))
+            parts.append(w.Image(value=trend_png(table, c.title, bands), format="png",
+                                 layout=w.Layout(max_width="650px")))
+            if len(mine) >= 2:
+                moved = changes(mine[-2], mine[-1], c)
+                parts.append(w.HTML("<h4>What changed since last time</h4>" + (
+                    changes_styler(moved).to_html() if not moved.empty else "<p>No answer changed.</p>"),
+                    layout=WIDE))
+        self.root.children = parts
