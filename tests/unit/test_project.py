@@ -92,4 +92,4 @@ def test_binder_postbuild_installs_the_toolkit_and_lab_settings():
 
 
 def test_answers_folder_is_ignored_by_git():
-    assert "answers/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert "/answers/" in (ROOT / ".gitignore").read_text().splitlines()
