@@ -28,7 +28,8 @@ lab: setup
 	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb
 
 app: setup
-	cd notebooks && ../$(VENV)/bin/voila 00-start-here.ipynb --port=$(PORT) --Voila.ip=127.0.0.1
+	@echo "Open http://127.0.0.1:$(PORT)/voila/render/00-start-here.ipynb"
+	$(VENV)/bin/voila notebooks --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

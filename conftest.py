@@ -5,12 +5,14 @@ fixture runs in tests/fixtures/answers are copied in, so the Summary and History
 render real tables and charts, and tests/notebooks checks their text on known data.
 """
 
+import atexit
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 _HOME = tempfile.mkdtemp(prefix="redflag-test-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 for var, sub in [("REDFLAG_ANSWERS_DIR", "answers"), ("JUPYTER_CONFIG_DIR", "jupyter-config"),
                  ("JUPYTER_DATA_DIR", "jupyter-data"), ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
                  ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl")]:

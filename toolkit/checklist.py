@@ -177,6 +177,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ChecklistError(f"{where}: TOML syntax error: {exc}") from None
     except UnicodeDecodeError:
         raise ChecklistError(f"{where}: not UTF-8 text") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise ChecklistError(f"{where}: unusable value ({str(exc)[:80]})") from None
     except RecursionError:
         raise ChecklistError(f"{where}: nested too deeply") from None
     except OSError as exc:
@@ -220,39 +222,55 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
     problems = _Problems(display_path(path))
     _check_keys(data, {"scale", "rules", "levels", "levels_extra", "themes"},
                 {"scale", "rules", "levels", "levels_extra", "themes"}, problems)
+    shapes = {"scale": list, "levels": list, "rules": dict, "levels_extra": dict, "themes": dict}
+    for key, shape in shapes.items():
+        if key in data and not isinstance(data[key], shape):
+            problems.add(f"{key} must be {'a list of tables' if shape is list else 'a table'}")
+    if problems.messages:
+        raise ChecklistError("\n".join(problems.messages))
     scale: list[ScaleOption] = []
-    for n, raw in enumerate(data.get("scale") or []):
-        if not isinstance(raw, dict):
-            problems.add(f"scale entry {n + 1} must be a table")
+    for n, raw in enumerate(data["scale"]):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("label"), str):
+            problems.add(f"scale entry {n + 1} must be a table with text id and label")
             continue
         weight = raw.get("weight")
-        if weight is not None and (type(weight) is not int or weight < 0):
-            problems.add(f"scale option '{raw.get('id')}': weight must be a whole number >= 0")
+        if weight is not None and (type(weight) is not int or not 0 <= weight <= 100):
+            problems.add(f"scale option '{raw['id']}': weight must be a whole number from 0 to 100")
             weight = None
-        scale.append(ScaleOption(str(raw.get("id", "")), str(raw.get("label", "")), weight))
+        scale.append(ScaleOption(raw["id"], raw["label"], weight))
     if not any(o.weight for o in scale):
         problems.add("scale needs at least one option with a weight above 0")
     levels = []
-    for raw in data.get("levels") or []:
+    for raw in data["levels"]:
         try:
-            levels.append(Level(str(raw["id"]), float(raw["below"]), str(raw["concern"]), str(raw["strength"])))
+            if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("id", "concern", "strength")):
+                raise TypeError
+            levels.append(Level(raw["id"], float(raw["below"]), raw["concern"], raw["strength"]))
         except (KeyError, TypeError, ValueError):
-            problems.add(f"level {raw!r:.60} needs id, below, concern and strength")
+            problems.add(f"level {raw!r:.60} needs text id, concern and strength and a number below")
+    if not levels:
+        problems.add("levels needs at least one level")
+    elif not SLUG.match("-".join(lv.id for lv in levels)):
+        problems.add("level ids must be lowercase slugs like 'moderate'")
     themes = {}
-    for tid, raw in (data.get("themes") or {}).items():
+    for tid, raw in data["themes"].items():
         if not isinstance(raw, dict) or not SLUG.match(tid):
             problems.add(f"theme '{tid}' must be a slug with a title and a description")
             continue
         themes[tid] = Theme(tid, str(raw.get("title", tid)), str(raw.get("description", "")))
-    rules = data.get("rules") or {}
-    if rules.get("safety_from") not in {o.id for o in scale if o.weight is not None}:
-        problems.add(f"rules.safety_from must name a weighted scale option (got {rules.get('safety_from')!r})")
+    rules = data["rules"]
+    safety_from = rules.get("safety_from")
+    if not isinstance(safety_from, str) or safety_from not in {o.id for o in scale if o.weight is not None}:
+        problems.add(f"rules.safety_from must name a weighted scale option (got {safety_from!r:.60})")
+    share = rules.get("min_answered_share", 0.75)
+    if type(share) not in (int, float) or not 0 <= share <= 1:
+        problems.add(f"rules.min_answered_share must be a number from 0 to 1 (got {share!r:.60})")
     if problems.messages:
         raise ChecklistError("\n".join(problems.messages))
     return Vocabulary(
         scale=tuple(scale), levels=tuple(levels),
-        insufficient=str((data.get("levels_extra") or {}).get("insufficient", "")),
-        themes=themes, min_answered_share=float(rules.get("min_answered_share", 0.75)),
+        insufficient=str(data["levels_extra"].get("insufficient", "")),
+        themes=themes, min_answered_share=float(share),
         safety_from=str(rules["safety_from"]),
     )
 
@@ -302,7 +320,7 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
     if "version" in data and (type(version) is not int or version < 1):
         problems.add(f"version must be a whole number >= 1 (got {version!r:.60})")
     kind = data.get("kind")
-    if "kind" in data and kind not in KINDS:
+    if "kind" in data and (not isinstance(kind, str) or kind not in KINDS):
         problems.add(f"kind must be one of {', '.join(KINDS)} (got {kind!r:.60})")
     texts = {key: _text(data, key, problems) for key in ("title", "intro", "source")}
     retired = data.get("retired", [])

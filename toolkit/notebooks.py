@@ -55,7 +55,7 @@ def checklist_notebook(checklist: Checklist) -> dict:
     about = ("This list is about **you**: a mirror for your own patterns, not a verdict on anyone."
              if checklist.kind == "reflection" else
              "Answer for how things have been lately. Each answer is how often something is true.")
-    intro = (f"# {checklist.title}\n\n{about}\n\n"
+    intro = (f"{about}\n\n"  # the form itself shows the title and the intro
              "Press **Save my answers** when you are done: your answers are saved only on this "
              "computer, and you can come back and **Resume** them later. **Hide** clears the screen "
              "at once.\n\n"

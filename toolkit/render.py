@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import html
 import math
+from typing import Mapping
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from .checklist import Checklist
 from .scoring import Result
 
 esc = html.escape
@@ -30,6 +32,9 @@ def level_html(title: str, level: str, percent: float, answered: int, total: int
                explanation: str, direction: str) -> str:
     """One checklist's result in words: what the level is and what it means."""
     what = "signs present" if direction == "strength" else "level of concern"
+    if level == "insufficient":
+        return (f"<div class='redflag-level' style='margin:0.4em 0'><b>{esc(title)}</b>: not enough "
+                f"answers yet ({answered} of {total} answered).<br>{esc(explanation)}</div>")
     return (f"<div class='redflag-level' style='margin:0.4em 0'><b>{esc(title)}</b>: {what} "
             f"<b>{esc(LEVEL_WORDS.get(level, level))}</b> "
             f"({_pct(percent)} of the possible points, {answered} of {total} answered)."
@@ -51,7 +56,7 @@ def items_styler(result: Result) -> Styler:
     return (shown.style.hide(axis="index").format(escape="html")
             .apply(lambda _: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
             .set_table_attributes("class='redflag-items'")
-            .set_caption("Your answers (highlighted rows touch on safety)"))
+            .set_caption("Your answers. Highlighted rows are answers that touch on your safety."))
 
 
 def checklists_styler(runs: pd.DataFrame) -> Styler:
@@ -71,14 +76,15 @@ def checklists_styler(runs: pd.DataFrame) -> Styler:
             .set_table_attributes("class='redflag-checklists'"))
 
 
-def themes_styler(themes: pd.DataFrame) -> Styler:
-    """Themes across checklists, concerns and strengths apart."""
+def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> Styler:
+    """Themes across checklists, concerns and strengths apart; checklists named by title."""
     shown = pd.DataFrame({
         "Theme": themes["title"],
         "Kind": themes["direction"].map({"concern": "concern", "strength": "what's working"}),
         "Items answered": themes["answered"],
         "Percent": [_pct(p) for p in themes["percent"]],
-        "From": themes["checklists"],
+        "From": themes["checklists"].map(
+            lambda ids: ", ".join(checklists[i].title if i in checklists else i for i in ids.split(", "))),
     })
     return (shown.style.hide(axis="index").format(escape="html")
             .set_table_attributes("class='redflag-themes'"))

@@ -74,7 +74,7 @@ def report_html(runs: Sequence[Answers], checklists: Mapping[str, Checklist],
                 f"{esc(c.vocabulary.explain_level(level, c.direction))}</li>")
         parts.append("</ul>")
         parts.append("<h2>All checklists</h2>" + checklists_styler(summary.checklists).to_html())
-        parts.append("<h2>Themes across checklists</h2>" + themes_styler(summary.themes).to_html())
+        parts.append("<h2>Themes across checklists</h2>" + themes_styler(summary.themes, checklists).to_html())
         parts.append("<h2>Changes since last time</h2>")
         if not moved:
             parts.append("<p>No earlier answers to compare with, or nothing changed.</p>")
@@ -124,7 +124,7 @@ def report_md(runs: Sequence[Answers], checklists: Mapping[str, Checklist],
             level = str(row.level)
             pct = "–" if pd.isna(row.percent) else f"{row.percent:.0f} %"
             out.append(f"- **{md_escape(c.title)}** (version {row.version}, saved "
-                       f"{row.saved_at.strftime('%d %b %Y')}): {LEVEL_WORDS.get(level, level)}, {pct}, "
+                       f"{row.saved_at.strftime('%d %b %Y')}): {md_escape(LEVEL_WORDS.get(level, level))}, {pct}, "
                        f"{row.answered} of {len(c.items)} answered"
                        f"{' – **touches on safety**' if row.safety else ''}. "
                        f"{md_escape(c.vocabulary.explain_level(level, c.direction))}")

@@ -45,8 +45,11 @@ def load_resources(path: Path | None = None) -> Resources:
         unknown = set(raw) - {"name", "region", "when", "phone", "web"}
         if unknown:
             raise ChecklistError(f"{where}: resource '{raw['name']}': unknown key '{sorted(unknown)[0]}'")
+        for key in ("phone", "web"):
+            if key in raw and not isinstance(raw[key], str):
+                raise ChecklistError(f"{where}: resource '{raw['name']}': {key} must be text")
         web = raw.get("web", "")
-        if web and (not isinstance(web, str) or not web.startswith("https://")):
+        if web and not web.startswith("https://"):
             raise ChecklistError(f"{where}: resource '{raw['name']}': web must start with https://")
         if not raw.get("phone") and not web:
             raise ChecklistError(f"{where}: resource '{raw['name']}': needs a phone or a web address")

@@ -36,7 +36,7 @@ MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
 TEMP_PREFIX = ".tmp-"
 STALE_TEMP_SECONDS = 600
-RUN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-f]{8}\.json\Z")
+RUN_NAME = re.compile(r"^(?=.{1,150}\Z)[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-f]{8}\.json\Z")
 #: os.link errors meaning "this filesystem has no hard links" (anything else, e.g. ENOSPC, is a failure).
 NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -64,6 +64,12 @@ def answers_to_dict(answers: Answers) -> dict[str, Any]:
         "responses": dict(answers.responses),
         "notes": {k: v for k, v in answers.notes.items() if v},
     }
+
+
+def _check_saved_at(saved_at: datetime, where: str) -> None:
+    """Dates far outside a lifetime break charts and reports: refuse them when saving and loading."""
+    if not 1970 <= saved_at.year <= 2200:
+        raise AnswersError(f"{where}: 'saved_at' is not a plausible date ({saved_at.isoformat()})")
 
 
 def _string_map(value: Any, key: str, where: str, limit: int) -> dict[str, str]:
@@ -108,6 +114,7 @@ def answers_from_dict(data: Any, where: str, checklists: Mapping[str, Checklist]
     if saved_at is None or saved_at.tzinfo is None:
         raise AnswersError(f"{where}: 'saved_at' must be an ISO 8601 time with a UTC offset "
                            f"(got {raw_time!r:.60})")
+    _check_saved_at(saved_at, where)
     answers = Answers(
         checklist_id=cid, checklist_version=cver, saved_at=saved_at,
         responses=_string_map(data.get("responses"), "responses", where, 40),
@@ -154,13 +161,15 @@ def load_answers(path: str | os.PathLike[str],
 
 
 def _ensure_dir(directory: Path) -> None:
+    """Create the answers folder (0700) if needed; another process creating it first is fine."""
     try:
-        if not directory.exists():
-            directory.mkdir(parents=True, mode=0o700)
-            os.chmod(directory, 0o700)
+        directory.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        return
     except OSError as exc:
         raise AnswersError(f"{display_path(directory)}: cannot create the answers folder "
                            f"({exc.strerror or exc})") from None
+    os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -259,6 +268,7 @@ def save_answers(answers: Answers, directory: str | os.PathLike[str] | None = No
     saved_at = answers.saved_at or datetime.now().astimezone()
     if saved_at.tzinfo is None:
         raise AnswersError("saved_at must be timezone-aware")
+    _check_saved_at(saved_at, str(folder))
     doc = answers_to_dict(Answers(answers.checklist_id, answers.checklist_version,
                                   answers.responses, answers.notes, saved_at))
     try:
@@ -388,9 +398,15 @@ def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
             report.already_present.append(wanted or label)
             continue
         data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
-        names = iter([wanted] if wanted else [])
-        path = _write_new(folder, lambda: next(names, None) or _run_name(answers.checklist_id,
-                                                                         answers.saved_at), data_out)
+        # Keep the entry's name only when it names this run's checklist; otherwise make a fresh one.
+        keep = wanted if wanted and wanted.startswith(answers.checklist_id + "_") else None
+        names = iter([keep] if keep else [])
+        try:
+            path = _write_new(folder, lambda: next(names, None) or _run_name(answers.checklist_id,
+                                                                             answers.saved_at), data_out)
+        except AnswersError as exc:  # one failed write rejects this run, not the whole upload
+            report.rejected.append((label, str(exc)))
+            continue
         existing.add(key)
         report.imported.append(path)
     return report

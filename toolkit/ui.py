@@ -30,12 +30,14 @@ from .summary import changes, latest_runs, summarise, trend
 
 esc = html.escape
 WIDE = w.Layout(width="auto")
+#: HTML widgets inherit a 28px line height meant for one-line controls; text needs its own.
+LINE = "line-height:1.45"
 
 
 def _message(text: str, kind: str = "info") -> str:
     colour = {"info": "#1f2937", "ok": "#166534", "error": "#b91c1c"}[kind]
     role = "alert" if kind == "error" else "status"
-    return f"<div role='{role}' style='color:{colour};margin:0.3em 0'>{text}</div>"
+    return f"<div role='{role}' style='color:{colour};margin:0.3em 0;{LINE}'>{text}</div>"
 
 
 def _data_link(data: bytes, mime: str, name: str) -> str:
@@ -79,26 +81,32 @@ class ChecklistForm(_Shown):
 
         about_self = c.kind == "reflection"
         self.header = w.HTML(
-            f"<h2>{esc(c.title)}</h2><p>{esc(c.intro)}</p>"
+            f"<div style='{LINE}'><h2>{esc(c.title)}</h2><p>{esc(c.intro)}</p>"
             f"<p><small>{'This list is about you, not a verdict on anyone. ' if about_self else ''}"
-            "Your answers stay on this computer. This is a reflection aid, not a diagnosis.</small></p>",
+            "Your answers stay on this computer. This is a reflection aid, not a diagnosis.</small></p></div>",
             layout=WIDE)
         self.choices: dict[str, w.RadioButtons] = {}
         self.notes: dict[str, w.Textarea] = {}
+        self.note_toggles: dict[str, w.ToggleButton] = {}
         rows = []
         for n, item in enumerate(c.items, start=1):
             text = w.HTML(f"<div style='font-size:1.05em;line-height:1.4'><b>{n}.</b> {esc(item.text)}</div>",
                           layout=WIDE)
             choice = w.RadioButtons(options=[(o.label, o.id) for o in scale], value=None,
                                     orientation="horizontal", description=f"Answer {n}:",
+                                    tooltip=f"How often is item {n} true?",
                                     style={"description_width": "initial"}, layout=WIDE)
             choice.observe(self._update_progress, "value")
-            note = w.Textarea(placeholder="A private note for yourself (optional, saved with your answers)",
-                              layout=w.Layout(width="95%"), rows=2)
-            more = w.Accordion(children=[w.HTML(f"<p>{esc(item.explain)}</p>", layout=WIDE), note],
-                               titles=("Why this matters", "Add a note"), layout=WIDE)
-            self.choices[item.id], self.notes[item.id] = choice, note
-            rows.append(w.VBox([text, choice, more], layout=w.Layout(
+            why = w.HTML(f"<details><summary>Why this matters</summary><p>{esc(item.explain)}</p></details>",
+                         layout=WIDE)
+            note = w.Textarea(placeholder="A private note for yourself (saved with your answers)",
+                              layout=w.Layout(width="95%", display="none"), rows=2)
+            add_note = w.ToggleButton(description="Add a note", value=False, layout=w.Layout(width="auto"),
+                                      tooltip=f"Add a private note to item {n}")
+            add_note.observe(lambda ch, box=note: setattr(box.layout, "display", None if ch["new"] else "none"),
+                             "value")
+            self.choices[item.id], self.notes[item.id], self.note_toggles[item.id] = choice, note, add_note
+            rows.append(w.VBox([text, choice, w.HBox([why, add_note], layout=WIDE), note], layout=w.Layout(
                 width="auto", margin="0 0 1em 0", padding="0.4em 0.6em",
                 border="1px solid #e5e7eb")))
         self.items_box = w.VBox(rows, layout=WIDE)
@@ -107,18 +115,17 @@ class ChecklistForm(_Shown):
                                           style={"description_width": "initial"})
         self.progress = w.HTML(layout=WIDE)
         self.progress_top = w.HTML(layout=WIDE)
-        self.save_button = w.Button(description="Save my answers", button_style="primary",
-                                    icon="save", tooltip="Save privately on this computer",
+        self.save_button = w.Button(description="Save my answers", button_style="primary", tooltip="Save privately on this computer",
                                     layout=w.Layout(width="auto"))
         self.save_button.on_click(self.save)
-        self.hide_button = w.Button(description="Hide", icon="eye-slash",
+        self.hide_button = w.Button(description="Hide",
                                     tooltip="Clear the screen at once", layout=w.Layout(width="auto"))
         self.hide_button.on_click(self.hide)
-        self.show_button = w.Button(description="Show again", icon="eye", layout=w.Layout(width="auto"))
+        self.show_button = w.Button(description="Show again", layout=w.Layout(width="auto"))
         self.show_button.on_click(self.show)
         self.resume_choice = w.Dropdown(description="Earlier answers:", style={"description_width": "initial"},
                                         layout=w.Layout(width="auto"))
-        self.resume_button = w.Button(description="Resume", icon="history",
+        self.resume_button = w.Button(description="Resume",
                                       tooltip="Fill the form from earlier saved answers",
                                       layout=w.Layout(width="auto"))
         self.resume_button.on_click(self.resume)
@@ -143,7 +150,7 @@ class ChecklistForm(_Shown):
 
     def hide_button_top(self) -> w.Button:
         """A second Hide button at the top, so the screen can be cleared without scrolling."""
-        button = w.Button(description="Hide", icon="eye-slash", tooltip="Clear the screen at once",
+        button = w.Button(description="Hide", tooltip="Clear the screen at once",
                           layout=w.Layout(width="auto"))
         button.on_click(self.hide)
         self.hide_top = button
@@ -177,6 +184,7 @@ class ChecklistForm(_Shown):
         for iid, choice in self.choices.items():
             choice.value = answers.responses.get(iid)
             self.notes[iid].value = answers.notes.get(iid, "")
+            self.note_toggles[iid].value = bool(self.notes[iid].value)
         return [i for i in dict.fromkeys([*answers.responses, *answers.notes]) if i not in self.choices]
 
     # ------------------------------------------------------------ actions
@@ -186,18 +194,18 @@ class ChecklistForm(_Shown):
             saved = list_saved(self.answers_dir, self.checklists)
         except ToolkitError:
             saved = None
-        options: list[tuple[str, str | None]] = [("Choose…", None)]
+        options: list[tuple[str, str]] = [("Choose…", "")]
         if saved is not None:
             mine = saved[(saved["checklist"] == self.checklist.id) & (saved["problem"] == "")]
             options += [(f"{_saved_at_label(r.saved_at)} – {r.answered} answered", str(r.path))
                         for r in mine.itertuples()]
         self.resume_choice.options = options
-        self.resume_choice.value = None
+        self.resume_choice.value = ""
         self.resume_button.disabled = len(options) == 1
 
     def resume(self, _button: Any = None) -> None:
         path = self.resume_choice.value
-        if path is None:
+        if not path:
             self.status.value = _message("Choose earlier answers from the list first.")
             return
         try:
@@ -234,12 +242,12 @@ class ChecklistForm(_Shown):
         """The result: support resources first when safety is raised, then level and table."""
         r = score(answers, self.checklist)
         t = r.totals
-        self.support.value = resources_html(self.resources) if r.safety else ""
+        self.support.value = f"<div style='{LINE}'>{resources_html(self.resources)}</div>" if r.safety else ""
         self.result.value = (
-            "<h3>Your result</h3>"
+            f"<div style='{LINE}'><h3>Your result</h3>"
             + level_html(self.checklist.title, r.level, r.percent, int(t["answered"]),
                          len(self.checklist.items), r.explanation, self.checklist.direction)
-            + items_styler(r).to_html() + disclaimer_html(self.resources))
+            + items_styler(r).to_html() + disclaimer_html(self.resources) + "</div>")
 
     def hide(self, _button: Any = None) -> None:
         """Clear the screen at once; nothing is lost, "Show again" brings it back."""
@@ -270,22 +278,22 @@ class Summary(_Shown):
         self.support = w.HTML(layout=WIDE)
         self.overview = w.HTML(layout=WIDE)
         self.tables = w.HTML(layout=WIDE)
-        self.refresh_button = w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="auto"))
+        self.refresh_button = w.Button(description="Refresh", layout=w.Layout(width="auto"))
         self.refresh_button.on_click(lambda _: self.refresh())
-        self.report_button = w.Button(description="Printable report", icon="print",
+        self.report_button = w.Button(description="Printable report",
                                       tooltip="A page to print or keep: results, themes, changes",
                                       layout=w.Layout(width="auto"))
         self.report_button.on_click(self.prepare_report)
         self.report_link = w.HTML(layout=WIDE)
 
-        self.download_button = w.Button(description="Download my answers", icon="download",
+        self.download_button = w.Button(description="Download my answers",
                                         layout=w.Layout(width="auto"))
         self.download_button.on_click(self.prepare_download)
         self.download_link = w.HTML(layout=WIDE)
         self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers",
                                    layout=w.Layout(width="auto"))
         self.upload.observe(self._on_upload, "value")
-        self.delete_button = w.Button(description="Delete all my answers…", icon="trash",
+        self.delete_button = w.Button(description="Delete all my answers…",
                                       button_style="warning", layout=w.Layout(width="auto"))
         self.delete_button.on_click(self.ask_delete)
         self.confirm_delete = w.Button(description="Yes, delete everything", button_style="danger",
@@ -329,7 +337,7 @@ class Summary(_Shown):
             self.tables.value = ""
             return
         s = summarise(runs, self.checklists)
-        self.support.value = resources_html(self.resources) if s.safety else ""
+        self.support.value = f"<div style='{LINE}'>{resources_html(self.resources)}</div>" if s.safety else ""
         blocks = []
         for direction, heading in (("concern", "Concerns"), ("strength", "What's working")):
             rows = s.checklists[s.checklists["direction"] == direction]
@@ -341,12 +349,12 @@ class Summary(_Shown):
                 blocks.append(level_html(c.title, str(row["level"]), row["percent"], int(row["answered"]),
                                          len(c.items), c.vocabulary.explain_level(str(row["level"]), direction),
                                          direction))
-        self.overview.value = ("<h2>Your latest answers</h2>"
+        self.overview.value = (f"<div style='{LINE}'><h2>Your latest answers</h2>"
                                "<p>Each checklist is read on its own: one list that fits poorly is not "
                                "evidence of anything on another.</p>" + "".join(blocks)
-                               + disclaimer_html(self.resources))
+                               + disclaimer_html(self.resources) + "</div>")
         self.tables.value = ("<h3>All checklists</h3>" + checklists_styler(s.checklists).to_html()
-                             + "<h3>Themes across checklists</h3>" + themes_styler(s.themes).to_html())
+                             + "<h3>Themes across checklists</h3>" + themes_styler(s.themes, self.checklists).to_html())
 
     def prepare_report(self, _button: Any = None) -> str:
         """Offer the printable HTML report as a download link (it is not written to disk)."""

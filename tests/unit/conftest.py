@@ -113,3 +113,21 @@ def evolved(shipped_copy):
     loaded = load_checklists(shipped_copy)
     return SimpleNamespace(folder=shipped_copy, checklists=loaded, old=old,
                            new=loaded["toxic-relationship"], old_id=old_id, new_id=new_id)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request):
+    """Every unit test runs with sockets blocked: the toolkit must never need the network.
+
+    Tests marked `kernel` start Jupyter kernels, which talk to the test over loopback only.
+    """
+    import pytest_socket
+
+    if request.node.get_closest_marker("kernel"):
+        yield
+        return
+    pytest_socket.disable_socket(allow_unix_socket=True)
+    try:
+        yield
+    finally:
+        pytest_socket.enable_socket()

@@ -124,3 +124,11 @@ def test_cli_notebooks_writes_only_missing_ones(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "trauma-bonding.ipynb").exists()
     assert main(["notebooks"]) == 0
     assert "already has a notebook" in capsys.readouterr().out
+
+
+def test_cli_report_that_cannot_be_written_is_one_clear_line(tmp_path, capsys):
+    target = tmp_path / "no-such-folder" / "report.html"
+    assert main(["report", "--dir", str(FIXTURES), "--out", str(target)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "report.html" in err[0] and "could not write" in err[0]
+    assert not target.parent.exists()

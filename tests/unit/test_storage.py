@@ -414,3 +414,15 @@ def test_forget_all_removes_the_emptied_folder(tmp_path, run, monkeypatch):
     assert forget_all() == 2
     assert not (tmp_path / "answers").exists()
     assert forget_all() == 0
+
+
+@pytest.mark.parametrize("year", [1969, 2201])
+def test_implausible_dates_are_refused_when_saving_as_when_loading(tmp_path, year):
+    from datetime import datetime, timezone
+
+    from toolkit import Answers, AnswersError, save_answers
+
+    when = datetime(year, 6, 1, tzinfo=timezone.utc)
+    with pytest.raises(AnswersError, match="not a plausible date"):
+        save_answers(Answers("trauma-bonding", 1, {"my-fault": "never"}, saved_at=when), tmp_path)
+    assert not any(tmp_path.iterdir())

@@ -296,3 +296,61 @@ def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
     assert page.index("class='support'") < page.index("<h2>Results</h2>")  # safety first
     assert "Things you might tell yourself" in page
+
+
+def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    assert form.notes["my-fault"].layout.display == "none"
+    form.note_toggles["my-fault"].value = True
+    assert form.notes["my-fault"].layout.display is None
+    form.notes["my-fault"].value = "written down"
+    form.choices["my-fault"].value = "rarely"
+    path = form.save()
+    other = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    other.resume_choice.value = str(path)
+    other.resume_button.click()
+    assert other.note_toggles["my-fault"].value is True
+    assert other.notes["my-fault"].layout.display is None
+
+
+def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    item = checklists["trauma-bonding"].items[0]
+    import ipywidgets
+
+    html = "".join(w.value for box in form.items_box.children for row in box.children
+                   for w in getattr(row, "children", [row]) if isinstance(w, ipywidgets.HTML))
+    assert "<details><summary>Why this matters</summary>" in html and item.explain[:40] in html
+    assert form.save_button.icon == "" and form.hide_button.icon == ""
+    assert form.resume_choice.label == "Choose…"
+
+
+def test_too_few_answers_say_so_without_a_level(tmp_path, checklists):
+    form = ChecklistForm("toxic-relationship", tmp_path, checklists)
+    next(iter(form.choices.values())).value = "always"
+    form.save()
+    assert "not enough answers yet (1 of" in form.result.value
+    assert "level of concern" not in form.result.value
+
+
+def test_theme_table_names_checklists_by_title(tmp_path, checklists):
+    save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
+    summary = Summary(tmp_path, checklists)
+    assert "Things you might tell yourself" in summary.tables.value.split("Themes across")[1]
+
+
+def test_reflection_lists_speak_about_you_not_a_verdict(tmp_path, checklists):
+    reflection = [cid for cid, c in checklists.items() if c.kind == "reflection"]
+    assert reflection
+    for cid in reflection:
+        assert "about you, not a verdict" in ChecklistForm(cid, tmp_path, checklists).header.value
+    assert "verdict" not in ChecklistForm("toxic-relationship", tmp_path, checklists).header.value
+
+
+def test_green_flags_are_shown_as_what_is_working_apart_from_concerns(tmp_path, checklists):
+    save_runs(tmp_path, checklists, **{"partner-green-flags": "often", "toxic-relationship": "never"})
+    summary = Summary(tmp_path, checklists)
+    concerns, working = summary.overview.value.split("<h3>What's working</h3>")
+    assert "Signs of a toxic relationship" in concerns.split("<h3>Concerns</h3>")[1]
+    assert checklists["partner-green-flags"].title in working
+    assert "signs present" in working
