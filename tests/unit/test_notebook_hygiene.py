@@ -248,7 +248,12 @@ def executed(kernel_env):
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
-        books = asyncio.run(main())
+        # A thread of its own: Playwright's sync API (e2e tests, same session) keeps an event
+        # loop running in the main thread, where asyncio.run() is refused.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            books = pool.submit(asyncio.run, main()).result()
     return {name: json.loads(nbformat.writes(nb)) for name, nb in books.items()}
 
 
