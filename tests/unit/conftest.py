@@ -131,3 +131,23 @@ def _no_network(request):
         yield
     finally:
         pytest_socket.enable_socket()
+
+
+CORE_FILES = ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
+              "toxic-relationship.toml", "trauma-bonding.toml")
+
+
+@pytest.fixture(scope="session")
+def core_dir(tmp_path_factory) -> Path:
+    """A private copy of the shared data and the three core checklists: tests that fuzz or
+    mutate files work on it, and checklists added later cannot change what they test."""
+    folder = tmp_path_factory.mktemp("core-checklists")
+    for name in CORE_FILES:
+        shutil.copy2(SHIPPED_DIR / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def core(core_dir):
+    """The three core checklists, loaded from `core_dir`."""
+    return load_checklists(core_dir)

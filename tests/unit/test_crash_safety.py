@@ -15,7 +15,6 @@ import itertools
 import multiprocessing
 import os
 import random
-import shutil
 import signal
 import time
 from datetime import datetime, timedelta, timezone
@@ -23,13 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import AnswersError, load_answers, load_checklists, save_answers
+from toolkit import AnswersError, load_answers, save_answers
 from toolkit import storage
-from toolkit.checklist import DEFAULT_DIR, Answers
+from toolkit.checklist import Answers
 from toolkit.storage import RUN_NAME, STALE_TEMP_SECONDS, TEMP_PREFIX, list_saved, run_files
 
-CORE_FILES = ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
-              "toxic-relationship.toml", "trauma-bonding.toml")
 CID = "toxic-relationship"
 FORK = multiprocessing.get_context("fork")
 
@@ -54,15 +51,6 @@ def report_stats(request):
     manager = request.config.pluginmanager
     if not manager.has_plugin("redflag-crash-stats"):
         manager.register(_StatsReport(), "redflag-crash-stats")
-
-
-@pytest.fixture(scope="module")
-def core(tmp_path_factory):
-    """The three core checklists, loaded from a private copy of their files."""
-    folder = tmp_path_factory.mktemp("core-checklists")
-    for name in CORE_FILES:
-        shutil.copy2(DEFAULT_DIR / name, folder / name)
-    return load_checklists(folder)
 
 
 def a_run(checklists, note: str, saved_at: datetime | None = None, cid: str = CID) -> Answers:

@@ -18,7 +18,6 @@ import collections
 import html
 import json
 import re
-import shutil
 import tomllib
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -195,17 +194,6 @@ def test_the_checks_catch_live_payloads():
 
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def core(tmp_path_factory):
-    """The three core checklists from a private copy (a half-written file in checklists/
-    cannot break these tests)."""
-    folder = tmp_path_factory.mktemp("core-checklists")
-    for name in ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
-                 "toxic-relationship.toml", "trauma-bonding.toml"):
-        shutil.copy2(DEFAULT_DIR / name, folder / name)
-    return load_checklists(folder)
 
 
 def hostile_vocabulary(folder: Path, payload: str, *, level_ids: bool = False) -> None:

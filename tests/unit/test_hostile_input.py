@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from toolkit import AnswersError, ChecklistError, ToolkitError
 from toolkit.checklist import DEFAULT_DIR, Answers, Checklist, load_checklists, parse_checklist
@@ -67,19 +67,6 @@ def report_counts(request):
     manager = request.config.pluginmanager
     if not manager.has_plugin("redflag-hostile-input-counts"):
         manager.register(_CountsReport(), "redflag-hostile-input-counts")
-
-
-@pytest.fixture(scope="module")
-def core_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("core-checklists")
-    for name in CORE_FILES:
-        shutil.copy2(DEFAULT_DIR / name, folder / name)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def core(core_dir):
-    return load_checklists(core_dir)
 
 
 @pytest.fixture(scope="module")

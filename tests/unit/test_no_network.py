@@ -9,7 +9,6 @@ checklists/ cannot break these tests.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,20 +20,10 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
-from toolkit.checklist import DEFAULT_DIR, Answers
+from toolkit.checklist import Answers
 
 REPO = Path(__file__).resolve().parents[2]
-CORE_FILES = ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
-              "toxic-relationship.toml", "trauma-bonding.toml")
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=timezone(timedelta(hours=2)))
-
-
-@pytest.fixture(scope="module")
-def core_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("core-checklists")
-    for name in CORE_FILES:
-        shutil.copy2(DEFAULT_DIR / name, folder / name)
-    return folder
 
 
 BLOCKED = "ignore:A test tried to use socket:UserWarning"
