@@ -24,8 +24,11 @@ $(STAMP): pyproject.toml jupyter/overrides.json
 
 setup: $(STAMP)
 
+# Only on this computer (localhost); --allow-root only where you are root (e.g. a container).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/00-start-here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00-start-here.ipynb
 
 app: setup
 	@echo "Open http://127.0.0.1:$(PORT)/voila/render/00-start-here.ipynb"
