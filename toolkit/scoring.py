@@ -26,8 +26,6 @@ from .errors import AnswersError
 
 RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "answered", "unanswered",
                "points", "max_points", "percent", "level", "safety", "not_scored"]
-ITEM_COLUMNS = ["run", "checklist", "item", "answer", "severity", "points", "max_points",
-                "safety"]
 
 
 class _Codes(dict):
