@@ -17,7 +17,7 @@ import pandas as pd
 from .checklist import Answers, Checklist
 from .render import LEVEL_WORDS, changes_styler, checklists_styler, themes_styler
 from .resources import Resources
-from .summary import changes, latest_runs, summarise
+from .summary import changes, latest_runs, result_lines, summarise
 
 esc = html.escape
 CSS = """
@@ -62,16 +62,12 @@ def report_html(runs: Sequence[Answers], checklists: Mapping[str, Checklist],
         if summary.safety:
             parts.append(_support_html(resources))
         parts.append("<h2>Results</h2><ul>")
-        for row in summary.checklists.itertuples():
-            c = checklists[str(row.checklist)]
-            level = str(row.level)
-            pct = "–" if pd.isna(row.percent) else f"{row.percent:.0f} %"
+        for r in result_lines(summary, checklists):
             parts.append(
-                f"<li><b>{esc(c.title)}</b> (version {row.version}, saved "
-                f"{esc(row.saved_at.strftime('%d %b %Y'))}): {esc(LEVEL_WORDS.get(level, level))}, "
-                f"{pct}, {row.answered} of {len(c.items)} answered"
-                f"{' – <b>touches on safety</b>' if row.safety else ''}.<br>"
-                f"{esc(c.vocabulary.explain_level(level, c.direction))}</li>")
+                f"<li><b>{esc(r.checklist.title)}</b> (version {r.version}, saved "
+                f"{esc(r.saved_at.strftime('%d %b %Y'))}): {esc(LEVEL_WORDS.get(r.level, r.level))}, "
+                f"{r.percent_text}, {r.answered} of {r.total} answered"
+                f"{' – <b>touches on safety</b>' if r.safety else ''}.<br>{esc(r.explanation)}</li>")
         parts.append("</ul>")
         parts.append("<h2>All checklists</h2>" + checklists_styler(summary.checklists).to_html())
         parts.append("<h2>Themes across checklists</h2>" + themes_styler(summary.themes, checklists).to_html())
@@ -119,15 +115,11 @@ def report_md(runs: Sequence[Answers], checklists: Mapping[str, Checklist],
         if summary.safety:
             out += _support_md(resources, urgent=True)
         out += ["## Results", ""]
-        for row in summary.checklists.itertuples():
-            c = checklists[str(row.checklist)]
-            level = str(row.level)
-            pct = "–" if pd.isna(row.percent) else f"{row.percent:.0f} %"
-            out.append(f"- **{md_escape(c.title)}** (version {row.version}, saved "
-                       f"{row.saved_at.strftime('%d %b %Y')}): {md_escape(LEVEL_WORDS.get(level, level))}, {pct}, "
-                       f"{row.answered} of {len(c.items)} answered"
-                       f"{' – **touches on safety**' if row.safety else ''}. "
-                       f"{md_escape(c.vocabulary.explain_level(level, c.direction))}")
+        for r in result_lines(summary, checklists):
+            out.append(f"- **{md_escape(r.checklist.title)}** (version {r.version}, saved "
+                       f"{r.saved_at.strftime('%d %b %Y')}): {md_escape(LEVEL_WORDS.get(r.level, r.level))}, "
+                       f"{r.percent_text}, {r.answered} of {r.total} answered"
+                       f"{' – **touches on safety**' if r.safety else ''}. {md_escape(r.explanation)}")
         out += ["", "## Themes across checklists", ""]
         for t in summary.themes.itertuples():
             pct = "–" if pd.isna(t.percent) else f"{t.percent:.0f} %"

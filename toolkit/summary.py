@@ -129,18 +129,49 @@ def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFra
     return pd.DataFrame(rows, columns=["item", "text", "before", "after", "change", "points_change"])
 
 
+@dataclass(frozen=True)
+class ResultLine:
+    """One run's result as every view words it: the summary text, the reports and the UI."""
+
+    checklist: Checklist
+    level: str
+    percent: float
+    answered: int
+    safety: bool
+    version: int
+    saved_at: pd.Timestamp
+
+    @property
+    def total(self) -> int:
+        return len(self.checklist.items)
+
+    @property
+    def percent_text(self) -> str:
+        return "–" if np.isnan(self.percent) else f"{self.percent:.0f} %"
+
+    @property
+    def explanation(self) -> str:
+        return self.checklist.vocabulary.explain_level(self.level, self.checklist.direction)
+
+
+def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
+                 direction: str | None = None) -> list[ResultLine]:
+    """The checklist table as ResultLines, optionally only concerns or only strengths."""
+    return [ResultLine(checklists[str(r.checklist)], str(r.level), float(r.percent), int(r.answered),
+                       bool(r.safety), int(r.version), r.saved_at)
+            for r in summary.checklists.itertuples()
+            if direction is None or r.direction == direction]
+
+
 def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
     """The summary in plain words, one line per checklist run, safety first."""
     lines = []
     if summary.safety:
         lines.append("Some of your answers touch on your safety. Please look at the support "
                      "resources first.")
-    for row in summary.checklists.itertuples():
-        c = checklists[str(row.checklist)]
-        level = str(row.level)
-        pct = "no" if np.isnan(row.percent) else f"{row.percent:.0f} %"
-        lines.append(f"{c.title}: {level} ({pct} of the possible points, {row.answered} of "
-                     f"{len(c.items)} answered){' – safety' if row.safety else ''}. "
-                     f"{c.vocabulary.explain_level(level, c.direction)}")
+    for r in result_lines(summary, checklists):
+        lines.append(f"{r.checklist.title}: {r.level} ({r.percent_text} of the possible points, "
+                     f"{r.answered} of {r.total} answered){' – safety' if r.safety else ''}. "
+                     f"{r.explanation}")
     lines.append("This is a reflection aid, not a diagnosis.")
     return "\n".join(lines)

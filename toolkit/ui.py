@@ -26,7 +26,7 @@ from .scoring import score
 from .storage import (MAX_BUNDLE_BYTES, export_bundle, forget_all, import_bundle,
                       list_saved, load_answers, load_runs, save_answers)
 from . import storage
-from .summary import changes, latest_runs, summarise, trend
+from .summary import changes, latest_runs, result_lines, summarise, trend
 
 esc = html.escape
 WIDE = w.Layout(width="auto")
@@ -340,15 +340,12 @@ class Summary(_Shown):
         self.support.value = f"<div style='{LINE}'>{resources_html(self.resources)}</div>" if s.safety else ""
         blocks = []
         for direction, heading in (("concern", "Concerns"), ("strength", "What's working")):
-            rows = s.checklists[s.checklists["direction"] == direction]
-            if rows.empty:
+            lines = result_lines(s, self.checklists, direction)
+            if not lines:
                 continue
             blocks.append(f"<h3>{heading}</h3>")
-            for run, row in rows.iterrows():
-                c = self.checklists[str(row["checklist"])]
-                blocks.append(level_html(c.title, str(row["level"]), row["percent"], int(row["answered"]),
-                                         len(c.items), c.vocabulary.explain_level(str(row["level"]), direction),
-                                         direction))
+            blocks += [level_html(r.checklist.title, r.level, r.percent, r.answered, r.total,
+                                  r.explanation, direction) for r in lines]
         self.overview.value = (f"<div style='{LINE}'><h2>Your latest answers</h2>"
                                "<p>Each checklist is read on its own: one list that fits poorly is not "
                                "evidence of anything on another.</p>" + "".join(blocks)
