@@ -42,7 +42,9 @@ PLANTED = "PLANTED-SECRET-7731"
 PLANTED_FILE = "toxic-relationship_20261005-090000_7731beef.json"
 LABELS = {"Summary of your saved answers", "History of your saved answers", "Support resources"}
 TIMEOUT = 60
-PARALLEL = max(2, min(4, 2 * (os.cpu_count() or 1)))  # kernels running at once
+PARALLEL = 2  # kernels running at once (one per core on the 2-core CI machine)
+KERNEL_START_TRIES = 3  # jupyter_client picks free ports before the kernel binds them: a
+                        # concurrent start can lose that race ("Address already in use")
 
 
 # ------------------------------------------------------------------ the checker
@@ -221,11 +223,18 @@ def _resume_notebook() -> nbformat.NotebookNode:
 
 async def _run(nb: nbformat.NotebookNode, store_widget_state: bool, gate: asyncio.Semaphore):
     async with gate:
-        client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
-                                store_widget_state=store_widget_state,
-                                resources={"metadata": {"path": str(NOTEBOOKS)}})
-        await client.async_execute()
-        return nb
+        for attempt in range(1, KERNEL_START_TRIES + 1):
+            fresh = copy.deepcopy(nb)
+            client = NotebookClient(fresh, timeout=TIMEOUT, kernel_name="python3",
+                                    store_widget_state=store_widget_state,
+                                    resources={"metadata": {"path": str(NOTEBOOKS)}})
+            try:
+                await client.async_execute()
+            except RuntimeError as exc:  # the kernel died before replying: a lost port race
+                if "Kernel died" not in str(exc) or attempt == KERNEL_START_TRIES:
+                    raise
+                continue
+            return fresh
 
 
 @pytest.fixture(scope="module")
