@@ -82,3 +82,18 @@ def min_answered(checklist) -> int:
     share = Fraction(str(checklist.vocabulary.min_answered_share))
     n = len(checklist.items)
     return next(k for k in range(n + 1) if Fraction(k, n) >= share)
+
+
+def report_at_end(request, name: str, write) -> None:
+    """Have `write(terminalreporter)` print figures in pytest's terminal summary.
+
+    Output capture swallows plain prints; a plugin registered once per session is not.
+    """
+
+    class _Report:
+        def pytest_terminal_summary(self, terminalreporter):
+            write(terminalreporter)
+
+    manager = request.config.pluginmanager
+    if not manager.has_plugin(name):
+        manager.register(_Report(), name)

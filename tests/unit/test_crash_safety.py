@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from _helpers import report_at_end
 from toolkit import AnswersError, load_answers, save_answers
 from toolkit import storage
 from toolkit.checklist import Answers
@@ -38,19 +39,16 @@ SEED = 20261123
 STATS: dict[str, int] = {}  # filled by the kill test, printed in the terminal summary
 
 
-class _StatsReport:
-    def pytest_terminal_summary(self, terminalreporter):
-        if STATS:
-            terminalreporter.write_sep("-", "crash safety")
-            for key, value in STATS.items():
-                terminalreporter.write_line(f"  {key}: {value}")
+def _write_stats(terminalreporter) -> None:
+    if STATS:
+        terminalreporter.write_sep("-", "crash safety")
+        for key, value in STATS.items():
+            terminalreporter.write_line(f"  {key}: {value}")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report_stats(request):
-    manager = request.config.pluginmanager
-    if not manager.has_plugin("redflag-crash-stats"):
-        manager.register(_StatsReport(), "redflag-crash-stats")
+    report_at_end(request, "redflag-crash-stats", _write_stats)
 
 
 def a_run(checklists, note: str, saved_at: datetime | None = None, cid: str = CID) -> Answers:

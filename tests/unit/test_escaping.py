@@ -26,7 +26,7 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
-from _helpers import toml_value, write_checklist
+from _helpers import report_at_end, toml_value, write_checklist
 from toolkit import AnswersError, ChecklistError
 from toolkit.checklist import DEFAULT_DIR, Answers, load_checklists
 from toolkit.render import changes_styler, checklists_styler, items_styler, level_html, themes_styler
@@ -50,21 +50,17 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 CHECKED: collections.Counter = collections.Counter()  # sink -> payloads checked
 
 
-class _ComboReport:
-    def pytest_terminal_summary(self, terminalreporter):
-        sinks = sorted(CHECKED)
-        total = sum(CHECKED.values())
-        terminalreporter.write_sep("-", f"escaping: {total} payload x sink combinations checked "
-                                        f"({len(PAYLOADS)} payloads, {len(sinks)} sinks)")
-        for sink in sinks:
-            terminalreporter.write_line(f"  {sink}: {CHECKED[sink]}")
+def _write_combinations(terminalreporter) -> None:
+    sinks = sorted(CHECKED)
+    terminalreporter.write_sep("-", f"escaping: {sum(CHECKED.values())} payload x sink combinations "
+                                    f"checked ({len(PAYLOADS)} payloads, {len(sinks)} sinks)")
+    for sink in sinks:
+        terminalreporter.write_line(f"  {sink}: {CHECKED[sink]}")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report_combinations(request):
-    manager = request.config.pluginmanager
-    if not manager.has_plugin("redflag-escaping-combos"):
-        manager.register(_ComboReport(), "redflag-escaping-combos")
+    report_at_end(request, "redflag-escaping-combos", _write_combinations)
 
 
 # ------------------------------------------------------------------ the inertness checks

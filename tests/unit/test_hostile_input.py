@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from _helpers import report_at_end
 from toolkit import AnswersError, ChecklistError, ToolkitError
 from toolkit.checklist import DEFAULT_DIR, Answers, Checklist, load_checklists, parse_checklist
 from toolkit.report import report_html, report_md
@@ -48,25 +49,20 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=False,
 FEW = settings(FUZZ, max_examples=60)
 
 
-class _CountsReport:
-    """Prints the example counts in pytest's terminal summary (not swallowed by output capture)."""
-
-    def pytest_terminal_summary(self, terminalreporter):
-        terminalreporter.write_sep("-", f"hostile input: examples tried per target "
-                                        f"(total {sum(TRIED.values())})")
-        for target, n in sorted(TRIED.items()):
-            if ACCEPTED[target] + REFUSED[target] == n:
-                terminalreporter.write_line(f"  {target}: {n} tried ({ACCEPTED[target]} accepted, "
-                                            f"{REFUSED[target]} refused with a ToolkitError)")
-            else:
-                terminalreporter.write_line(f"  {target}: {n} tried")
+def _write_counts(terminalreporter) -> None:
+    terminalreporter.write_sep("-", f"hostile input: examples tried per target "
+                                    f"(total {sum(TRIED.values())})")
+    for target, n in sorted(TRIED.items()):
+        if ACCEPTED[target] + REFUSED[target] == n:
+            terminalreporter.write_line(f"  {target}: {n} tried ({ACCEPTED[target]} accepted, "
+                                        f"{REFUSED[target]} refused with a ToolkitError)")
+        else:
+            terminalreporter.write_line(f"  {target}: {n} tried")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report_counts(request):
-    manager = request.config.pluginmanager
-    if not manager.has_plugin("redflag-hostile-input-counts"):
-        manager.register(_CountsReport(), "redflag-hostile-input-counts")
+    report_at_end(request, "redflag-hostile-input-counts", _write_counts)
 
 
 @pytest.fixture(scope="module")
@@ -598,7 +594,7 @@ def test_unhashable_kind_is_a_checklist_error(scratch, core_dir, kind):
     text = (core_dir / "trauma-bonding.toml").read_text(encoding="utf-8")
     text, n = re.subn(r'^kind = .*$', f"kind = {kind}", text, count=1, flags=re.M)
     assert n == 1
-    TRIED["load_checklists: unhashable kind "] += 1
+    TRIED["load_checklists: unhashable kind"] += 1
     with pytest.raises(ChecklistError, match="kind"):
         load_checklists(checklist_folder(scratch, core_dir, "trauma-bonding", text.encode()))
 
@@ -739,9 +735,8 @@ def test_huge_integer_in_a_toml_file_is_a_checklist_error(scratch, core_dir, whi
             load_checklists(folder)
 
 
-#: Vocabulary shapes the loader does not survive (each is its own xfail test below); the fuzzing
-#: of the vocabulary steers clear of them so that it keeps looking for other problems.
-VOCAB_BUGS = {
+#: Vocabulary shapes that once crashed the loader; each must now be a clear ChecklistError.
+VOCAB_SHAPES = {
     "themes-not-a-table": ("themes", "[1, 2]"),
     "rules-not-a-table": ("rules", '"strict"'),
     "levels_extra-not-a-table": ("levels_extra", "[1]"),
@@ -770,13 +765,13 @@ def test_vocabulary_rewriter_round_trips(core_dir):
     assert tomllib.loads(text) == data
 
 
-@pytest.mark.parametrize("bug", sorted(VOCAB_BUGS))
-def test_malformed_vocabulary_is_a_checklist_error(scratch, core_dir, bug):
-    key, value = VOCAB_BUGS[bug]
+@pytest.mark.parametrize("shape", sorted(VOCAB_SHAPES))
+def test_malformed_vocabulary_is_a_checklist_error(scratch, core_dir, shape):
+    key, value = VOCAB_SHAPES[shape]
     folder = checklist_folder(scratch, core_dir, "trauma-bonding",
                               (core_dir / "trauma-bonding.toml").read_bytes(),
                               vocab=_vocab_with(core_dir, key, value))
-    TRIED["load_checklists: malformed vocabulary "] += 1
+    TRIED["load_checklists: malformed vocabulary"] += 1
     with pytest.raises(ChecklistError):
         load_checklists(folder)
 
@@ -821,7 +816,7 @@ def test_non_text_web_address_is_refused(scratch, core_dir, value):
     assert n == 1
     path = fresh(scratch) / "_resources.toml"
     path.write_text(text, encoding="utf-8")
-    TRIED["load_resources: non-text web "] += 1
+    TRIED["load_resources: non-text web"] += 1
     try:
         res = load_resources(path)
     except ChecklistError:
