@@ -106,6 +106,10 @@ class Item:
     safety: bool
     source: str
     reverse: bool = False
+    #: Scale option from which a safety item raises the flag (None: the vocabulary's default).
+    safety_from: str | None = None
+    #: Only applies if a situation arose: the form says "if this hasn't come up, choose Not sure".
+    situational: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class Checklist:
     vocabulary: Vocabulary = field(repr=False, compare=False)
     retired: tuple[str, ...] = ()
     path: Path | None = field(default=None, compare=False)
+    #: Per-checklist wording of levels (level id -> sentence), e.g. for reverse-keyed lists.
+    level_words: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def direction(self) -> str:
@@ -275,9 +281,12 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
     )
 
 
-_CHECKLIST_KEYS = {"id", "version", "title", "intro", "kind", "source", "items", "retired"}
-_ITEM_KEYS = {"id", "text", "explain", "severity", "themes", "safety", "source", "reverse"}
-_ITEM_REQUIRED = _ITEM_KEYS - {"reverse"}
+_CHECKLIST_KEYS = {"id", "version", "title", "intro", "kind", "source", "items", "retired",
+                   "level_words"}
+_CHECKLIST_OPTIONAL = {"retired", "level_words"}
+_ITEM_KEYS = {"id", "text", "explain", "severity", "themes", "safety", "source", "reverse",
+              "safety_from", "situational"}
+_ITEM_REQUIRED = _ITEM_KEYS - {"reverse", "safety_from", "situational"}
 
 
 def _parse_item(raw: Any, n: int, vocab: Vocabulary, problems: _Problems) -> Item | None:
@@ -300,19 +309,27 @@ def _parse_item(raw: Any, n: int, vocab: Vocabulary, problems: _Problems) -> Ite
         for theme in themes:
             if theme not in vocab.themes:
                 problems.add(f"unknown theme '{theme}' (known: {', '.join(sorted(vocab.themes))})", name)
-    for flag in ("safety", "reverse"):
+    safety_from = raw.get("safety_from")
+    weighted = [o.id for o in vocab.scale if o.weight]
+    if "safety_from" in raw and safety_from not in weighted:
+        problems.add(f"safety_from must be one of {', '.join(weighted)} (got {safety_from!r:.60})", name)
+        safety_from = None
+    if "safety_from" in raw and raw.get("safety") is not True:
+        problems.add("safety_from only makes sense on a safety item (safety = true)", name)
+    for flag in ("safety", "reverse", "situational"):
         if flag in raw and not isinstance(raw[flag], bool):
             problems.add(f"{flag} must be true or false (got {raw[flag]!r:.60})", name)
     texts = {key: _text(raw, key, problems, name) for key in ("text", "explain", "source")}
     return Item(id=str(iid), severity=severity if isinstance(severity, int) else 0,
                 themes=tuple(themes or ()), safety=raw.get("safety") is True,
-                reverse=raw.get("reverse") is True, **texts)
+                reverse=raw.get("reverse") is True, situational=raw.get("situational") is True,
+                safety_from=safety_from if isinstance(safety_from, str) else None, **texts)
 
 
 def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> Checklist:
     """Validate one parsed checklist file; raise ChecklistError listing every problem."""
     problems = _Problems(display_path(path))
-    _check_keys(data, _CHECKLIST_KEYS, _CHECKLIST_KEYS - {"retired"}, problems)
+    _check_keys(data, _CHECKLIST_KEYS, _CHECKLIST_KEYS - _CHECKLIST_OPTIONAL, problems)
     cid = data.get("id")
     if "id" in data and (not isinstance(cid, str) or cid != path.stem):
         problems.add(f"id must match the file name '{path.stem}' (got {cid!r:.60})")
@@ -327,6 +344,12 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
     if not isinstance(retired, list) or not all(isinstance(r, str) for r in retired):
         problems.add("retired must be a list of item ids")
         retired = []
+    level_words = data.get("level_words", {})
+    known_levels = {lv.id for lv in vocab.levels} | {"insufficient"}
+    if not isinstance(level_words, dict) or not all(
+            k in known_levels and isinstance(v, str) and v.strip() for k, v in level_words.items()):
+        problems.add(f"level_words must map level ids ({', '.join(sorted(known_levels))}) to text")
+        level_words = {}
     raw_items = data.get("items")
     items: list[Item] = []
     if "items" in data and (not isinstance(raw_items, list) or not raw_items):
@@ -346,7 +369,8 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
     if problems.messages:
         raise ChecklistError("\n".join(problems.messages))
     return Checklist(id=str(cid), version=int(version), kind=str(kind), items=tuple(items),
-                     vocabulary=vocab, retired=tuple(retired), path=path, **texts)
+                     vocabulary=vocab, retired=tuple(retired), path=path,
+                     level_words={k: v.strip() for k, v in level_words.items()}, **texts)
 
 
 def checklist_files(directory: Path) -> list[Path]:

@@ -13,3 +13,7 @@ class ChecklistError(ToolkitError):
 
 class AnswersError(ToolkitError):
     """A saved-answers file or bundle is unreadable, invalid, or could not be written."""
+
+
+class PassphraseError(ToolkitError):
+    """A protected answers folder was opened without its passphrase, or with the wrong one."""

@@ -52,7 +52,7 @@ class _Catalogue:
     option_weight: np.ndarray  # -1 for "unsure"
     option_code: dict[str, int]
     max_weight: int
-    safety_weight: int
+    safety_weight: np.ndarray  # per item: weight from which a safety answer raises the flag
 
     @classmethod
     def build(cls, checklists: Mapping[str, Checklist]) -> "_Catalogue":
@@ -79,7 +79,8 @@ class _Catalogue:
             option_weight=np.array([-1 if o.weight is None else o.weight for o in options]),
             option_code={o.id: n for n, o in enumerate(options)},
             max_weight=vocab.max_weight,
-            safety_weight=vocab.weight(vocab.safety_from) or 0,
+            safety_weight=np.array([vocab.weight(it.safety_from or vocab.safety_from) or 0
+                                    for _, it in items], dtype=np.float64),
         )
 
 
@@ -125,7 +126,7 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
     points = np.where(answered, severity * keyed, 0.0)
     max_points = np.where(answered, severity * cat.max_weight, 0.0)
     concern = np.where(cat.strength[code], cat.max_weight - keyed, keyed)
-    flagged = answered & cat.safety[code] & (concern >= cat.safety_weight)
+    flagged = answered & cat.safety[code] & (concern >= cat.safety_weight[code])
 
     n = len(runs)
     per_run = {name: np.bincount(run_index, weights=values, minlength=n) for name, values in

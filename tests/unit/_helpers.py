@@ -56,7 +56,6 @@ def expected_totals(checklist, responses: Mapping[str, str]) -> dict[str, Any]:
     """The scoring rules of the docstring, written out in plain Python (the test oracle)."""
     vocab = checklist.vocabulary
     top = vocab.max_weight
-    safety_weight = vocab.weight(vocab.safety_from)
     points = max_points = answered = 0
     safety = False
     for item in checklist.items:
@@ -68,7 +67,7 @@ def expected_totals(checklist, responses: Mapping[str, str]) -> dict[str, Any]:
         points += item.severity * keyed
         max_points += item.severity * top
         concern = top - keyed if checklist.direction == "strength" else keyed
-        safety |= item.safety and concern >= safety_weight
+        safety |= item.safety and concern >= vocab.weight(item.safety_from or vocab.safety_from)
     percent = 100 * points / max_points if max_points else float("nan")
     enough = Fraction(answered, len(checklist.items)) >= Fraction(str(vocab.min_answered_share))
     level = "insufficient" if not enough else next(
