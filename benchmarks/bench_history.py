@@ -6,23 +6,23 @@ Run: .venv/bin/python benchmarks/bench_history.py [N]
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
-
-import json
 from pathlib import Path
 
-from toolkit import Answers, load_checklists, load_runs, summarise
+from toolkit import SavedRun, load_checklists, load_runs, shipped_dir, summarise
 from toolkit.storage import answers_to_dict
 from toolkit.summary import history
 
 
-def main(n: int = 10_000) -> None:
+def main(n: int = 10_000) -> int:
+    """Print the figures; return 1 (the exit code) when the 2 s target is missed."""
     rng = random.Random(42)
-    checklists = load_checklists()
+    checklists = load_checklists(shipped_dir())
     scale = [o.id for o in next(iter(checklists.values())).vocabulary.scale]
     ids = list(checklists)
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -31,7 +31,7 @@ def main(n: int = 10_000) -> None:
         for k in range(n):
             c = checklists[ids[k % len(ids)]]
             responses = {i: rng.choice(scale) for i in c.item_ids if rng.random() < 0.9}
-            run = Answers(c.id, c.version, responses, saved_at=start + timedelta(hours=k))
+            run = SavedRun(c.id, c.version, responses, saved_at=start + timedelta(hours=k))
             # Same format as save_answers, without its per-file fsync (setup is not measured).
             name = f"{c.id}_{run.saved_at:%Y%m%d-%H%M%S}_{k:08x}.json"
             Path(folder, name).write_text(json.dumps(answers_to_dict(run)), encoding="utf-8")
@@ -49,7 +49,8 @@ def main(n: int = 10_000) -> None:
         print(f"runs: {len(runs)}, answers: {len(h)}, checklists rows: {len(s.checklists)}")
         print(f"load {load:.2f} s + summarise/history {summ:.2f} s = {total:.2f} s (best of 3); "
               f"target <= 2 s: {'met' if total <= 2 else 'MISSED'}")
+    return 0 if total <= 2 else 1
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000))

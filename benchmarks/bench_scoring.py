@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from toolkit import Answers, load_checklists, summarise
+from toolkit import SavedRun, load_checklists, shipped_dir, summarise
 
 CORE = ("avoid-partners-where", "toxic-relationship", "trauma-bonding")
 TARGET_SECONDS = 1.0
@@ -33,7 +33,7 @@ TARGET_RATIO = 3.0
 
 
 def make_runs(n: int, checklists, seed: int = 42, answer_share: float = 0.9,
-              all_three: bool = False) -> list[Answers]:
+              all_three: bool = False) -> list[SavedRun]:
     """n runs spread over the core checklists (or n x 3 with all_three: every "person" answers
     each core checklist); each item answered (any option, "unsure" included) with probability
     `answer_share`."""
@@ -44,7 +44,7 @@ def make_runs(n: int, checklists, seed: int = 42, answer_share: float = 0.9,
     for k in range(n * len(CORE) if all_three else n):
         c = checklists[CORE[k % len(CORE)]]
         responses = {i: rng.choice(scale) for i in c.item_ids if rng.random() < answer_share}
-        runs.append(Answers(c.id, c.version, responses, saved_at=start + timedelta(minutes=k)))
+        runs.append(SavedRun(c.id, c.version, responses, saved_at=start + timedelta(minutes=k)))
     return runs
 
 
@@ -91,7 +91,7 @@ def best_of(repeat: int, fn, *args):
 
 
 def main(n: int = 100_000, all_three: bool = False) -> int:
-    all_checklists = load_checklists()
+    all_checklists = load_checklists(shipped_dir())
     checklists = {cid: all_checklists[cid] for cid in CORE}
     t = time.perf_counter()
     runs = make_runs(n, checklists, all_three=all_three)

@@ -146,19 +146,20 @@ def _profile(ws: S.Workspace) -> None:
     code = f"""
 import statistics, time
 t = time.perf_counter(); import toolkit.ui as ui; imp = time.perf_counter() - t
-from toolkit.checklist import load_checklists
-from toolkit.resources import load_resources
 from toolkit.storage import list_saved
+from toolkit.workspace import Workspace
 def med(f, n=10):
     xs = []
     for _ in range(n):
         t = time.perf_counter(); f(); xs.append(time.perf_counter() - t)
     return statistics.median(xs) * 1000
 d = {str(ws.answers)!r}
-cl = load_checklists()
-print(f"  warm: ChecklistForm({CHECKLIST!r}) built in {{med(lambda: ui.ChecklistForm({CHECKLIST!r}, answers_dir=d)):.1f}} ms")
-print(f"    of which load_checklists() {{med(load_checklists):.1f}} ms, load_resources() {{med(load_resources):.1f}} ms,")
-print(f"    list_saved() over the {{len(list(__import__('pathlib').Path(d).glob('*.json')))}} saved files {{med(lambda: list_saved(d, cl)):.1f}} ms")
+ws = Workspace.open(answers_dir=d)
+n_files = len(list(__import__('pathlib').Path(d).glob('*.json')))
+form_ms = med(lambda: ui.ChecklistForm({CHECKLIST!r}, Workspace.open(answers_dir=d)))
+print(f"  warm: ChecklistForm({CHECKLIST!r}) built in {{form_ms:.1f}} ms")
+print(f"    of which Workspace.open() {{med(lambda: Workspace.open(answers_dir=d)):.1f}} ms,")
+print(f"    list_saved() over the {{n_files}} saved files {{med(lambda: list_saved(d, ws.checklists)):.1f}} ms")
 """
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          cwd=ws.notebooks)
@@ -191,8 +192,8 @@ def main() -> int:
                 lab.run_form(NOTEBOOK)  # kernel start + cold imports: not measured
                 print(f"setup: Lab server {t - t_start:.1f} s; Lab page + kernel start + first "
                       f"(cold) Run All {time.monotonic() - t:.1f} s")
-                from toolkit.checklist import load_checklists
-                total = len(load_checklists()[CHECKLIST].items)
+                from toolkit.checklist import load_checklists, shipped_dir
+                total = len(load_checklists(shipped_dir())[CHECKLIST].items)
                 _round(page, ws, total)  # warm-up round, discarded
                 for i in range(runs):
                     r = _round(page, ws, total)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,9 +23,6 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 from .errors import AnswersError, ChecklistError
 
-#: The repository's own checklists, found next to the package (not the working directory,
-#: which in Jupyter is the notebook's folder).
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "checklists"
 VOCABULARY_FILE = "_vocabulary.toml"
 MAX_FILE_BYTES = 1_000_000
 
@@ -35,6 +34,7 @@ KINDS = {
     "strengths": "strength",
 }
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class Level:
     below: float
     concern: str
     strength: str
+    label: str
+    colour: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Vocabulary:
     scale: tuple[ScaleOption, ...]
     levels: tuple[Level, ...]
     insufficient: str
+    insufficient_label: str
+    safety_sentence: str
     themes: Mapping[str, Theme]
     min_answered_share: float
     safety_from: str
@@ -89,10 +93,18 @@ class Vocabulary:
                 return level.id
         return self.levels[-1].id
 
+    def level_label(self, level: str) -> str:
+        """The level in words for tables and reports ("moderate", "not enough answers yet")."""
+        if level == "insufficient":
+            return self.insufficient_label
+        return next((lv.label for lv in self.levels if lv.id == level), level)
+
     def explain_level(self, level: str, direction: str) -> str:
         if level == "insufficient":
             return self.insufficient
-        found = {lv.id: lv for lv in self.levels}[level]
+        found = next((lv for lv in self.levels if lv.id == level), None)
+        if found is None:
+            return ""
         return found.concern if direction == "concern" else found.strength
 
 
@@ -136,6 +148,10 @@ class Checklist:
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
+    def explain(self, level: str) -> str:
+        """What a level means for this checklist: its own wording, else the vocabulary's."""
+        return self.level_words.get(level) or self.vocabulary.explain_level(level, self.direction)
+
     def item(self, item_id: str) -> Item:
         for it in self.items:
             if it.id == item_id:
@@ -145,16 +161,48 @@ class Checklist:
 
 @dataclass(frozen=True)
 class Answers:
-    """One saved run: a person's answers to one checklist at one moment."""
+    """A person's answers to one checklist, as on screen: a draft until it is saved."""
 
     checklist_id: str
     checklist_version: int
     responses: Mapping[str, str]
     notes: Mapping[str, str] = field(default_factory=dict)
-    saved_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SavedRun(Answers):
+    """Answers that were saved: they always have the moment they were saved."""
+
+    saved_at: datetime
 
 
 # ---------------------------------------------------------------- loading
+
+
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from (editable install), or None when installed.
+
+    A checkout is recognised by `pyproject.toml` and `checklists/` beside the package folder;
+    an installed package in site-packages has neither.
+    """
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "checklists").is_dir() else None
+
+
+def shipped_dir() -> Path:
+    """The shipped checklists, vocabulary and resources.
+
+    A wheel carries them as package data (`toolkit/data`, read through importlib.resources);
+    a checkout (editable install) reads the top-level `checklists/` where people edit them.
+    """
+    packaged = files("toolkit") / "data"
+    if isinstance(packaged, Path) and (packaged / VOCABULARY_FILE).is_file():
+        return packaged
+    root = checkout_root()
+    if root is None:
+        raise ChecklistError("the shipped checklists are missing from this installation "
+                             "(reinstall the package)")
+    return root / "checklists"
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -221,21 +269,9 @@ def _text(table: Mapping[str, Any], key: str, problems: _Problems, item: str | N
     return value.strip()
 
 
-def load_vocabulary(path: Path | None = None) -> Vocabulary:
-    """Load the shared scale, levels and themes; raise ChecklistError naming what is wrong."""
-    path = Path(path) if path is not None else DEFAULT_DIR / VOCABULARY_FILE
-    data = read_toml(path)
-    problems = _Problems(display_path(path))
-    _check_keys(data, {"scale", "rules", "levels", "levels_extra", "themes"},
-                {"scale", "rules", "levels", "levels_extra", "themes"}, problems)
-    shapes = {"scale": list, "levels": list, "rules": dict, "levels_extra": dict, "themes": dict}
-    for key, shape in shapes.items():
-        if key in data and not isinstance(data[key], shape):
-            problems.add(f"{key} must be {'a list of tables' if shape is list else 'a table'}")
-    if problems.messages:
-        raise ChecklistError("\n".join(problems.messages))
+def _parse_scale(raw_scale: list[Any], problems: _Problems) -> list[ScaleOption]:
     scale: list[ScaleOption] = []
-    for n, raw in enumerate(data["scale"]):
+    for n, raw in enumerate(raw_scale):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("label"), str):
             problems.add(f"scale entry {n + 1} must be a table with text id and label")
             continue
@@ -246,36 +282,73 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
         scale.append(ScaleOption(raw["id"], raw["label"], weight))
     if not any(o.weight for o in scale):
         problems.add("scale needs at least one option with a weight above 0")
+    return scale
+
+
+def _parse_levels(raw_levels: list[Any], problems: _Problems) -> list[Level]:
     levels = []
-    for raw in data["levels"]:
+    for raw in raw_levels:
         try:
-            if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("id", "concern", "strength")):
+            if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str)
+                                                    for k in ("id", "concern", "strength", "label", "colour")):
                 raise TypeError
-            levels.append(Level(raw["id"], float(raw["below"]), raw["concern"], raw["strength"]))
+            if not COLOUR.match(raw["colour"]):
+                raise ValueError
+            levels.append(Level(raw["id"], float(raw["below"]), raw["concern"], raw["strength"],
+                                raw["label"], raw["colour"]))
         except (KeyError, TypeError, ValueError):
-            problems.add(f"level {raw!r:.60} needs text id, concern and strength and a number below")
+            problems.add(f"level {raw!r:.60} needs text id, label, concern and strength, a colour "
+                         "like '#fef2f2' and a number below")
     if not levels:
         problems.add("levels needs at least one level")
     elif not SLUG.match("-".join(lv.id for lv in levels)):
         problems.add("level ids must be lowercase slugs like 'moderate'")
+    return levels
+
+
+def _parse_themes(raw_themes: Mapping[str, Any], problems: _Problems) -> dict[str, Theme]:
     themes = {}
-    for tid, raw in data["themes"].items():
+    for tid, raw in raw_themes.items():
         if not isinstance(raw, dict) or not SLUG.match(tid):
             problems.add(f"theme '{tid}' must be a slug with a title and a description")
             continue
         themes[tid] = Theme(tid, str(raw.get("title", tid)), str(raw.get("description", "")))
-    rules = data["rules"]
+    return themes
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Load the shared scale, levels and themes; raise ChecklistError naming what is wrong."""
+    path = Path(path)
+    data = read_toml(path)
+    problems = _Problems(display_path(path))
+    _check_keys(data, {"scale", "rules", "levels", "levels_extra", "themes"},
+                {"scale", "rules", "levels", "levels_extra", "themes"}, problems)
+    shapes = {"scale": list, "levels": list, "rules": dict, "levels_extra": dict, "themes": dict}
+    for key, shape in shapes.items():
+        if key in data and not isinstance(data[key], shape):
+            problems.add(f"{key} must be {'a list of tables' if shape is list else 'a table'}")
+    if problems.messages:
+        raise ChecklistError("\n".join(problems.messages))
+    scale = _parse_scale(data["scale"], problems)
+    levels = _parse_levels(data["levels"], problems)
+    themes = _parse_themes(data["themes"], problems)
+    rules, extra = data["rules"], data["levels_extra"]
     safety_from = rules.get("safety_from")
     if not isinstance(safety_from, str) or safety_from not in {o.id for o in scale if o.weight is not None}:
         problems.add(f"rules.safety_from must name a weighted scale option (got {safety_from!r:.60})")
     share = rules.get("min_answered_share", 0.75)
     if type(share) not in (int, float) or not 0 <= share <= 1:
         problems.add(f"rules.min_answered_share must be a number from 0 to 1 (got {share!r:.60})")
+    texts = {key: extra.get(key) for key in ("insufficient", "insufficient_label", "safety")}
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            problems.add(f"levels_extra.{key} must be non-empty text")
     if problems.messages:
         raise ChecklistError("\n".join(problems.messages))
     return Vocabulary(
-        scale=tuple(scale), levels=tuple(levels),
-        insufficient=str(data["levels_extra"].get("insufficient", "")),
+        scale=tuple(scale), levels=tuple(levels), insufficient=str(texts["insufficient"]).strip(),
+        insufficient_label=str(texts["insufficient_label"]).strip(),
+        safety_sentence=str(texts["safety"]).strip(),
         themes=themes, min_answered_share=float(share),
         safety_from=str(rules["safety_from"]),
     )
@@ -368,7 +441,7 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
             items.append(item)
     if problems.messages:
         raise ChecklistError("\n".join(problems.messages))
-    return Checklist(id=str(cid), version=int(version), kind=str(kind), items=tuple(items),
+    return Checklist(id=str(cid), version=int(str(version)), kind=str(kind), items=tuple(items),
                      vocabulary=vocab, retired=tuple(retired), path=path,
                      level_words={k: v.strip() for k, v in level_words.items()}, **texts)
 
@@ -378,17 +451,17 @@ def checklist_files(directory: Path) -> list[Path]:
     return sorted(p for p in Path(directory).glob("*.toml") if not p.name.startswith("_"))
 
 
-def load_checklists(directory: str | os.PathLike[str] | None = None) -> dict[str, Checklist]:
-    """Load and validate every checklist in `directory` (default: the repo's `checklists/`).
+def load_checklists(directory: str | os.PathLike[str]) -> dict[str, Checklist]:
+    """Load and validate every checklist in `directory` (the shipped ones: `shipped_dir()`).
 
     A folder without its own `_vocabulary.toml` uses the shipped one, so a person can keep
     their own checklists elsewhere. Raises ChecklistError listing every problem found.
     """
-    folder = Path(directory) if directory is not None else DEFAULT_DIR
+    folder = Path(directory)
     if not folder.is_dir():
         raise ChecklistError(f"{display_path(folder)}: no such folder")
     own_vocab = folder / VOCABULARY_FILE
-    vocab = load_vocabulary(own_vocab if own_vocab.exists() else None)
+    vocab = load_vocabulary(own_vocab if own_vocab.exists() else shipped_dir() / VOCABULARY_FILE)
     checklists: dict[str, Checklist] = {}
     problems: list[str] = []
     for path in checklist_files(folder):

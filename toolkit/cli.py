@@ -1,4 +1,4 @@
-"""Command line: `python -m toolkit list | validate [DIR] | score FILE... | forget --yes`.
+"""Command line: `redflag list | validate | score | runs | report | resources | notebooks | lab | app | forget`.
 
 Exit codes: 0 success, 1 a problem was found (invalid file, failed save), 2 usage error.
 Errors go to stderr, one line each, naming the file.
@@ -9,65 +9,97 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
-from typing import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from .checklist import load_checklists
+from .checklist import checkout_root
 from .errors import ToolkitError
 from .scoring import score
-from .storage import answers_dir, forget_all, load_answers, load_runs, write_private
+from .storage import write_private
+from .workspace import Workspace, default_answers_dir
+
+SAFETY_LINE = ("  ! At least one answer touches on your safety; that matters more than any total. "
+               "Support: redflag resources (or the notebooks).")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m toolkit",
-                                     description="Relationship red-flag checklists: check, score, manage saved answers.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="redflag", description="Relationship red-flag checklists: check, score, manage saved answers.")
+    parser.add_argument("--checklists", metavar="DIR",
+                        help="use the checklists in DIR instead of the shipped ones")
+    answers_help = ("answers folder (default: $REDFLAG_ANSWERS_DIR, a checkout's answers/, "
+                    "or your per-user data folder)")
+    parser.add_argument("--dir", metavar="DIR", dest="answers", help=answers_help)
+    # Also accepted after the command (`redflag report --dir D`), without clearing the global one.
+    answers = argparse.ArgumentParser(add_help=False)
+    answers.add_argument("--dir", metavar="DIR", dest="answers", default=argparse.SUPPRESS, help=answers_help)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_sub_parser(answers))
     sub.add_parser("list", help="list the checklists and their item counts")
     p = sub.add_parser("validate", help="check checklist files for problems")
     p.add_argument("directory", nargs="?", help="folder of checklist files (default: the shipped ones)")
     p = sub.add_parser("score", help="score saved answers files")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p = sub.add_parser("runs", help="list every saved run in the answers folder")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p = sub.add_parser("report", help="a printable report of your latest saved answers")
     p.add_argument("--out", metavar="FILE", help="write to FILE (private, mode 0600) instead of printing")
     p.add_argument("--format", choices=["html", "md"], default="html")
-    p.add_argument("--dir", help="answers folder (default: $REDFLAG_ANSWERS_DIR or answers/)")
-    p = sub.add_parser("notebooks", help="write notebooks for checklists that have none yet")
-    p.add_argument("--force", action="store_true", help="rewrite every notebook from the checklists")
+    sub.add_parser("resources", help="print the support resources (helplines)")
+    p = sub.add_parser("notebooks", help="write the notebooks into a folder")
+    p.add_argument("folder", nargs="?", metavar="DIR",
+                   help="where to write them (default: the checkout's notebooks/ folder)")
+    p.add_argument("--force", action="store_true", help="rewrite notebooks that already exist")
+    for name, what in (("lab", "JupyterLab"), ("app", "the app view (Voilà, no code)")):
+        p = sub.add_parser(name, help=f"open the notebooks in {what} on this computer only")
+        p.add_argument("folder", nargs="?", metavar="DIR",
+                       help="notebooks folder (default: the checkout's notebooks/, else a per-user folder)")
     p = sub.add_parser("forget", help="delete every saved answer in the answers folder")
     p.add_argument("--yes", action="store_true", help="confirm: really delete them")
-    p.add_argument("--dir", help="answers folder (default: $REDFLAG_ANSWERS_DIR or answers/)")
     return parser
+
+
+def _sub_parser(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParser]:
+    class SubParser(argparse.ArgumentParser):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(parents=[parent], **kwargs)  # type: ignore[arg-type]
+    return SubParser
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.open(args.checklists, args.answers)
 
 
 def _json_number(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 1)
 
 
-def _cmd_list(_: argparse.Namespace) -> int:
-    for c in load_checklists().values():
+def _cmd_list(args: argparse.Namespace) -> int:
+    for c in _workspace(args).checklists.values():
         print(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    checklists = load_checklists(args.directory)
+    checklists = Workspace.open(args.directory or args.checklists, args.answers).checklists
     items = sum(len(c.items) for c in checklists.values())
     print(f"ok: {len(checklists)} checklists, {items} items")
     return 0
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    checklists = load_checklists()
+    ws = _workspace(args)
     results, failed = [], False
     for name in args.files:
         try:
-            answers = load_answers(name, checklists)
+            answers = ws.store.read(name)
         except ToolkitError as exc:
             print(exc, file=sys.stderr)
             failed = True
             continue
-        results.append((name, score(answers, checklists[answers.checklist_id])))
+        results.append((name, score(answers, ws.checklists[answers.checklist_id])))
     if args.format == "json":
         out = []
         for name, r in results:
@@ -75,14 +107,16 @@ def _cmd_score(args: argparse.Namespace) -> int:
             out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
                         "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
                         "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
-                        "level": r.level, "safety": r.safety, "not_scored": list(t["not_scored"]),
+                        "level": r.level, "safety": r.safety, "explanation": r.explanation,
+                        "not_scored": list(t["not_scored"]),
                         "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
                                    "points": _json_number(row.points), "safety": bool(row.safety)}
                                   for row in r.items.itertuples()]})
         print(json.dumps(out, indent=2))
     elif args.format == "csv":
         import pandas as pd
-        frames = [r.items.drop(columns=["note"]).assign(checklist=r.checklist.id, level=r.level, file=name)
+        frames = [r.items.drop(columns=["note"]).assign(checklist=r.checklist.id, level=r.level,
+                                                        safety_flag=r.safety, file=name)
                   for name, r in results]
         if frames:
             sys.stdout.write(pd.concat(frames, ignore_index=True).to_csv(index=False))
@@ -91,11 +125,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
             t = r.totals
             print(f"{name}: {r.checklist.title}")
             if r.safety:
-                print("  ! Some answers point at your safety. Please look at the support resources "
-                      "(python -m toolkit resources, or the notebooks).")
+                print(SAFETY_LINE)
+            level = "see the safety line above" if r.safety else r.level
             print(f"  answered {t['answered']} of {t['answered'] + t['unanswered']}, "
                   f"{t['points']:.0f} of {t['max_points']:.0f} points ({_json_number(t['percent'])} %), "
-                  f"level: {r.level}")
+                  f"level: {level}")
             print(f"  {r.explanation}")
             if t["not_scored"]:
                 print(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
@@ -104,14 +138,28 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_runs(args: argparse.Namespace) -> int:
+    table = _workspace(args).store.table().drop(columns=["path"])
+    table["saved_at"] = table["saved_at"].map(lambda t: "" if t is None or t != t else t.isoformat())
+    if args.format == "json":
+        rows = [{k: (None if v is None or v != v else v) for k, v in row.items()}
+                for row in table.to_dict(orient="records")]
+        print(json.dumps(rows, indent=2, default=int))
+    elif args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif table.empty:
+        print("no saved runs")
+    else:
+        print(table.astype(object).where(table.notna(), "").to_string(index=False))
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import report_html, report_md
-    from .resources import load_resources
 
-    checklists = load_checklists()
-    runs = load_runs(args.dir, checklists)
+    ws = _workspace(args)
     build = report_html if args.format == "html" else report_md
-    text = build(runs, checklists, load_resources())
+    text = build(ws.store.runs(), ws.checklists, ws.resources)
     if args.out:
         path = write_private(args.out, text.encode("utf-8"))
         print(f"report written to {path}")
@@ -120,34 +168,77 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import write_notebooks
-
-    written = write_notebooks(load_checklists(), overwrite=args.force)
-    for path in written:
-        print(f"wrote {path}")
-    if not written:
-        print("every checklist already has a notebook")
+def _cmd_resources(args: argparse.Namespace) -> int:
+    res = _workspace(args).resources
+    print(res.heading)
+    for r in res.items:
+        contact = " · ".join(x for x in (r.phone, r.web) if x)
+        print(f"- {r.name} ({r.region}): {contact}\n  {r.when}")
+    print(res.disclaimer)
     return 0
 
 
+def _notebook_folder(folder: str | None, for_opening: bool = False) -> Path:
+    """The folder named, else the checkout's notebooks/, else (to open) a per-user folder."""
+    if folder:
+        return Path(folder).expanduser()
+    root = checkout_root()
+    if root is not None:
+        return root / "notebooks"
+    if for_opening:
+        return default_answers_dir().parent / "notebooks"
+    raise ToolkitError("name a folder to write the notebooks into, e.g. `redflag notebooks ~/redflag`")
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import write_notebooks
+
+    folder = _notebook_folder(args.folder)
+    written = write_notebooks(_workspace(args).checklists, folder, overwrite=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"every notebook is already in {folder} (--force rewrites them)")
+    return 0
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    """`lab` / `app`: write any missing notebooks, then start the server on 127.0.0.1."""
+    from .launch import lab_command, run_app
+    from .notebooks import write_notebooks
+
+    folder = _notebook_folder(args.folder, for_opening=True)
+    write_notebooks(_workspace(args).checklists, folder)
+    if args.command == "app":
+        return run_app(folder)
+    argv = lab_command(folder)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)  # replaces this process: Ctrl+C stops the server as usual
+    return 0  # pragma: no cover
+
+
 def _cmd_forget(args: argparse.Namespace) -> int:
-    folder = answers_dir(args.dir)
+    folder = Path(args.answers) if args.answers else default_answers_dir()
     if not args.yes:
         print(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
               file=sys.stderr)
         return 2
-    count = forget_all(folder)
+    count = _workspace(args).store.forget()
     print(f"deleted {count} saved runs from {folder}")
     return 0
 
 
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": _cmd_list, "validate": _cmd_validate, "score": _cmd_score, "runs": _cmd_runs,
+    "report": _cmd_report, "resources": _cmd_resources, "notebooks": _cmd_notebooks,
+    "lab": _cmd_open, "app": _cmd_open, "forget": _cmd_forget,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"list": _cmd_list, "validate": _cmd_validate, "score": _cmd_score,
-               "report": _cmd_report, "notebooks": _cmd_notebooks, "forget": _cmd_forget}[args.command]
     try:
-        return command(args)
+        return COMMANDS[args.command](args)
     except ToolkitError as exc:
         for line in str(exc).splitlines():
             print(line, file=sys.stderr)

@@ -1,6 +1,7 @@
 """The notebooks in `notebooks/`, built from the checklists so that they never drift apart.
 
-`python -m toolkit notebooks` writes any that are missing (e.g. for a checklist you added);
+`redflag notebooks [DIR]` writes any that are missing (e.g. for a checklist you added, or
+into a folder of your own after `pip install`);
 a test checks the committed ones equal what this module builds. Notebooks hold no logic and
 no outputs: one or two lines of code each.
 """
@@ -8,12 +9,13 @@ no outputs: one or two lines of code each.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from .checklist import Checklist
+from .errors import ToolkitError
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 START = "00-start-here.ipynb"
 SUMMARY = "summary.ipynb"
 HISTORY = "history.ipynb"
@@ -26,8 +28,8 @@ SECTIONS = (
 )
 
 
-def _cell(kind: str, source: str, n: int) -> dict:
-    cell = {"cell_type": kind, "id": f"cell-{n}", "metadata": {}, "source": source}
+def _cell(kind: str, source: str, n: int) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": kind, "id": f"cell-{n}", "metadata": {}, "source": source}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
         cell["metadata"] = {"jupyter": {"source_hidden": False}}
@@ -84,8 +86,8 @@ built from articles on avoidant attachment, toxic relationships and trauma bondi
 simple, open rule (see the README). Trust what you notice: if something feels wrong, it matters,
 whatever a score says.
 
-**Your answers stay private.** They are saved only on this computer, in the `answers/` folder
-next to these notebooks, one file each time you save, readable only by you. Nothing is sent
+**Your answers stay private.** They are saved only on this computer, in a private folder (the
+[Summary]({SUMMARY}) shows where, under *Your data*), one file each time you save, readable only by you. Nothing is sent
 anywhere and nothing is written into these notebooks. You can delete everything in the
 [Summary]({SUMMARY}) under *Your data*.
 
@@ -136,15 +138,21 @@ def dumps(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_notebooks(checklists: Mapping[str, Checklist], folder: Path = NOTEBOOK_DIR,
+def write_notebooks(checklists: Mapping[str, Checklist], folder: Path,
                     overwrite: bool = False) -> list[Path]:
     """Write the notebooks that are missing (or all, with overwrite); return those written."""
     written = []
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ToolkitError(f"{folder}: cannot create the notebooks folder ({exc.strerror or exc})") from None
     for name, notebook in all_notebooks(checklists).items():
         path = folder / name
         if path.exists() and not overwrite:
             continue
-        path.write_text(dumps(notebook), encoding="utf-8")
+        try:
+            path.write_text(dumps(notebook), encoding="utf-8")
+        except OSError as exc:
+            raise ToolkitError(f"{path}: cannot write ({exc.strerror or exc})") from None
         written.append(path)
     return written

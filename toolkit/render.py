@@ -1,44 +1,88 @@
-"""HTML for results: pandas Styler tables and short plain-language blocks. No I/O, no widgets.
+"""HTML for results: jinja2 templates (autoescape) for text, pandas Styler for tables. No I/O.
 
-Used by the notebook UI and the printable report alike. Every value that comes from data or
-from a person (item text, notes, uploaded files) is escaped: Styler with escape="html",
-everything else with html.escape.
+Used by the notebook UI and the printable reports alike. Every value that comes from data or
+from a person (item text, notes, uploaded files) is escaped: the templates autoescape, Styler
+tables use escape="html", Markdown goes through `md_escape`.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import math
-from typing import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
+import jinja2
 import pandas as pd
-from pandas.io.formats.style import Styler
 
-from .checklist import Checklist
+from .checklist import Checklist, Vocabulary
+from .resources import Resource, Resources
 from .scoring import Result
 
-esc = html.escape
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
-LEVEL_WORDS = {"none": "none", "low": "low", "moderate": "moderate", "high": "high",
-               "insufficient": "not enough answers yet"}
+    from .summary import ResultLine
+
 _SAFETY_ROW = "background-color:#fef3c7"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def md_escape(text: object) -> str:
+    """Escape for Markdown: HTML-escape (renderers pass HTML through), then backslash syntax."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+@lru_cache(maxsize=1)
+def templates() -> jinja2.Environment:
+    """The package's templates; `.html.j2` autoescape, `.md.j2` escape with the `md` filter."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("toolkit", "templates"),
+                             autoescape=jinja2.select_autoescape(["html.j2"]),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["md"] = md_escape
+    env.filters["day"] = local_day
+    return env
+
+
+def local_day(moment: Any) -> str:
+    """A saved time as a date in the person's own time zone ("05 Oct 2026")."""
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()
+    return str(moment.astimezone().strftime("%d %b %Y"))
+
+
+def render(name: str, **context: Any) -> str:
+    return templates().get_template(name).render(**context)
+
+
+def ui(macro: str, *args: Any, **kwargs: Any) -> str:
+    """One of the small UI pieces in `ui.html.j2` (message, form_header, data_link, …)."""
+    return str(getattr(templates().get_template("ui.html.j2").module, macro)(*args, **kwargs))
+
+
+def support_context(resources: Resources, urgent: bool) -> dict[str, Any]:
+    """What the support box shows: which resources come first and which are folded away."""
+    first: Sequence[Resource] = resources.items
+    others: Sequence[Resource] = ()
+    return {"resources": resources, "urgent": urgent, "first": first, "others": others,
+            "others_label": "Other countries", "calm_message": "", "device_note": ""}
+
+
+def support_html(resources: Resources, urgent: bool = True) -> str:
+    """The support box (the one template for widgets and reports)."""
+    return render("support.html.j2", **support_context(resources, urgent))
+
+
+def level_html(line: ResultLine) -> str:
+    """One checklist's result in words; a safety answer replaces the level sentence."""
+    return render("level.html.j2", line=line)
 
 
 def _pct(x: float) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f} %"
-
-
-def level_html(title: str, level: str, percent: float, answered: int, total: int,
-               explanation: str, direction: str) -> str:
-    """One checklist's result in words: what the level is and what it means."""
-    what = "signs present" if direction == "strength" else "level of concern"
-    if level == "insufficient":
-        return (f"<div class='redflag-level' style='margin:0.4em 0'><b>{esc(title)}</b>: not enough "
-                f"answers yet ({answered} of {total} answered).<br>{esc(explanation)}</div>")
-    return (f"<div class='redflag-level' style='margin:0.4em 0'><b>{esc(title)}</b>: {what} "
-            f"<b>{esc(LEVEL_WORDS.get(level, level))}</b> "
-            f"({_pct(percent)} of the possible points, {answered} of {total} answered)."
-            f"<br>{esc(explanation)}</div>")
 
 
 def items_styler(result: Result) -> Styler:
@@ -59,16 +103,17 @@ def items_styler(result: Result) -> Styler:
             .set_caption("Your answers. Highlighted rows are answers that touch on your safety."))
 
 
-def checklists_styler(runs: pd.DataFrame) -> Styler:
+def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
     """One row per checklist run: how much was answered and the level in words."""
     shown = pd.DataFrame({
         "Checklist": runs["title"],
         "Kind": runs["direction"].map({"concern": "concerns", "strength": "what's working"}),
         "Answered": [f"{a} of {a + u}" for a, u in zip(runs["answered"], runs["unanswered"])],
         "Percent": [_pct(p) for p in runs["percent"]],
-        "Level": runs["level"].astype(str).map(lambda x: LEVEL_WORDS.get(x, x)),
+        "Level": [("see support above" if safe else vocabulary.level_label(str(level)))
+                  for level, safe in zip(runs["level"], runs["safety"])],
         "Safety": runs["safety"].map({True: "yes – see support above", False: ""}),
-        "Saved": runs["saved_at"].map(lambda t: "" if pd.isna(t) else t.tz_convert(None).strftime("%d %b %Y")),
+        "Saved": runs["saved_at"].map(lambda t: "" if pd.isna(t) else local_day(t)),
     })
     flagged = runs["safety"].to_numpy()
     return (shown.style.hide(axis="index").format(escape="html")
@@ -100,10 +145,9 @@ def changes_styler(table: pd.DataFrame) -> Styler:
             .set_table_attributes("class='redflag-changes'"))
 
 
-def trend_png(trend: pd.DataFrame, title: str, levels: list[tuple[str, float]]) -> bytes:
-    """A small line chart of percent over time; safety-flagged runs drawn as red triangles."""
-    import io
-
+def trend_png(trend: pd.DataFrame, title: str, vocabulary: Vocabulary) -> bytes:
+    """A small line chart of percent over time in the vocabulary's level bands; safety-flagged
+    runs drawn as red triangles."""
     import matplotlib
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
@@ -111,11 +155,12 @@ def trend_png(trend: pd.DataFrame, title: str, levels: list[tuple[str, float]]) 
     fig = Figure(figsize=(6.5, 2.6), dpi=100)
     ax = fig.subplots()
     lower = 0.0
-    for (name, upper), shade in zip(levels, ("#f0fdf4", "#fefce8", "#fff7ed", "#fef2f2")):
-        ax.axhspan(lower, min(upper, 100), color=shade, zorder=0)
-        ax.text(1.01, (lower + min(upper, 100)) / 2, name, transform=ax.get_yaxis_transform(),
+    for level in vocabulary.levels:
+        upper = min(level.below, 100)
+        ax.axhspan(lower, upper, color=level.colour, zorder=0)
+        ax.text(1.01, (lower + upper) / 2, level.label, transform=ax.get_yaxis_transform(),
                 va="center", fontsize=7, color="#6b7280")
-        lower = upper
+        lower = level.below
     times = pd.to_datetime(trend["saved_at"]).dt.tz_convert(None)
     ax.plot(times, trend["percent"], marker="o", color="#1d4ed8", zorder=2)
     flagged = trend["safety"].astype(bool).to_numpy()

@@ -5,11 +5,10 @@ Shown first whenever an answer raises the safety flag: a number alone is not eno
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checklist import DEFAULT_DIR, display_path, read_toml
+from .checklist import display_path, read_toml
 from .errors import ChecklistError
 
 RESOURCES_FILE = "_resources.toml"
@@ -32,9 +31,9 @@ class Resources:
     items: tuple[Resource, ...]
 
 
-def load_resources(path: Path | None = None) -> Resources:
+def load_resources(path: Path) -> Resources:
     """Load and check the resources file; web addresses must be https (no script links)."""
-    path = Path(path) if path is not None else DEFAULT_DIR / RESOURCES_FILE
+    path = Path(path)
     data = read_toml(path)
     where = display_path(path)
     items = []
@@ -60,28 +59,3 @@ def load_resources(path: Path | None = None) -> Resources:
     if not all(texts.values()):
         raise ChecklistError(f"{where}: heading, message and disclaimer are required")
     return Resources(items=tuple(items), **texts)
-
-
-def resources_html(resources: Resources, urgent: bool = True) -> str:
-    """The support box as HTML. Everything from data is escaped; only https links are made."""
-    esc = html.escape
-    rows = []
-    for r in resources.items:
-        parts = [f"<b>{esc(r.name)}</b> <span>({esc(r.region)})</span>"]
-        if r.phone:
-            parts.append(f"<span class='redflag-phone'>{esc(r.phone)}</span>")
-        if r.web:
-            parts.append(f"<a href='{esc(r.web, quote=True)}' target='_blank' rel='noopener noreferrer'>"
-                         f"{esc(r.web.removeprefix('https://'))}</a>")
-        rows.append(f"<li>{' · '.join(parts)}<br><small>{esc(r.when)}</small></li>")
-    style = ("border:2px solid #b45309;background:#fffbeb;color:#1f2937;" if urgent
-             else "border:1px solid #9ca3af;background:#f9fafb;color:#1f2937;")
-    message = f"<p>{esc(resources.message)}</p>" if urgent else ""
-    return (f"<div class='redflag-support' role='region' aria-label='Support resources' "
-            f"style='{style}padding:0.8em 1em;border-radius:6px;margin:0.5em 0;'>"
-            f"<h3 style='margin-top:0'>{esc(resources.heading)}</h3>{message}"
-            f"<ul style='padding-left:1.2em'>{''.join(rows)}</ul></div>")
-
-
-def disclaimer_html(resources: Resources) -> str:
-    return f"<p class='redflag-disclaimer'><small>{html.escape(resources.disclaimer)}</small></p>"

@@ -15,13 +15,13 @@ One vectorised engine (`score_runs`) serves one run in the UI and 100,000 in the
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .checklist import Answers, Checklist
+from .checklist import Answers, Checklist, SavedRun
 from .errors import AnswersError
 
 RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "answered", "unanswered",
@@ -55,7 +55,7 @@ class _Catalogue:
     safety_weight: np.ndarray  # per item: weight from which a safety answer raises the flag
 
     @classmethod
-    def build(cls, checklists: Mapping[str, Checklist]) -> "_Catalogue":
+    def build(cls, checklists: Mapping[str, Checklist]) -> _Catalogue:
         if not checklists:
             raise AnswersError("no checklists to score against")
         vocab = next(iter(checklists.values())).vocabulary
@@ -155,7 +155,7 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
         "checklist": pd.Categorical.from_codes(run_checklist, categories=cids),
         "title": np.array([checklists[c].title for c in cids], dtype=object)[run_checklist],
         "version": [r.checklist_version for r in runs],
-        "saved_at": pd.to_datetime([r.saved_at for r in runs], utc=True),
+        "saved_at": pd.to_datetime([r.saved_at if isinstance(r, SavedRun) else None for r in runs], utc=True),
         "direction": np.array([checklists[c].direction for c in cids], dtype=object)[run_checklist],
         "answered": answered_n,
         "unanswered": n_items - answered_n,
@@ -205,7 +205,7 @@ class Result:
 
     @property
     def explanation(self) -> str:
-        return self.checklist.vocabulary.explain_level(self.level, self.checklist.direction)
+        return self.checklist.explain(self.level)
 
 
 def score(answers: Answers, checklist: Checklist) -> Result:

@@ -15,22 +15,24 @@ import re
 import secrets
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
-from .checklist import Answers, Checklist, check_answers, display_path, load_checklists
+from .checklist import Answers, Checklist, SavedRun, check_answers, display_path
 from .errors import AnswersError, ToolkitError
+
+Checklists = Mapping[str, Checklist]
+Folder = str | os.PathLike[str]
 
 FORMAT = "redflag-answers"
 FORMAT_VERSION = 1
 BUNDLE_FORMAT = "redflag-bundle"
 BUNDLE_VERSION = 1
-ENV_DIR = "REDFLAG_ANSWERS_DIR"
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "answers"
 MAX_FILE_BYTES = 1_000_000
 MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
@@ -42,25 +44,16 @@ NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, err
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def answers_dir(directory: str | os.PathLike[str] | None = None) -> Path:
-    """Where runs live: the argument, else $REDFLAG_ANSWERS_DIR, else `answers/` in the repo."""
-    if directory is not None:
-        return Path(directory)
-    env = os.environ.get(ENV_DIR)
-    return Path(env) if env else DEFAULT_DIR
-
-
 # ------------------------------------------------------------- encoding
 
 
-def answers_to_dict(answers: Answers) -> dict[str, Any]:
-    saved_at = answers.saved_at or datetime.now().astimezone()
+def answers_to_dict(answers: SavedRun) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "checklist": answers.checklist_id,
         "checklist_version": answers.checklist_version,
-        "saved_at": saved_at.isoformat(),
+        "saved_at": answers.saved_at.isoformat(),
         "responses": dict(answers.responses),
         "notes": {k: v for k, v in answers.notes.items() if v},
     }
@@ -85,7 +78,7 @@ def _string_map(value: Any, key: str, where: str, limit: int) -> dict[str, str]:
     return dict(value)
 
 
-def answers_from_dict(data: Any, where: str, checklists: Mapping[str, Checklist]) -> Answers:
+def answers_from_dict(data: Any, where: str, checklists: Checklists) -> SavedRun:
     """Validate a decoded answers document; raise AnswersError naming `where` and the reason."""
     if not isinstance(data, dict):
         raise AnswersError(f"{where}: expected a JSON object, got {type(data).__name__}")
@@ -115,7 +108,7 @@ def answers_from_dict(data: Any, where: str, checklists: Mapping[str, Checklist]
         raise AnswersError(f"{where}: 'saved_at' must be an ISO 8601 time with a UTC offset "
                            f"(got {raw_time!r:.60})")
     _check_saved_at(saved_at, where)
-    answers = Answers(
+    answers = SavedRun(
         checklist_id=cid, checklist_version=cver, saved_at=saved_at,
         responses=_string_map(data.get("responses"), "responses", where, 40),
         notes=_string_map(data.get("notes", {}), "notes", where, MAX_NOTE_CHARS),
@@ -148,12 +141,10 @@ def _read_limited(path: Path, limit: int) -> bytes:
     return raw
 
 
-def load_answers(path: str | os.PathLike[str],
-                 checklists: Mapping[str, Checklist] | None = None) -> Answers:
+def load_answers(path: Folder, checklists: Checklists) -> SavedRun:
     """Read and validate one saved run. The file is only read, never changed."""
     path = Path(path)
     where = display_path(path)
-    checklists = load_checklists() if checklists is None else checklists
     return answers_from_dict(_decode(_read_limited(path, MAX_FILE_BYTES), where), where, checklists)
 
 
@@ -185,7 +176,7 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _write_new(directory: Path, make_name, data: bytes) -> Path:
+def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Path:
     """Write `data` to a new file in `directory` atomically, never replacing an existing file."""
     _ensure_dir(directory)
     tmp = None
@@ -262,15 +253,26 @@ def _remove_stale_temps(directory: Path) -> None:
             pass
 
 
-def save_answers(answers: Answers, directory: str | os.PathLike[str] | None = None) -> Path:
-    """Save one run as a new file and return its path; earlier runs are never touched."""
-    folder = answers_dir(directory)
-    saved_at = answers.saved_at or datetime.now().astimezone()
+def stamp(answers: Answers, saved_at: datetime | None = None) -> SavedRun:
+    """A draft as a saved run: the moment it is saved (now, unless given) becomes part of it."""
+    if isinstance(answers, SavedRun) and saved_at is None:
+        return answers
+    return SavedRun(answers.checklist_id, answers.checklist_version, answers.responses,
+                    answers.notes, saved_at=saved_at or datetime.now().astimezone())
+
+
+def save_answers(answers: Answers, directory: Folder) -> Path:
+    """Save one run as a new file and return its path; earlier runs are never touched.
+
+    A draft is stamped with the current time; a SavedRun (an import, a test) keeps its own.
+    """
+    folder = Path(directory)
+    run = stamp(answers)
+    saved_at = run.saved_at
     if saved_at.tzinfo is None:
         raise AnswersError("saved_at must be timezone-aware")
     _check_saved_at(saved_at, str(folder))
-    doc = answers_to_dict(Answers(answers.checklist_id, answers.checklist_version,
-                                  answers.responses, answers.notes, saved_at))
+    doc = answers_to_dict(run)
     try:
         data = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -284,20 +286,17 @@ def save_answers(answers: Answers, directory: str | os.PathLike[str] | None = No
 # ------------------------------------------------------------- reading many
 
 
-def run_files(directory: str | os.PathLike[str] | None = None) -> list[Path]:
+def run_files(directory: Folder) -> list[Path]:
     """Saved-run files in the folder: `*.json`, skipping hidden and temporary files."""
-    folder = answers_dir(directory)
+    folder = Path(directory)
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith(".") and p.is_file())
 
 
-def read_saved(directory: str | os.PathLike[str] | None = None,
-               checklists: Mapping[str, Checklist] | None = None
-               ) -> list[tuple[Path, Answers | AnswersError]]:
+def read_saved(directory: Folder, checklists: Checklists) -> list[tuple[Path, SavedRun | AnswersError]]:
     """Every saved run with its path; a bad file yields its error instead of stopping the rest."""
-    checklists = load_checklists() if checklists is None else checklists
-    out: list[tuple[Path, Answers | AnswersError]] = []
+    out: list[tuple[Path, SavedRun | AnswersError]] = []
     for path in run_files(directory):
         try:
             out.append((path, load_answers(path, checklists)))
@@ -306,19 +305,24 @@ def read_saved(directory: str | os.PathLike[str] | None = None,
     return out
 
 
-def load_runs(directory: str | os.PathLike[str] | None = None,
-              checklists: Mapping[str, Checklist] | None = None) -> list[Answers]:
+def valid_runs(saved: list[tuple[Path, SavedRun | AnswersError]]) -> list[SavedRun]:
+    """The valid runs of `read_saved`'s answer, oldest first."""
+    return sorted((a for _, a in saved if isinstance(a, SavedRun)), key=lambda a: a.saved_at)
+
+
+def load_runs(directory: Folder, checklists: Checklists) -> list[SavedRun]:
     """The valid saved runs, oldest first (bad files are left to `list_saved` to report)."""
-    runs = [a for _, a in read_saved(directory, checklists) if isinstance(a, Answers)]
-    return sorted(runs, key=lambda a: a.saved_at)
+    return valid_runs(read_saved(directory, checklists))
 
 
-def list_saved(directory: str | os.PathLike[str] | None = None,
-               checklists: Mapping[str, Checklist] | None = None) -> pd.DataFrame:
-    """A table of saved runs, newest first; unreadable files are listed with their problem."""
+SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "problem", "path"]
+
+
+def saved_table(saved: list[tuple[Path, SavedRun | AnswersError]]) -> pd.DataFrame:
+    """`read_saved`'s answer as a table, newest first; unreadable files with their problem."""
     rows = []
-    for path, got in read_saved(directory, checklists):
-        if isinstance(got, Answers):
+    for path, got in saved:
+        if isinstance(got, SavedRun):
             rows.append({"file": path.name, "checklist": got.checklist_id,
                          "version": got.checklist_version,
                          "saved_at": pd.Timestamp(got.saved_at).tz_convert("UTC"),
@@ -326,10 +330,14 @@ def list_saved(directory: str | os.PathLike[str] | None = None,
         else:
             rows.append({"file": path.name, "checklist": None, "version": None, "saved_at": pd.NaT,
                          "answered": None, "problem": str(got), "path": path})
-    table = pd.DataFrame(rows, columns=["file", "checklist", "version", "saved_at", "answered",
-                                        "problem", "path"])
+    table = pd.DataFrame(rows, columns=SAVED_COLUMNS)
     table["saved_at"] = pd.to_datetime(table["saved_at"], utc=True)
     return table.sort_values("saved_at", ascending=False, na_position="last", ignore_index=True)
+
+
+def list_saved(directory: Folder, checklists: Checklists) -> pd.DataFrame:
+    """A table of saved runs, newest first; unreadable files are listed with their problem."""
+    return saved_table(read_saved(directory, checklists))
 
 
 # ------------------------------------------------------------- bundles
@@ -344,18 +352,21 @@ class ImportReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
 
 
-def export_bundle(directory: str | os.PathLike[str] | None = None,
-                  checklists: Mapping[str, Checklist] | None = None) -> bytes:
+def export_bundle(directory: Folder, checklists: Checklists) -> bytes:
     """Every valid saved run in one JSON document, for download (Binder forgets everything)."""
+    return bundle_bytes(read_saved(directory, checklists))
+
+
+def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
+    """The valid runs of `read_saved`'s answer as one bundle document."""
     runs = [{"file": path.name, "answers": answers_to_dict(a)}
-            for path, a in read_saved(directory, checklists) if isinstance(a, Answers)]
+            for path, a in saved if isinstance(a, SavedRun)]
     doc = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_VERSION,
            "exported_at": datetime.now().astimezone().isoformat(), "runs": runs}
     return json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
 
 
-def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
-                  checklists: Mapping[str, Checklist] | None = None,
+def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
                   name: str = "upload") -> ImportReport:
     """Restore runs from a bundle (or a single saved-answers file) as new files.
 
@@ -364,7 +375,6 @@ def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
     Entry names are only used when they are plain run names, so nothing is written outside
     the answers folder.
     """
-    checklists = load_checklists() if checklists is None else checklists
     if len(data) > MAX_BUNDLE_BYTES:
         raise AnswersError(f"{name}: the file is larger than {MAX_BUNDLE_BYTES // 1_000_000} MB")
     doc = _decode(data, name)
@@ -373,13 +383,14 @@ def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
     elif isinstance(doc, dict) and doc.get("format") == BUNDLE_FORMAT:
         if doc.get("format_version") != BUNDLE_VERSION:
             raise AnswersError(f"{name}: unsupported bundle format_version {doc.get('format_version')!r:.40}")
-        entries = doc.get("runs")
-        if not isinstance(entries, list):
+        runs = doc.get("runs")
+        if not isinstance(runs, list):
             raise AnswersError(f"{name}: 'runs' must be a list")
+        entries = runs
     else:
         raise AnswersError(f"{name}: not an answers bundle or a saved-answers file")
-    folder = answers_dir(directory)
-    existing = {_fingerprint(a) for _, a in read_saved(folder, checklists) if isinstance(a, Answers)}
+    folder = Path(directory)
+    existing = {_fingerprint(a) for _, a in read_saved(folder, checklists) if isinstance(a, SavedRun)}
     report = ImportReport()
     for n, entry in enumerate(entries, start=1):
         label = f"{name}: run {n}"
@@ -400,10 +411,8 @@ def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
         data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
         # Keep the entry's name only when it names this run's checklist; otherwise make a fresh one.
         keep = wanted if wanted and wanted.startswith(answers.checklist_id + "_") else None
-        names = iter([keep] if keep else [])
         try:
-            path = _write_new(folder, lambda: next(names, None) or _run_name(answers.checklist_id,
-                                                                             answers.saved_at), data_out)
+            path = _write_new(folder, _names(keep, answers), data_out)
         except AnswersError as exc:  # one failed write rejects this run, not the whole upload
             report.rejected.append((label, str(exc)))
             continue
@@ -412,8 +421,14 @@ def import_bundle(data: bytes, directory: str | os.PathLike[str] | None = None,
     return report
 
 
-def _fingerprint(a: Answers) -> str:
-    return json.dumps([a.checklist_id, a.checklist_version, a.saved_at.isoformat() if a.saved_at else None,
+def _names(first: str | None, run: SavedRun) -> Callable[[], str]:
+    """File names to try: `first` (a bundle entry's own name) once, then fresh run names."""
+    pending = [first] if first else []
+    return lambda: pending.pop() if pending else _run_name(run.checklist_id, run.saved_at)
+
+
+def _fingerprint(a: SavedRun) -> str:
+    return json.dumps([a.checklist_id, a.checklist_version, a.saved_at.isoformat(),
                        sorted(a.responses.items()), sorted((k, v) for k, v in a.notes.items() if v)])
 
 
@@ -428,13 +443,13 @@ def _is_run_file(path: Path) -> bool:
     return isinstance(doc, dict) and doc.get("format") == FORMAT
 
 
-def forget_all(directory: str | os.PathLike[str] | None = None) -> int:
+def forget_all(directory: Folder) -> int:
     """Delete every saved run (and leftover temp file) in the answers folder; return the count.
 
     Only files this toolkit writes are removed; anything else in the folder is left alone.
     Deleting is not secure erasure on every disk (see README, "Your data").
     """
-    folder = answers_dir(directory)
+    folder = Path(directory)
     if not folder.is_dir():
         return 0
     count = 0
@@ -450,3 +465,81 @@ def forget_all(directory: str | os.PathLike[str] | None = None) -> int:
     except OSError:
         pass
     return count
+
+
+# ------------------------------------------------------------- one folder
+
+
+class AnswerStore:
+    """The saved runs of one folder, read against one set of checklists.
+
+    Owns read / save / list / import / export / forget for that folder, and keeps the runs it
+    has already validated (keyed by name, size and modification time: runs are never rewritten
+    in place), so a page that shows several views reads each file once.
+    """
+
+    def __init__(self, folder: Folder, checklists: Checklists) -> None:
+        self.folder = Path(folder)
+        self.checklists = checklists
+        self._cache: dict[str, tuple[tuple[int, int], SavedRun | AnswersError]] = {}
+
+    def __repr__(self) -> str:
+        return f"AnswerStore({display_path(self.folder)!r})"
+
+    def save(self, answers: Answers) -> Path:
+        """Save a run as a new file; see `save_answers`."""
+        return save_answers(answers, self.folder)
+
+    def read(self, path: Folder) -> SavedRun:
+        """One run, validated; raises AnswersError naming the file."""
+        got = self._read_cached(Path(path))
+        if isinstance(got, AnswersError):
+            raise got
+        return got
+
+    def _read_cached(self, path: Path) -> SavedRun | AnswersError:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            return AnswersError(f"{display_path(path)}: cannot read file ({exc.strerror or exc})")
+        key, stamp_ = str(path), (st.st_size, st.st_mtime_ns)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp_:
+            return hit[1]
+        try:
+            got: SavedRun | AnswersError = self._load(path)
+        except AnswersError as exc:
+            got = exc
+        self._cache[key] = (stamp_, got)
+        return got
+
+    def _load(self, path: Path) -> SavedRun:
+        """Read and validate one file (the only place the store reads a run from disk)."""
+        return load_answers(path, self.checklists)
+
+    def saved(self) -> list[tuple[Path, SavedRun | AnswersError]]:
+        """Every file with its run or its problem (see `read_saved`)."""
+        files = run_files(self.folder)
+        live = {str(p) for p in files}
+        for gone in set(self._cache) - live:
+            del self._cache[gone]
+        return [(p, self._read_cached(p)) for p in files]
+
+    def runs(self) -> list[SavedRun]:
+        """The valid runs, oldest first."""
+        return valid_runs(self.saved())
+
+    def table(self) -> pd.DataFrame:
+        """Every file as a table row, newest first, with its problem if it has one."""
+        return saved_table(self.saved())
+
+    def export_bundle(self) -> bytes:
+        return bundle_bytes(self.saved())
+
+    def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
+        return import_bundle(data, self.folder, self.checklists, name=name)
+
+    def forget(self) -> int:
+        """Delete every saved run here; see `forget_all`."""
+        self._cache.clear()
+        return forget_all(self.folder)

@@ -6,13 +6,13 @@ concern on another, and strengths are reported apart from concerns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .checklist import Answers, Checklist
+from .checklist import Answers, Checklist, SavedRun
 from .scoring import score_runs
 
 THEME_COLUMNS = ["theme", "title", "direction", "answered", "points", "max_points", "percent",
@@ -71,12 +71,12 @@ def summarise(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> S
     return Summary(checklists=run_table, themes=_theme_table(items, checklists), items=items)
 
 
-def latest_runs(runs: Sequence[Answers]) -> list[Answers]:
+def latest_runs(runs: Sequence[SavedRun]) -> list[SavedRun]:
     """The most recent run of each checklist, in checklist order of first appearance."""
-    latest: dict[str, Answers] = {}
+    latest: dict[str, SavedRun] = {}
     for run in runs:
         best = latest.get(run.checklist_id)
-        if best is None or (run.saved_at and (best.saved_at is None or run.saved_at > best.saved_at)):
+        if best is None or run.saved_at > best.saved_at:
             latest[run.checklist_id] = run
     return list(latest.values())
 
@@ -84,7 +84,7 @@ def latest_runs(runs: Sequence[Answers]) -> list[Answers]:
 HISTORY_COLUMNS = ["run", "checklist", "version", "saved_at", "item", "answer", "points"]
 
 
-def history(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> pd.DataFrame:
+def history(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist]) -> pd.DataFrame:
     """Every answer of every run as one tidy table, oldest run first."""
     run_table, items = score_runs(runs, checklists)
     table = items[["run", "checklist", "item", "answer", "points"]].join(
@@ -93,7 +93,7 @@ def history(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> pd.
     return table.sort_values(["saved_at", "run"], kind="stable", ignore_index=True)
 
 
-def trend(runs: Sequence[Answers], checklists: Mapping[str, Checklist], checklist_id: str) -> pd.DataFrame:
+def trend(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], checklist_id: str) -> pd.DataFrame:
     """One checklist's runs over time: saved_at, percent, level, safety (for the trend chart)."""
     mine = sorted((r for r in runs if r.checklist_id == checklist_id), key=lambda r: r.saved_at)
     if not mine:
@@ -142,16 +142,36 @@ class ResultLine:
     saved_at: pd.Timestamp
 
     @property
+    def title(self) -> str:
+        return self.checklist.title
+
+    @property
     def total(self) -> int:
         return len(self.checklist.items)
 
     @property
     def percent_text(self) -> str:
-        return "–" if np.isnan(self.percent) else f"{self.percent:.0f} %"
+        return percent_text(self.percent)
+
+    @property
+    def label(self) -> str:
+        """The level in words ("moderate", "not enough answers yet")."""
+        return self.checklist.vocabulary.level_label(self.level)
+
+    @property
+    def what(self) -> str:
+        return "signs present" if self.checklist.direction == "strength" else "level of concern"
 
     @property
     def explanation(self) -> str:
-        return self.checklist.vocabulary.explain_level(self.level, self.checklist.direction)
+        """What the result means; a safety answer outranks the level and its reassurance."""
+        if self.safety:
+            return self.checklist.vocabulary.safety_sentence
+        return self.checklist.explain(self.level)
+
+
+def percent_text(x: float | None) -> str:
+    return "–" if x is None or np.isnan(x) else f"{x:.0f} %"
 
 
 def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
@@ -170,8 +190,11 @@ def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
         lines.append("Some of your answers touch on your safety. Please look at the support "
                      "resources first.")
     for r in result_lines(summary, checklists):
+        if r.safety:  # no level or total beside a safety answer: it must not read as reassurance
+            lines.append(f"{r.checklist.title}: touches on your safety ({r.answered} of {r.total} "
+                         f"answered). {r.explanation}")
+            continue
         lines.append(f"{r.checklist.title}: {r.level} ({r.percent_text} of the possible points, "
-                     f"{r.answered} of {r.total} answered){' – safety' if r.safety else ''}. "
-                     f"{r.explanation}")
+                     f"{r.answered} of {r.total} answered). {r.explanation}")
     lines.append("This is a reflection aid, not a diagnosis.")
     return "\n".join(lines)

@@ -8,43 +8,41 @@ Each object shows itself with a neutral text/plain so answers never reach a save
 from __future__ import annotations
 
 import base64
-import html
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
+from markupsafe import Markup
 
-from .checklist import Answers, Checklist, load_checklists
+from .checklist import Answers, SavedRun
 from .errors import ToolkitError
-from .render import (changes_styler, checklists_styler, items_styler, level_html, themes_styler,
-                     trend_png)
+from .render import (
+    changes_styler,
+    checklists_styler,
+    items_styler,
+    level_html,
+    support_html,
+    themes_styler,
+    trend_png,
+    ui,
+)
 from .report import report_html
-from .resources import disclaimer_html, load_resources, resources_html
 from .scoring import score
-from .storage import (MAX_BUNDLE_BYTES, export_bundle, forget_all, import_bundle,
-                      list_saved, load_answers, load_runs, save_answers)
-from . import storage
-from .summary import changes, latest_runs, result_lines, summarise, trend
+from .storage import MAX_BUNDLE_BYTES
+from .summary import ResultLine, changes, latest_runs, result_lines, summarise, trend
+from .workspace import Workspace, default_workspace
 
-esc = html.escape
 WIDE = w.Layout(width="auto")
-#: HTML widgets inherit a 28px line height meant for one-line controls; text needs its own.
-LINE = "line-height:1.45"
 
 
 def _message(text: str, kind: str = "info") -> str:
-    colour = {"info": "#1f2937", "ok": "#166534", "error": "#b91c1c"}[kind]
-    role = "alert" if kind == "error" else "status"
-    return f"<div role='{role}' style='color:{colour};margin:0.3em 0;{LINE}'>{text}</div>"
+    return ui("message", text, kind)
 
 
 def _data_link(data: bytes, mime: str, name: str) -> str:
     """A download link holding the file itself, so nothing extra is written to disk."""
-    b64 = base64.b64encode(data).decode("ascii")
-    return (f"<a download='{esc(name)}' href='data:{mime};base64,{b64}' style='font-weight:bold'>"
-            f"Save {esc(name)}</a> – keep it somewhere private.")
+    return ui("data_link", f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}", name)
 
 
 class _Shown:
@@ -60,45 +58,37 @@ class _Shown:
         return bundle
 
 
-def _saved_at_label(ts: Any) -> str:
-    return ts.tz_convert(datetime.now().astimezone().tzinfo).strftime("%d %b %Y, %H:%M")
+def _when(moment: datetime) -> str:
+    """A saved time in the person's own time zone (a pandas Timestamp is a datetime too)."""
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()
+    return moment.astimezone().strftime("%d %b %Y, %H:%M")
 
 
 class ChecklistForm(_Shown):
     """One checklist: items with a never…always choice, progress, save, resume, hide, result."""
 
-    def __init__(self, checklist_id: str, answers_dir: str | os.PathLike[str] | None = None,
-                 checklists: dict[str, Checklist] | None = None) -> None:
-        self.checklists = checklists if checklists is not None else load_checklists()
-        if checklist_id not in self.checklists:
-            known = ", ".join(self.checklists)
-            raise ToolkitError(f"no checklist called '{checklist_id}' (known: {known})")
-        self.checklist = c = self.checklists[checklist_id]
-        self.answers_dir = answers_dir
-        self.resources = load_resources()
+    def __init__(self, checklist_id: str, workspace: Workspace | None = None) -> None:
+        self.workspace = ws = workspace if workspace is not None else default_workspace()
+        if checklist_id not in ws.checklists:
+            raise ToolkitError(f"no checklist called '{checklist_id}' (known: {', '.join(ws.checklists)})")
+        self.checklist = c = ws.checklists[checklist_id]
         self.label = f"Checklist form: {c.title}"
         scale = c.vocabulary.scale
 
-        about_self = c.kind == "reflection"
-        self.header = w.HTML(
-            f"<div style='{LINE}'><h2>{esc(c.title)}</h2><p>{esc(c.intro)}</p>"
-            f"<p><small>{'This list is about you, not a verdict on anyone. ' if about_self else ''}"
-            "Your answers stay on this computer. This is a reflection aid, not a diagnosis.</small></p></div>",
-            layout=WIDE)
+        self.header = w.HTML(ui("form_header", c), layout=WIDE)
         self.choices: dict[str, w.RadioButtons] = {}
         self.notes: dict[str, w.Textarea] = {}
         self.note_toggles: dict[str, w.ToggleButton] = {}
         rows = []
         for n, item in enumerate(c.items, start=1):
-            text = w.HTML(f"<div style='font-size:1.05em;line-height:1.4'><b>{n}.</b> {esc(item.text)}</div>",
-                          layout=WIDE)
+            text = w.HTML(ui("statement", n, item), layout=WIDE)
             choice = w.RadioButtons(options=[(o.label, o.id) for o in scale], value=None,
                                     orientation="horizontal", description=f"Answer {n}:",
                                     tooltip=f"How often is item {n} true?",
                                     style={"description_width": "initial"}, layout=WIDE)
             choice.observe(self._update_progress, "value")
-            why = w.HTML(f"<details><summary>Why this matters</summary><p>{esc(item.explain)}</p></details>",
-                         layout=WIDE)
+            why = w.HTML(ui("why", item), layout=WIDE)
             note = w.Textarea(placeholder="A private note for yourself (saved with your answers)",
                               layout=w.Layout(width="95%", display="none"), rows=2)
             add_note = w.ToggleButton(description="Add a note", value=False, layout=w.Layout(width="auto"),
@@ -115,12 +105,11 @@ class ChecklistForm(_Shown):
                                           style={"description_width": "initial"})
         self.progress = w.HTML(layout=WIDE)
         self.progress_top = w.HTML(layout=WIDE)
-        self.save_button = w.Button(description="Save my answers", button_style="primary", tooltip="Save privately on this computer",
-                                    layout=w.Layout(width="auto"))
+        self.save_button = w.Button(description="Save my answers", button_style="primary",
+                                    tooltip="Save privately on this computer", layout=w.Layout(width="auto"))
         self.save_button.on_click(self.save)
-        self.hide_button = w.Button(description="Hide",
-                                    tooltip="Clear the screen at once", layout=w.Layout(width="auto"))
-        self.hide_button.on_click(self.hide)
+        self.hide_button = self._hide_button()
+        self.hide_top = self._hide_button()
         self.show_button = w.Button(description="Show again", layout=w.Layout(width="auto"))
         self.show_button.on_click(self.show)
         self.resume_choice = w.Dropdown(description="Earlier answers:", style={"description_width": "initial"},
@@ -143,17 +132,15 @@ class ChecklistForm(_Shown):
         ], layout=WIDE)
         self.hidden_box = w.HBox([w.HTML("Hidden. "), self.show_button],
                                  layout=w.Layout(display="none"))
-        self.root = w.VBox([w.HBox([self.hide_button_top()], layout=WIDE), self.content, self.hidden_box],
+        self.root = w.VBox([w.HBox([self.hide_top], layout=WIDE), self.content, self.hidden_box],
                            layout=WIDE)
         self._update_progress()
         self.refresh_resume()
 
-    def hide_button_top(self) -> w.Button:
-        """A second Hide button at the top, so the screen can be cleared without scrolling."""
-        button = w.Button(description="Hide", tooltip="Clear the screen at once",
-                          layout=w.Layout(width="auto"))
+    def _hide_button(self) -> w.Button:
+        """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
+        button = w.Button(description="Hide", tooltip="Clear the screen at once", layout=w.Layout(width="auto"))
         button.on_click(self.hide)
-        self.hide_top = button
         return button
 
     # ------------------------------------------------------------ state
@@ -174,10 +161,9 @@ class ChecklistForm(_Shown):
 
     def _update_progress(self, _change: Any = None) -> None:
         text = self.progress_text()
-        done = sum(c.value is not None for c in self.choices.values())
-        self.progress_bar.value = done
-        self.progress.value = f"<span aria-live='polite'>{esc(text)}</span>"
-        self.progress_top.value = f"<small>{esc(text)}</small>"
+        self.progress_bar.value = sum(c.value is not None for c in self.choices.values())
+        self.progress.value = str(Markup("<span aria-live='polite'>{}</span>").format(text))
+        self.progress_top.value = str(Markup("<small>{}</small>").format(text))
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
@@ -191,13 +177,13 @@ class ChecklistForm(_Shown):
 
     def refresh_resume(self) -> None:
         try:
-            saved = list_saved(self.answers_dir, self.checklists)
+            saved = self.workspace.store.table()
         except ToolkitError:
             saved = None
         options: list[tuple[str, str]] = [("Choose…", "")]
         if saved is not None:
             mine = saved[(saved["checklist"] == self.checklist.id) & (saved["problem"] == "")]
-            options += [(f"{_saved_at_label(r.saved_at)} – {r.answered} answered", str(r.path))
+            options += [(f"{_when(r.saved_at)} – {r.answered} answered", str(r.path))
                         for r in mine.itertuples()]
         self.resume_choice.options = options
         self.resume_choice.value = ""
@@ -209,15 +195,15 @@ class ChecklistForm(_Shown):
             self.status.value = _message("Choose earlier answers from the list first.")
             return
         try:
-            answers = load_answers(path, self.checklists)
+            answers = self.workspace.store.read(path)
         except ToolkitError as exc:
-            self.status.value = _message(esc(str(exc)), "error")
+            self.status.value = _message(str(exc), "error")
             return
         gone = self.fill(answers)
-        text = f"Resumed your answers from {esc(_saved_at_label(_ts(answers.saved_at)))}."
+        text = Markup("Resumed your answers from {}.").format(_when(answers.saved_at))
         if gone:
-            text += (f" {len(gone)} answer(s) were for items this checklist no longer has "
-                     f"({esc(', '.join(gone))}); they are kept in the saved file but not shown.")
+            text += Markup(" {} answer(s) were for items this checklist no longer has ({}); they are "
+                           "kept in the saved file but not shown.").format(len(gone), ", ".join(gone))
         self.status.value = _message(text, "ok")
         self.show_result(answers)
 
@@ -227,13 +213,12 @@ class ChecklistForm(_Shown):
             self.status.value = _message("Nothing to save yet: choose an answer for at least one item.")
             return None
         try:
-            path = save_answers(answers, self.answers_dir)
+            path = self.workspace.store.save(answers)
         except ToolkitError as exc:
-            self.status.value = _message(f"Your answers could not be saved: {esc(str(exc))}", "error")
+            self.status.value = _message(f"Your answers could not be saved: {exc}", "error")
             return None
-        self.status.value = _message(
-            f"Saved privately on this computer as <code>{esc(path.name)}</code> in "
-            f"<code>{esc(str(path.parent))}</code>.", "ok")
+        self.status.value = _message(Markup("Saved privately on this computer as <code>{}</code> in "
+                                            "<code>{}</code>.").format(path.name, str(path.parent)), "ok")
         self.show_result(answers)
         self.refresh_resume()
         return path
@@ -241,13 +226,12 @@ class ChecklistForm(_Shown):
     def show_result(self, answers: Answers) -> None:
         """The result: support resources first when safety is raised, then level and table."""
         r = score(answers, self.checklist)
-        t = r.totals
-        self.support.value = f"<div style='{LINE}'>{resources_html(self.resources)}</div>" if r.safety else ""
-        self.result.value = (
-            f"<div style='{LINE}'><h3>Your result</h3>"
-            + level_html(self.checklist.title, r.level, r.percent, int(t["answered"]),
-                         len(self.checklist.items), r.explanation, self.checklist.direction)
-            + items_styler(r).to_html() + disclaimer_html(self.resources) + "</div>")
+        resources = self.workspace.resources
+        self.support.value = support_html(resources) if r.safety else ""
+        line = ResultLine(self.checklist, r.level, r.percent, int(r.totals["answered"]), r.safety,
+                          answers.checklist_version, getattr(answers, "saved_at", None))
+        self.result.value = ui("result", Markup(level_html(line)), Markup(items_styler(r).to_html()),
+                               Markup(ui("disclaimer", resources)))
 
     def hide(self, _button: Any = None) -> None:
         """Clear the screen at once; nothing is lost, "Show again" brings it back."""
@@ -261,19 +245,11 @@ class ChecklistForm(_Shown):
         self.hidden_box.layout.display = "none"
 
 
-def _ts(value: datetime | None) -> Any:
-    import pandas as pd
-    return pd.Timestamp(value if value is not None else datetime.now().astimezone())
-
-
 class Summary(_Shown):
     """The latest run of each checklist: safety first, levels in words, tables, your data."""
 
-    def __init__(self, answers_dir: str | os.PathLike[str] | None = None,
-                 checklists: dict[str, Checklist] | None = None) -> None:
-        self.checklists = checklists if checklists is not None else load_checklists()
-        self.answers_dir = answers_dir
-        self.resources = load_resources()
+    def __init__(self, workspace: Workspace | None = None) -> None:
+        self.workspace = ws = workspace if workspace is not None else default_workspace()
         self.label = "Summary of your saved answers"
         self.support = w.HTML(layout=WIDE)
         self.overview = w.HTML(layout=WIDE)
@@ -301,64 +277,60 @@ class Summary(_Shown):
         self.confirm_delete.on_click(self.delete_all)
         self.cancel_delete = w.Button(description="Cancel", layout=w.Layout(width="auto"))
         self.cancel_delete.on_click(lambda _: self._set_confirm(False))
-        self.confirm_box = w.HBox([w.HTML(), self.confirm_delete, self.cancel_delete],
+        self.confirm_text = w.HTML()
+        self.confirm_box = w.HBox([self.confirm_text, self.confirm_delete, self.cancel_delete],
                                   layout=w.Layout(display="none"))
         self.data_status = w.HTML(layout=WIDE)
-        folder = str(storage.answers_dir(answers_dir))
         self.data_tab = w.VBox([
-            w.HTML(f"<p>Your answers are saved only on this computer, in <code>{esc(folder)}</code>. "
-                   "On Binder everything is deleted when the session ends: download your answers "
-                   "before you close it, and upload them next time.</p>", layout=WIDE),
+            w.HTML(ui("data_intro", str(ws.answers_dir)), layout=WIDE),
             w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
             self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
         self.overview_tab = w.VBox([self.overview, self.tables,
                                     w.HBox([self.refresh_button, self.report_button], layout=WIDE),
                                     self.report_link], layout=WIDE)
-        self.history = History(answers_dir, self.checklists)
+        self.history = History(ws, draw=False)
         self.tabs = w.Tab(children=[self.overview_tab, self.history.root, self.data_tab],
                           titles=("Overview", "History", "Your data"))
         self.root = w.VBox([self.support, self.tabs], layout=WIDE)
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the saved runs and rebuild every table (and the History tab)."""
-        if hasattr(self, "history"):
-            self.history.refresh()
+        """Re-read the saved runs (once) and rebuild every table and the History tab."""
+        ws = self.workspace
         try:
-            runs = latest_runs(load_runs(self.answers_dir, self.checklists))
+            all_runs = ws.store.runs()
         except ToolkitError as exc:
-            self.overview.value = _message(esc(str(exc)), "error")
+            self.overview.value = _message(str(exc), "error")
             return
+        self.history.draw(all_runs)
+        runs = latest_runs(all_runs)
+        disclaimer = Markup(ui("disclaimer", ws.resources))
         if not runs:
             self.support.value = ""
-            self.overview.value = ("<p>No saved answers yet. Open a checklist, answer it and press "
-                                   "“Save my answers”; its result then appears here.</p>"
-                                   + disclaimer_html(self.resources))
+            self.overview.value = str(Markup("<p>No saved answers yet. Open a checklist, answer it and "
+                                             "press “Save my answers”; its result then appears here.</p>")
+                                      + disclaimer)
             self.tables.value = ""
             return
-        s = summarise(runs, self.checklists)
-        self.support.value = f"<div style='{LINE}'>{resources_html(self.resources)}</div>" if s.safety else ""
+        s = summarise(runs, ws.checklists)
+        self.support.value = support_html(ws.resources) if s.safety else ""
         blocks = []
         for direction, heading in (("concern", "Concerns"), ("strength", "What's working")):
-            lines = result_lines(s, self.checklists, direction)
-            if not lines:
-                continue
-            blocks.append(f"<h3>{heading}</h3>")
-            blocks += [level_html(r.checklist.title, r.level, r.percent, r.answered, r.total,
-                                  r.explanation, direction) for r in lines]
-        self.overview.value = (f"<div style='{LINE}'><h2>Your latest answers</h2>"
-                               "<p>Each checklist is read on its own: one list that fits poorly is not "
-                               "evidence of anything on another.</p>" + "".join(blocks)
-                               + disclaimer_html(self.resources) + "</div>")
-        self.tables.value = ("<h3>All checklists</h3>" + checklists_styler(s.checklists).to_html()
-                             + "<h3>Themes across checklists</h3>" + themes_styler(s.themes, self.checklists).to_html())
+            lines = result_lines(s, ws.checklists, direction)
+            if lines:
+                blocks.append((heading, [Markup(level_html(r)) for r in lines]))
+        self.overview.value = ui("overview", blocks, disclaimer)
+        self.tables.value = ("<h3>All checklists</h3>" + checklists_styler(s.checklists, ws.vocabulary).to_html()
+                             + "<h3>Themes across checklists</h3>"
+                             + themes_styler(s.themes, ws.checklists).to_html())
 
     def prepare_report(self, _button: Any = None) -> str:
         """Offer the printable HTML report as a download link (it is not written to disk)."""
+        ws = self.workspace
         try:
-            page = report_html(load_runs(self.answers_dir, self.checklists), self.checklists, self.resources)
+            page = report_html(ws.store.runs(), ws.checklists, ws.resources)
         except ToolkitError as exc:
-            self.report_link.value = _message(esc(str(exc)), "error")
+            self.report_link.value = _message(str(exc), "error")
             return ""
         self.report_link.value = _data_link(page.encode("utf-8"), "text/html",
                                             f"my-report-{datetime.now():%Y-%m-%d}.html")
@@ -368,9 +340,9 @@ class Summary(_Shown):
 
     def prepare_download(self, _button: Any = None) -> bytes:
         try:
-            data = export_bundle(self.answers_dir, self.checklists)
+            data = self.workspace.store.export_bundle()
         except ToolkitError as exc:
-            self.download_link.value = _message(esc(str(exc)), "error")
+            self.download_link.value = _message(str(exc), "error")
             return b""
         self.download_link.value = _data_link(data, "application/json",
                                               f"my-answers-{datetime.now():%Y-%m-%d}.redflag-bundle.json")
@@ -385,36 +357,37 @@ class Summary(_Shown):
     def import_file(self, name: str, content: bytes, size: int | None = None) -> None:
         """Import one uploaded bundle and say what was imported, skipped and rejected, and why."""
         if (size or len(content)) > MAX_BUNDLE_BYTES:
-            self.data_status.value = _message(f"{esc(name)} is too large to be an answers file.", "error")
+            self.data_status.value = _message(f"{name} is too large to be an answers file.", "error")
             return
         try:
-            report = import_bundle(content, self.answers_dir, self.checklists, name=name)
+            report = self.workspace.store.import_bundle(content, name=name)
         except ToolkitError as exc:
-            self.data_status.value = _message(f"Nothing imported: {esc(str(exc))}", "error")
+            self.data_status.value = _message(f"Nothing imported: {exc}", "error")
             return
-        lines = [f"Imported {len(report.imported)} saved run(s) from {esc(name)}."]
+        text = Markup("Imported {} saved run(s) from {}.").format(len(report.imported), name)
         if report.already_present:
-            lines.append(f"{len(report.already_present)} were already here and were skipped.")
+            text += Markup(" {} were already here and were skipped.").format(len(report.already_present))
         if report.rejected:
-            lines.append(f"{len(report.rejected)} rejected:<ul>"
-                         + "".join(f"<li>{esc(why)}</li>" for _, why in report.rejected) + "</ul>")
-        self.data_status.value = _message(" ".join(lines), "error" if report.rejected else "ok")
+            text += Markup(" {} rejected:<ul>{}</ul>").format(
+                len(report.rejected), Markup("").join(Markup("<li>{}</li>").format(why)
+                                                      for _, why in report.rejected))
+        self.data_status.value = _message(text, "error" if report.rejected else "ok")
         self.refresh()
 
     def _set_confirm(self, visible: bool) -> None:
         self.confirm_box.layout.display = "flex" if visible else "none"
 
     def ask_delete(self, _button: Any = None) -> None:
-        count = len(list_saved(self.answers_dir, self.checklists))
-        self.confirm_box.children[0].value = (f"<b>Delete {count} saved file(s) from this computer? "
-                                              "This cannot be undone.</b>&nbsp;")
+        count = len(self.workspace.store.table())
+        self.confirm_text.value = (f"<b>Delete {count} saved file(s) from this computer? "
+                                   "This cannot be undone.</b>&nbsp;")
         self._set_confirm(True)
 
     def delete_all(self, _button: Any = None) -> None:
         try:
-            count = forget_all(self.answers_dir)
+            count = self.workspace.store.forget()
         except ToolkitError as exc:
-            self.data_status.value = _message(esc(str(exc)), "error")
+            self.data_status.value = _message(str(exc), "error")
             return
         self._set_confirm(False)
         self.download_link.value = ""
@@ -425,43 +398,47 @@ class Summary(_Shown):
 class SupportResources(_Shown):
     """The support resources as a calm list (the start page), with the not-a-diagnosis note."""
 
-    def __init__(self) -> None:
-        res = load_resources()
+    def __init__(self, workspace: Workspace | None = None) -> None:
+        ws = workspace if workspace is not None else default_workspace()
         self.label = "Support resources"
-        self.root = w.HTML(resources_html(res, urgent=False) + disclaimer_html(res), layout=WIDE)
+        self.root = w.HTML(support_html(ws.resources, urgent=False) + ui("disclaimer", ws.resources),
+                           layout=WIDE)
 
 
 class History(_Shown):
     """Per checklist: a trend chart of percent over time and what changed since last time."""
 
-    def __init__(self, answers_dir: str | os.PathLike[str] | None = None,
-                 checklists: dict[str, Checklist] | None = None) -> None:
-        self.checklists = checklists if checklists is not None else load_checklists()
-        self.answers_dir = answers_dir
+    def __init__(self, workspace: Workspace | None = None, draw: bool = True) -> None:
+        self.workspace = workspace if workspace is not None else default_workspace()
         self.label = "History of your saved answers"
         self.root = w.VBox(layout=WIDE)
-        self.refresh()
+        if draw:
+            self.refresh()
 
     def refresh(self) -> None:
         try:
-            runs = load_runs(self.answers_dir, self.checklists)
+            runs = self.workspace.store.runs()
         except ToolkitError as exc:
-            self.root.children = [w.HTML(_message(esc(str(exc)), "error"))]
+            self.root.children = [w.HTML(_message(str(exc), "error"))]
             return
+        self.draw(runs)
+
+    def draw(self, runs: list[SavedRun]) -> None:
+        """One chart and one changes table per checklist with saved runs."""
         if not runs:
             self.root.children = [w.HTML("<p>No saved answers yet: history appears once you have "
                                          "saved a checklist.</p>", layout=WIDE)]
             return
+        checklists = self.workspace.checklists
         parts: list[w.Widget] = []
-        for cid, c in self.checklists.items():
+        for cid, c in checklists.items():
             mine = [r for r in runs if r.checklist_id == cid]
             if not mine:
                 continue
-            table = trend(runs, self.checklists, cid)
-            bands = [(lv.id, lv.below) for lv in c.vocabulary.levels]
-            parts.append(w.HTML(f"<h3>{esc(c.title)}</h3><p>{len(mine)} saved run(s).</p>", layout=WIDE))
-            parts.append(w.Image(value=trend_png(table, c.title, bands), format="png",
-                                 layout=w.Layout(max_width="650px")))
+            parts.append(w.HTML(str(Markup("<h3>{}</h3><p>{} saved run(s).</p>").format(c.title, len(mine))),
+                                layout=WIDE))
+            parts.append(w.Image(value=trend_png(trend(mine, checklists, cid), c.title, c.vocabulary),
+                                 format="png", layout=w.Layout(max_width="650px")))
             if len(mine) >= 2:
                 moved = changes(mine[-2], mine[-1], c)
                 parts.append(w.HTML("<h4>What changed since last time</h4>" + (

@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import servers as S
 
 _SCREENS: list[Path] = []
@@ -101,8 +100,8 @@ def voila_server(_servers) -> S.Server:
 @pytest.fixture(scope="session")
 def shipped():
     """The shipped checklists, as the kernel loads them."""
-    from toolkit.checklist import load_checklists
-    return load_checklists()
+    from toolkit.checklist import load_checklists, shipped_dir
+    return load_checklists(shipped_dir())
 
 
 class Screens:

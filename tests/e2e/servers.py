@@ -112,7 +112,7 @@ class Server:
         except OSError:
             return ""
 
-    def wait_ready(self, timeout: float = SERVER_TIMEOUT) -> "Server":
+    def wait_ready(self, timeout: float = SERVER_TIMEOUT) -> Server:
         """Poll GET ready_path until 200; fail early (with the log) if the process exits."""
         deadline = time.monotonic() + timeout
         last = "no answer yet"
@@ -304,7 +304,7 @@ class LabApp:
         page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]'
                      ).wait_for(timeout=KERNEL_TIMEOUT)
 
-    def run_form(self, name: str, reload: bool = False) -> "Form":
+    def run_form(self, name: str, reload: bool = False) -> Form:
         """Open NAME, Run All through the menu, and return its (new) checklist form, ready."""
         self.open(name, reload=reload)
         run_all(self.page)
@@ -384,7 +384,7 @@ class Form:
     def resume_select(self):
         return self.scope.locator(".widget-dropdown").filter(has_text="Earlier answers:").locator("select")
 
-    def wait_ready(self, timeout: float = KERNEL_TIMEOUT) -> "Form":
+    def wait_ready(self, timeout: float = KERNEL_TIMEOUT) -> Form:
         """Interactive: the first radio is visible and enabled."""
         first = self.item(1).get_by_role("radio").first
         first.wait_for(state="visible", timeout=timeout)

@@ -13,9 +13,8 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from playwright.sync_api import expect
-
 import servers as S
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -25,10 +24,9 @@ SAFETY_FORM = "trauma-bonding"     # every item touches on safety
 
 def _level_words(checklist, responses: dict[str, str]):
     from toolkit.checklist import Answers
-    from toolkit.render import LEVEL_WORDS
     from toolkit.scoring import score
     result = score(Answers(checklist.id, checklist.version, responses, {}), checklist)
-    return LEVEL_WORDS.get(result.level, result.level), result.safety
+    return checklist.vocabulary.level_label(result.level), result.safety
 
 
 def _progress(n: int, total: int):
@@ -109,7 +107,7 @@ def test_lab_safety_support_comes_before_the_result(lab, workspace, shipped, scr
 def test_lab_resume_fills_the_form_from_earlier_answers(lab, workspace, shipped):
     """A run saved earlier (written by the toolkit itself, so its content is known) is offered
     under "Earlier answers" after the page is opened again, and Resume puts it on screen."""
-    from toolkit.checklist import Answers
+    from toolkit.checklist import SavedRun
     from toolkit.storage import save_answers
 
     c = shipped[FORM]
@@ -117,8 +115,8 @@ def test_lab_resume_fills_the_form_from_earlier_answers(lab, workspace, shipped)
     skipped = 3                                   # item 4 stays unanswered
     ids = list(labels)
     earlier = {it.id: ids[(i + 2) % len(ids)] for i, it in enumerate(c.items) if i != skipped}
-    save_answers(Answers(c.id, c.version, earlier, {},
-                         datetime.now(timezone.utc) - timedelta(days=3)), workspace.answers)
+    three_days_ago = datetime.now(timezone.utc) - timedelta(days=3)
+    save_answers(SavedRun(c.id, c.version, earlier, {}, saved_at=three_days_ago), workspace.answers)
 
     form = lab.run_form(f"{FORM}.ipynb", reload=True)   # the page loads again; same (warm) kernel
     expect(form.resume_select.locator("option")).not_to_have_count(1)

@@ -7,9 +7,8 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 import servers as S
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from toolkit.checklist import DEFAULT_DIR
+from toolkit.checklist import shipped_dir
+from toolkit.resources import RESOURCES_FILE, load_resources
+from toolkit.storage import AnswerStore
+from toolkit.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED_DIR = DEFAULT_DIR
+SHIPPED_DIR = shipped_dir()
 #: The three core checklists and their item counts, as the spec (the source text) gives them.
 CORE_COUNTS = {"avoid-partners-where": 6, "toxic-relationship": 16, "trauma-bonding": 5}
 FIXED_TIME = datetime(2025, 3, 14, 15, 9, 26, tzinfo=timezone(timedelta(hours=1)))
@@ -47,6 +51,12 @@ def write_checklist(folder: Path, cid: str, items: Iterable[Mapping[str, Any]], 
     path = folder / f"{cid}.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def workspace_for(answers_dir: Path, checklists, resources_dir: Path = SHIPPED_DIR) -> Workspace:
+    """A workspace on these checklists with its own answers folder (no globals patched)."""
+    return Workspace(checklists, load_resources(resources_dir / RESOURCES_FILE),
+                     AnswerStore(answers_dir, checklists))
 
 
 # ------------------------------------------------------------------ oracle

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Mapping
 
 import pytest
+from _helpers import FIXED_TIME, SHIPPED_DIR, write_checklist
 from hypothesis import HealthCheck, settings
 
-from _helpers import FIXED_TIME, SHIPPED_DIR, write_checklist
-from toolkit import Answers, load_checklists
+from toolkit import Answers, SavedRun, load_checklists
 from toolkit.checklist import load_vocabulary
 
 settings.register_profile("unit", max_examples=40, deadline=None,
@@ -34,13 +34,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "unit"))
 @pytest.fixture(scope="session")
 def checklists():
     """The shipped checklists, loaded once."""
-    return load_checklists()
+    return load_checklists(SHIPPED_DIR)
 
 
 @pytest.fixture(scope="session")
 def vocab():
     """The shipped vocabulary (scale, levels, themes, rules)."""
-    return load_vocabulary()
+    return load_vocabulary(SHIPPED_DIR / "_vocabulary.toml")
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +88,11 @@ def make_answers():
     def make(checklist, responses: Mapping[str, str] | None = None, *, fill: str | None = None,
              notes: Mapping[str, str] | None = None, version: int | None = None,
              saved_at: datetime | None = FIXED_TIME) -> Answers:
+        """A SavedRun at `saved_at`, or a draft (saved now when saved) with saved_at=None."""
         answered = {it.id: fill for it in checklist.items} if fill else {}
         answered.update(responses or {})
-        return Answers(checklist.id, checklist.version if version is None else version,
-                       answered, dict(notes or {}), saved_at)
+        args = (checklist.id, checklist.version if version is None else version, answered, dict(notes or {}))
+        return Answers(*args) if saved_at is None else SavedRun(*args, saved_at=saved_at)
 
     return make
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import tomllib
 
 import pytest
-
+import tomllib
 from _helpers import CORE_COUNTS, SHIPPED_DIR, write_checklist
+
 from toolkit import ChecklistError, load_checklists
 from toolkit.checklist import KINDS, VOCABULARY_FILE, checklist_files, load_vocabulary
 

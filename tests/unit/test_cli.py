@@ -9,15 +9,15 @@ import math
 import re
 import subprocess
 import sys
+from datetime import timezone
 
 import pandas as pd
 import pytest
-
 from _helpers import REPO, expected_totals
-from toolkit import checklist as checklist_module
+
 from toolkit import save_answers
 from toolkit.cli import main
-from toolkit.storage import ENV_DIR
+from toolkit.workspace import ENV_DIR
 
 CID = "toxic-relationship"
 
@@ -102,8 +102,9 @@ def test_score_table(capsys, checklists, saved):
         assert f"{path}: {c.title}" in block
         assert (f"answered {want['answered']} of {len(c.items)}, "
                 f"{want['points']} of {want['max_points']} points") in block
-        assert f"level: {want['level']}" in block
-        assert ("point at your safety" in block) == want["safety"]
+        # A safety answer outranks the level: it is never printed beside it.
+        assert f"level: {'see the safety line above' if want['safety'] else want['level']}" in block
+        assert ("touches on your safety" in block) == want["safety"]
         for item_id in c.item_ids:
             assert item_id in block
     assert any(expected_totals(checklists[a.checklist_id], a.responses)["safety"] for _, a in saved)
@@ -169,14 +170,14 @@ def test_score_invalid_file_exits_1_and_still_scores_the_rest(capsys, tmp_path, 
     assert [e["file"] for e in json.loads(out)] == [str(good)]
 
 
-def test_not_scored_ids_are_shown(capsys, tmp_path, monkeypatch, evolved, make_answers):
+def test_not_scored_ids_are_shown(capsys, tmp_path, evolved, make_answers):
     old_run = make_answers(evolved.old, {i: "often" for i in evolved.old.item_ids})
     path = save_answers(old_run, tmp_path)
-    monkeypatch.setattr(checklist_module, "DEFAULT_DIR", evolved.folder)
-    code, out, err = run_cli(capsys, "score", str(path))
+    newer = ("--checklists", str(evolved.folder))
+    code, out, err = run_cli(capsys, *newer, "score", str(path))
     assert code == 0 and err == ""
     assert re.search(rf"not scored.*: {re.escape(evolved.old_id)}\b", out)
-    code, out, err = run_cli(capsys, "score", "--format", "json", str(path))
+    code, out, err = run_cli(capsys, *newer, "score", "--format", "json", str(path))
     [entry] = json.loads(out)
     assert code == 0 and entry["not_scored"] == [evolved.old_id]
     assert evolved.old_id not in [it["id"] for it in entry["items"]]
@@ -217,3 +218,62 @@ def test_forget_uses_the_environment_folder(capsys, monkeypatch, saved):
     monkeypatch.setenv(ENV_DIR, str(folder))
     code, out, _ = run_cli(capsys, "forget", "--yes")
     assert code == 0 and str(folder) in out and not folder.exists()
+
+
+# ------------------------------------------------------------------ runs, resources, launching
+
+
+def test_runs_lists_every_file_with_its_problem_in_each_format(capsys, tmp_path, saved):
+    folder = saved[0][0].parent
+    (folder / "broken.json").write_text("{", encoding="utf-8")
+    code, out, err = run_cli(capsys, "runs", "--dir", str(folder), "--format", "json")
+    assert code == 0 and err == ""
+    rows = {r["file"]: r for r in json.loads(out)}
+    assert set(rows) == {p.name for p, _ in saved} | {"broken.json"}
+    for path, answers in saved:
+        row = rows[path.name]
+        assert (row["checklist"], row["version"], row["answered"], row["problem"]) == (
+            answers.checklist_id, answers.checklist_version, len(answers.responses), "")
+        assert row["saved_at"].startswith(answers.saved_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M"))
+    assert "not valid JSON" in rows["broken.json"]["problem"] and rows["broken.json"]["checklist"] is None
+    code, out, _ = run_cli(capsys, "runs", "--dir", str(folder), "--format", "csv")
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == ["file", "checklist", "version", "saved_at", "answered", "problem"]
+    assert len(table) == len(saved) + 1
+    code, out, _ = run_cli(capsys, "--dir", str(folder), "runs")
+    assert code == 0 and all(p.name in out for p, _ in saved) and "broken.json" in out
+    code, out, _ = run_cli(capsys, "runs", "--dir", str(tmp_path / "nothing-here"))
+    assert code == 0 and out.strip() == "no saved runs"
+
+
+def test_the_safety_line_names_a_command_that_exists(capsys, checklists, saved):
+    code, out, _ = run_cli(capsys, "score", str(saved[0][0]))
+    line = next(ln for ln in out.splitlines() if "touches on your safety" in ln)
+    command = re.search(r"redflag (\w+)", line).group(1)
+    code, out, err = run_cli(capsys, command)
+    assert code == 0 and err == ""
+    from toolkit import default_workspace
+    for r in default_workspace().resources.items:
+        assert r.name in out
+
+
+def test_checklists_option_uses_a_folder_of_your_own(capsys, tmp_path):
+    from _helpers import write_checklist
+
+    write_checklist(tmp_path / "mine", "my-own-list", [{"id": "one", "severity": 1}])
+    code, out, err = run_cli(capsys, "--checklists", str(tmp_path / "mine"), "list")
+    assert code == 0 and err == "" and out.split()[0] == "my-own-list" and len(out.splitlines()) == 1
+    code, out, err = run_cli(capsys, "--checklists", str(tmp_path / "missing"), "list")
+    assert code == 1 and "no such folder" in err and len(err.splitlines()) == 1
+
+
+def test_the_app_listens_on_loopback_with_a_token_that_is_not_on_the_command_line(tmp_path):
+    from toolkit.launch import app_command, app_url, lab_command
+
+    app = app_command(tmp_path, port=9999)
+    assert "--Voila.ip=127.0.0.1" in app and "--token" in app and "--port=9999" in app
+    assert not any("token=" in a.lower() for a in app), "a token in argv is visible to every user"
+    assert app_url("abc", 9999) == "http://127.0.0.1:9999/voila/render/00-start-here.ipynb?token=abc"
+    lab = lab_command(tmp_path)
+    assert "--ServerApp.ip=127.0.0.1" in lab and lab[-1].endswith("00-start-here.ipynb")
+    assert not any("token=" in a.lower() for a in lab)  # Lab keeps its own generated token

@@ -21,18 +21,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
+from _faults import FAILURES, raiser
 from _helpers import report_at_end
-from toolkit import AnswersError, load_answers, save_answers
-from toolkit import storage
-from toolkit.checklist import Answers
+
+from toolkit import AnswersError, load_answers, save_answers, storage
+from toolkit.checklist import Answers, SavedRun
 from toolkit.storage import RUN_NAME, STALE_TEMP_SECONDS, TEMP_PREFIX, list_saved, run_files
 
 CID = "toxic-relationship"
 FORK = multiprocessing.get_context("fork")
 
 KILLS = 220            # N >= 200 SIGKILLs in total
-MAX_DELAY = 0.030      # the parent waits 0-30 ms before each kill
+MAX_LINES = 3          # each child is killed once it has reported 1-3 more saves
 SEED = 20261123
 
 
@@ -55,7 +55,8 @@ def a_run(checklists, note: str, saved_at: datetime | None = None, cid: str = CI
     c = checklists[cid]
     options = [o.id for o in c.vocabulary.scale]
     responses = {iid: options[n % len(options)] for n, iid in enumerate(c.item_ids)}
-    return Answers(c.id, c.version, responses, {c.item_ids[0]: note}, saved_at)
+    draft = Answers(c.id, c.version, responses, {c.item_ids[0]: note})
+    return draft if saved_at is None else SavedRun(c.id, c.version, responses, draft.notes, saved_at=saved_at)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
@@ -88,15 +89,32 @@ def _saver(folder: str, journal: str, checklists, start: int) -> None:
         os.fsync(fd)
 
 
+def _journal_lines(journal: Path) -> int:
+    try:
+        return journal.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def _wait_for_lines(journal: Path, wanted: int, child, timeout: float = 8.0) -> None:
+    """Wait until the journal holds `wanted` complete lines (the child is mid-way through its
+    next save then): progress decides the kill, not a sleep that a slow machine could outrun."""
+    deadline = time.monotonic() + timeout
+    while _journal_lines(journal) < wanted:
+        assert child.is_alive() and time.monotonic() < deadline, "the saver stopped reporting saves"
+        time.sleep(0.0005)
+
+
 def test_sigkill_at_random_moments_never_loses_or_damages_a_saved_run(tmp_path, core):
     folder = tmp_path / "answers"
     journal = tmp_path / "journal.txt"
     rng = random.Random(SEED)
     start = 0
     for _ in range(KILLS):
+        wanted = _journal_lines(journal) + rng.randint(1, MAX_LINES)
         child = FORK.Process(target=_saver, args=(str(folder), str(journal), core, start))
         child.start()
-        time.sleep(rng.uniform(0, MAX_DELAY))
+        _wait_for_lines(journal, wanted, child)
         os.kill(child.pid, signal.SIGKILL)
         child.join(5)
         assert child.exitcode == -signal.SIGKILL, "the saver must die by the kill, not on its own"
@@ -192,76 +210,6 @@ def test_temp_files_named_like_runs_are_never_listed(tmp_path, core):
 # ------------------------------------------------------------------ disk full, permission denied
 
 
-class _FailingWrites:
-    """A file object whose writes fail like a full disk."""
-
-    def __init__(self, fh):
-        self.fh = fh
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.fh.close()
-        return False
-
-    def write(self, data):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def __getattr__(self, name):
-        return getattr(self.fh, name)
-
-
-def _raiser(code):
-    def fail(*args, **kwargs):
-        raise OSError(code, os.strerror(code))
-    return fail
-
-
-def _break_write(monkeypatch, folder):
-    real = os.fdopen
-    monkeypatch.setattr(storage.os, "fdopen", lambda fd, *a, **k: _FailingWrites(real(fd, *a, **k)))
-
-
-def _break_fsync(monkeypatch, folder):
-    monkeypatch.setattr(storage.os, "fsync", _raiser(errno.ENOSPC))
-
-
-def _break_link_enospc(monkeypatch, folder):
-    monkeypatch.setattr(storage.os, "link", _raiser(errno.ENOSPC))
-
-
-def _break_link_eacces(monkeypatch, folder):
-    monkeypatch.setattr(storage.os, "link", _raiser(errno.EACCES))
-
-
-def _read_only_folder(monkeypatch, folder):
-    """What a 0500 folder does for a normal user: creating any file in it is refused."""
-    real_open, real_link = os.open, os.link
-
-    def guarded_open(path, flags, *args, **kwargs):
-        if flags & os.O_CREAT and Path(path).resolve().parent == folder.resolve():
-            raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    def guarded_link(src, dst, *args, **kwargs):
-        if Path(dst).resolve().parent == folder.resolve():
-            raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(dst))
-        return real_link(src, dst, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", guarded_open)
-    monkeypatch.setattr(os, "link", guarded_link)
-
-
-FAILURES = [
-    pytest.param(_break_write, "No space left on device", id="disk-full-on-write"),
-    pytest.param(_break_fsync, "No space left on device", id="disk-full-on-fsync"),
-    pytest.param(_break_link_enospc, "No space left on device", id="disk-full-on-link"),
-    pytest.param(_break_link_eacces, "Permission denied", id="permission-denied-on-link"),
-    pytest.param(_read_only_folder, "Permission denied", id="read-only-folder-simulated"),
-]
-
-
 @pytest.mark.parametrize("break_it, reason", FAILURES)
 def test_failed_save_is_a_clear_error_and_earlier_runs_are_byte_identical(tmp_path, core, monkeypatch,
                                                                           break_it, reason):
@@ -297,7 +245,7 @@ def test_really_read_only_folder_is_a_clear_error(tmp_path, core):
 
 def test_answers_folder_that_cannot_be_created_is_a_clear_error(tmp_path, core, monkeypatch):
     folder = tmp_path / "locked" / "answers"
-    monkeypatch.setattr(os, "mkdir", _raiser(errno.EACCES))
+    monkeypatch.setattr(os, "mkdir", raiser(errno.EACCES))
     with pytest.raises(AnswersError, match=r"cannot create the answers folder \(Permission denied\)"):
         save_answers(a_run(core, "nowhere to go"), folder)
     monkeypatch.undo()

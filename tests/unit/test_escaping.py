@@ -18,23 +18,23 @@ import collections
 import html
 import json
 import re
-import tomllib
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import ipywidgets as w
 import pytest
+import tomllib
+from _helpers import SHIPPED_DIR, report_at_end, toml_value, workspace_for, write_checklist
 
-from _helpers import report_at_end, toml_value, write_checklist
 from toolkit import AnswersError, ChecklistError
-from toolkit.checklist import DEFAULT_DIR, Answers, load_checklists
-from toolkit.render import changes_styler, checklists_styler, items_styler, level_html, themes_styler
+from toolkit.checklist import Answers, SavedRun, load_checklists
+from toolkit.render import changes_styler, checklists_styler, items_styler, level_html, support_html, themes_styler, ui
 from toolkit.report import md_escape, report_html, report_md
-from toolkit.resources import disclaimer_html, load_resources, resources_html
+from toolkit.resources import load_resources
 from toolkit.scoring import score
 from toolkit.storage import BUNDLE_FORMAT, answers_to_dict, save_answers
-from toolkit.summary import changes, summarise
+from toolkit.summary import ResultLine, changes, summarise
 from toolkit.ui import ChecklistForm, Summary
 
 PAYLOADS = [
@@ -195,7 +195,7 @@ def test_the_checks_catch_live_payloads():
 def hostile_vocabulary(folder: Path, payload: str, *, level_ids: bool = False) -> None:
     """The shipped vocabulary with the payload in theme titles, level texts, scale labels
     (and, with `level_ids`, in the level ids themselves)."""
-    data = tomllib.loads((DEFAULT_DIR / "_vocabulary.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((SHIPPED_DIR / "_vocabulary.toml").read_text(encoding="utf-8"))
     for option in data["scale"]:
         option["label"] = f"{option['label']} {payload}"
     for level in data["levels"]:
@@ -240,16 +240,16 @@ def hostile_checklists(folder: Path, payload: str, *, level_ids: bool = False):
 def two_runs(checklist, note: str = "") -> list[Answers]:
     """An earlier and a later run that differ on every item (so 'what changed' has rows)."""
     ids = checklist.item_ids
-    first = Answers(checklist.id, checklist.version, {i: "never" for i in ids},
-                    {ids[0]: note} if note else {}, T0)
-    second = Answers(checklist.id, checklist.version, {i: "often" for i in ids},
-                     {i: note for i in ids} if note else {}, T0 + timedelta(days=7))
+    first = SavedRun(checklist.id, checklist.version, {i: "never" for i in ids},
+                    {ids[0]: note} if note else {}, saved_at=T0)
+    second = SavedRun(checklist.id, checklist.version, {i: "often" for i in ids},
+                     {i: note for i in ids} if note else {}, saved_at=T0 + timedelta(days=7))
     return [first, second]
 
 
 @pytest.fixture(scope="module")
 def resources():
-    return load_resources(DEFAULT_DIR / "_resources.toml")
+    return load_resources(SHIPPED_DIR / "_resources.toml")
 
 
 # ------------------------------------------------------------------ notes typed into the form
@@ -257,7 +257,7 @@ def resources():
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_note_typed_in_the_form_is_inert_in_the_result(tmp_path, core, payload):
-    form = ChecklistForm("toxic-relationship", tmp_path / "answers", checklists=core)
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path / "answers", core))
     first = next(iter(form.choices))
     for choice in form.choices.values():
         choice.value = "often"
@@ -279,7 +279,7 @@ def test_note_typed_in_the_form_is_inert_in_the_result(tmp_path, core, payload):
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_checklist_and_vocabulary_texts_are_inert_in_the_form(tmp_path, payload):
     custom = hostile_checklists(tmp_path / "checklists", payload)
-    form = ChecklistForm("hostile", tmp_path / "answers", checklists=custom)
+    form = ChecklistForm("hostile", workspace_for(tmp_path / "answers", custom))
     assert_inert_html(form.header.value, payload, "title + intro -> form header")
     assert_inert_html(widget_html(form.items_box), payload, "item text + explain -> form items")
     for choice in form.choices.values():
@@ -296,7 +296,7 @@ def test_checklist_and_vocabulary_texts_are_inert_in_the_summary_and_history(tmp
     for cid in ("hostile", "hostile-good"):
         for run in two_runs(custom[cid], note=payload):
             save_answers(run, folder)
-    view = Summary(folder, checklists=custom)
+    view = Summary(workspace_for(folder, custom))
     assert_inert_html(view.overview.value, payload, "title + level text -> Summary overview")
     assert_inert_html(view.tables.value, payload, "title + theme title -> Summary tables")
     assert_inert_html(widget_html(view.history.root), payload,
@@ -313,14 +313,15 @@ def test_render_tables_escape_every_cell(tmp_path, payload):
     s = summarise([later, *two_runs(custom["hostile-good"])[1:]], custom)
     r = score(later, c)
     assert_inert_html(items_styler(r).to_html(), payload, "render.items_styler")
-    assert_inert_html(checklists_styler(s.checklists).to_html(), payload, "render.checklists_styler")
+    assert_inert_html(checklists_styler(s.checklists, c.vocabulary).to_html(), payload, "render.checklists_styler")
     assert_inert_html(themes_styler(s.themes, custom).to_html(), payload, "render.themes_styler")
     assert_inert_html(changes_styler(changes(earlier, later, c)).to_html(), payload,
                       "render.changes_styler")
-    assert_inert_html(level_html(c.title, r.level, r.percent, 4, 4, r.explanation, c.direction),
-                      payload, "render.level_html")
+    for safety in (False, True):
+        assert_inert_html(level_html(ResultLine(c, r.level, r.percent, 4, safety, c.version, None)),
+                          payload, f"render.level_html (safety={safety})")
     # A level id that is not one of the known words is shown as it is: still escaped.
-    assert_inert_html(level_html(c.title, payload, 50.0, 4, 4, "x", c.direction), payload,
+    assert_inert_html(level_html(ResultLine(c, payload, 50.0, 4, False, c.version, None)), payload,
                       "render.level_html (unknown level id)")
 
 
@@ -338,7 +339,7 @@ def test_uploaded_bundle_is_inert_in_the_summary_and_reports(tmp_path, core, res
     c = core["toxic-relationship"]
     runs = two_runs(c, note=f"{payload} private note")
     bad = {"file": None, "answers": {**answers_to_dict(runs[0]), "checklist": payload}}
-    view = Summary(tmp_path / "answers", checklists=core)
+    view = Summary(workspace_for(tmp_path / "answers", core))
     view.import_file(f"{payload}.json", bundle_with(runs, [bad]))
     status = view.data_status.value
     assert "Imported 2 saved run(s)" in visible_text(status)
@@ -357,7 +358,7 @@ def test_uploaded_bundle_is_inert_in_the_summary_and_reports(tmp_path, core, res
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_upload_that_fails_whole_is_inert(tmp_path, core, payload):
-    view = Summary(tmp_path / "answers", checklists=core)
+    view = Summary(workspace_for(tmp_path / "answers", core))
     view.import_file(f"{payload}.json", f"not json {payload}".encode())
     assert "Nothing imported" in visible_text(view.data_status.value)
     assert_inert_html(view.data_status.value, payload, "upload file name -> 'nothing imported' error")
@@ -421,15 +422,15 @@ def test_resource_texts_are_inert_in_the_support_box_and_reports(tmp_path, core,
     res = load_resources(resources_file(tmp_path, payload,
                                         web=f"https://example.org/{payload}"))
     for urgent in (True, False):
-        box = resources_html(res, urgent=urgent)
-        assert_inert_html(box, payload, f"resources -> resources_html(urgent={urgent})")
+        box = support_html(res, urgent=urgent)
+        assert_inert_html(box, payload, f"resources -> support_html(urgent={urgent})")
         hrefs = [v for tag, attrs in parse(box).tags for k, v in attrs if k == "href"]
         assert hrefs == [f"https://example.org/{payload}"], "the link must stay the https address"
-    assert_inert_html(disclaimer_html(res), payload, "resources -> disclaimer_html")
-    safety = [Answers("toxic-relationship", core["toxic-relationship"].version,
-                      {i: "always" for i in core["toxic-relationship"].item_ids}, {}, T0)]
-    calm = [Answers("trauma-bonding", core["trauma-bonding"].version,
-                    {i: "never" for i in core["trauma-bonding"].item_ids}, {}, T0)]
+    assert_inert_html(ui("disclaimer", res), payload, "resources -> disclaimer")
+    safety = [SavedRun("toxic-relationship", core["toxic-relationship"].version,
+                      {i: "always" for i in core["toxic-relationship"].item_ids}, {}, saved_at=T0)]
+    calm = [SavedRun("trauma-bonding", core["trauma-bonding"].version,
+                    {i: "never" for i in core["trauma-bonding"].item_ids}, {}, saved_at=T0)]
     for runs, label in ((safety, "urgent"), (calm, "calm"), ([], "no runs")):
         assert_inert_html(report_html(runs, core, res), payload, f"resources -> report_html ({label})")
         assert_inert_md(report_md(runs, core, res), payload, f"resources -> report_md ({label})")
@@ -448,7 +449,7 @@ def test_a_web_address_that_is_not_https_is_refused(tmp_path, web):
 
 
 def test_the_shipped_resources_only_link_to_https(resources):
-    box = resources_html(resources)
+    box = support_html(resources)
     hrefs = [v for tag, attrs in parse(box).tags for k, v in attrs if k == "href"]
     assert hrefs and all(h.startswith("https://") for h in hrefs)
     assert html_problems(box) == []
@@ -458,14 +459,14 @@ def test_form_status_messages_escape_error_texts_and_paths(tmp_path, core, monke
     """Error messages carry paths and reasons that may hold anything: they are escaped too."""
     payload = PAYLOADS[0]
     folder = tmp_path / payload.replace("/", "_")
-    form = ChecklistForm("trauma-bonding", folder, checklists=core)
+    form = ChecklistForm("trauma-bonding", workspace_for(folder, core))
     for choice in form.choices.values():
         choice.value = "rarely"
 
     def refuse(*args, **kwargs):
         raise AnswersError(f"could not save your answers ({payload})")
 
-    monkeypatch.setattr("toolkit.ui.save_answers", refuse)
+    monkeypatch.setattr(form.workspace.store, "save", refuse)
     form.save_button.click()
     assert_inert_html(form.status.value, payload, "save error -> form status")
     monkeypatch.undo()

@@ -22,16 +22,28 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from _helpers import report_at_end, workspace_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from _helpers import report_at_end
 from toolkit import AnswersError, ChecklistError, ToolkitError
-from toolkit.checklist import DEFAULT_DIR, Answers, Checklist, load_checklists, parse_checklist
+from toolkit.checklist import Answers, Checklist, SavedRun, load_checklists, parse_checklist
 from toolkit.report import report_html, report_md
 from toolkit.resources import load_resources
-from toolkit.storage import (BUNDLE_FORMAT, FORMAT, MAX_BUNDLE_BYTES, MAX_FILE_BYTES, MAX_NOTE_CHARS,
-                             RUN_NAME, TEMP_PREFIX, export_bundle, import_bundle,
-                             list_saved, load_answers, save_answers)
+from toolkit.storage import (
+    BUNDLE_FORMAT,
+    FORMAT,
+    MAX_BUNDLE_BYTES,
+    MAX_FILE_BYTES,
+    MAX_NOTE_CHARS,
+    RUN_NAME,
+    TEMP_PREFIX,
+    export_bundle,
+    import_bundle,
+    list_saved,
+    load_answers,
+    save_answers,
+)
 
 CORE_FILES = ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
               "toxic-relationship.toml", "trauma-bonding.toml")
@@ -287,7 +299,8 @@ ESCAPING_NAMES = [
     "../x.json", "../../etc/passwd", "/tmp/abs.json", "a/b.json", "..\\x.json", "..", ".", "",
     "x\x00.json", "toxic-relationship_20260314-150926_0123abcd.json\x00../../x.json",
     "toxic-relationship_20260314-150926_0123abcd.json\n", "../toxic-relationship_20260314-150926_0123abcd.json",
-    "toxic-relationship_20260314-150926_0123abcd.json/../../y.json", "sub/toxic-relationship_20260314-150926_0123abcd.json",
+    "toxic-relationship_20260314-150926_0123abcd.json/../../y.json",
+    "sub/toxic-relationship_20260314-150926_0123abcd.json",
     "/work/main/answers/toxic-relationship_20260314-150926_0123abcd.json",
     "..%2fx.json", ".hidden.json", TEMP_PREFIX + "x.json", "x" * 10_000 + ".json", "\u202ex.json",
     "file:///tmp/abs.json", "C:\\Windows\\x.json", "~/x.json", "$HOME/x.json",
@@ -472,8 +485,8 @@ def test_import_bundle_mutated_bundles(scratch, core, data):
 def test_import_bundle_truncated_at_every_length(scratch, core):
     src = fresh(scratch) / "answers"
     for n in range(2):
-        save_answers(Answers(CID, core[CID].version, {core[CID].item_ids[n]: "often"},
-                             {core[CID].item_ids[n]: f"note {n}"}, FIXED + timedelta(days=n)), src)
+        save_answers(SavedRun(CID, core[CID].version, {core[CID].item_ids[n]: "often"},
+                             {core[CID].item_ids[n]: f"note {n}"}, saved_at=FIXED + timedelta(days=n)), src)
     data = export_bundle(src, core)
     box = sandbox(scratch, core)
     for n in range(0, len(data), 3):
@@ -524,26 +537,37 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
 
 # ------------------------------------------------------------------ runs that load must also show
 
-EXTREME_TIMES = ["0001-01-01T00:00:00+14:00", "0001-06-01T00:00:00+00:00", "9999-06-01T00:00:00+00:00"]
+#: The plausible-date bounds (years 1970 to 2200 in the run's own offset), at their very edges:
+#: the first two load (in UTC they are just outside the range), the last two are refused.
+BOUNDARY_TIMES = ["1970-01-01T00:00:00+14:00", "2200-12-31T23:59:59-12:00"]
+REFUSED_TIMES = ["1969-12-31T23:59:59+00:00", "2201-01-01T00:00:00+00:00"]
 
 
-@pytest.mark.parametrize("saved_at", EXTREME_TIMES)
-def test_a_run_that_loads_can_also_be_shown(scratch, core, saved_at):
-    """Either the run is refused as damaged, or every view of the saved runs copes with it."""
+@pytest.mark.parametrize("saved_at", BOUNDARY_TIMES)
+def test_a_run_at_the_edge_of_the_plausible_dates_loads_and_every_view_shows_it(scratch, core, saved_at):
+    """Runs that load must also render: reports, History (charts) and Summary."""
     from toolkit.ui import History, Summary
 
     folder = fresh(scratch) / "answers"
-    TRIED["views of runs that load: extreme saved_at"] += 1
+    TRIED["views of runs that load: boundary saved_at"] += 1
     report = import_bundle(bundle([{"file": None, "answers": valid_doc(core, saved_at=saved_at)}]),
                            folder, core)
-    if not report.imported:
-        return  # refused with a reason: fine
+    assert len(report.imported) == 1 and not report.rejected, report.rejected
     runs = [load_answers(p, core) for p in report.imported]
-    resources = load_resources(DEFAULT_DIR / "_resources.toml")
-    report_html(runs, core, resources)
-    report_md(runs, core, resources)
-    History(folder, core)
-    Summary(folder, core)
+    ws = workspace_for(folder, core)
+    year = runs[0].saved_at.astimezone().strftime("%d %b %Y")  # shown in local time
+    assert year in report_html(runs, core, ws.resources) and year in report_md(runs, core, ws.resources)
+    history = History(ws)
+    assert [w for w in history.root.children if w.__class__.__name__ == "Image"]
+    assert core[runs[0].checklist_id].title in Summary(ws).overview.value
+
+
+@pytest.mark.parametrize("saved_at", REFUSED_TIMES + ["0001-01-01T00:00:00+14:00", "9999-06-01T00:00:00+00:00"])
+def test_a_run_outside_the_plausible_dates_is_refused_with_its_reason(scratch, core, saved_at):
+    folder = fresh(scratch) / "answers"
+    report = import_bundle(bundle([{"file": None, "answers": valid_doc(core, saved_at=saved_at)}]),
+                           folder, core)
+    assert report.imported == [] and "not a plausible date" in report.rejected[0][1]
 
 
 # ------------------------------------------------------------------ the checklist loader
@@ -580,9 +604,9 @@ def usable(checklists) -> None:
     from toolkit.scoring import score
     from toolkit.summary import summarise
 
-    runs = [Answers(c.id, c.version, {i: option.id for i in c.item_ids}, {}, FIXED)
+    runs = [SavedRun(c.id, c.version, {i: option.id for i in c.item_ids}, {}, saved_at=FIXED)
             for c in checklists.values() for option in c.vocabulary.scale]
-    runs += [Answers(c.id, c.version, {}, {}, FIXED) for c in checklists.values()]
+    runs += [SavedRun(c.id, c.version, {}, {}, saved_at=FIXED) for c in checklists.values()]
     summary = summarise(runs, checklists)
     assert len(summary.checklists) == len(runs)
     c = next(iter(checklists.values()))
@@ -809,7 +833,7 @@ def test_resources_loader_mutated(scratch, core_dir, data):
 
 @pytest.mark.parametrize("value", ["false", "0", "[]", "{}"])
 def test_non_text_web_address_is_refused(scratch, core_dir, value):
-    from toolkit.resources import resources_html
+    from toolkit.render import support_html
 
     text = (core_dir / "_resources.toml").read_text(encoding="utf-8")
     text, n = re.subn(r'^web = .*$', f"web = {value}", text, count=1, flags=re.M)
@@ -821,5 +845,5 @@ def test_non_text_web_address_is_refused(scratch, core_dir, value):
         res = load_resources(path)
     except ChecklistError:
         return
-    links = re.findall(r"href='([^']*)'", resources_html(res))
+    links = re.findall(r"href=\"([^\"]*)\"", support_html(res))
     assert all(link.startswith("https://") for link in links), links

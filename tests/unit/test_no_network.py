@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
-from toolkit.checklist import Answers
+from toolkit.checklist import SavedRun
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 4, 1, 20, 0, tzinfo=timezone(timedelta(hours=2)))
@@ -55,13 +55,25 @@ def test_the_whole_toolkit_works_without_network(socket_disabled, core_dir, tmp_
 
 
 def _whole_toolkit(core_dir, tmp_path):
-    from toolkit import (export_bundle, import_bundle, latest_runs, list_saved, load_answers,
-                         load_checklists, load_runs, save_answers, score, summarise)
+    from toolkit import (
+        export_bundle,
+        import_bundle,
+        latest_runs,
+        list_saved,
+        load_answers,
+        load_checklists,
+        load_runs,
+        save_answers,
+        score,
+        summarise,
+    )
     from toolkit.notebooks import all_notebooks
+    from toolkit.render import support_html
     from toolkit.report import report_html, report_md
-    from toolkit.resources import load_resources, resources_html
+    from toolkit.resources import load_resources
     from toolkit.summary import changes, describe, history, trend
     from toolkit.ui import ChecklistForm, History, Summary, SupportResources
+    from toolkit.workspace import Workspace
 
     checklists = load_checklists(core_dir)
     resources = load_resources(core_dir / "_resources.toml")
@@ -69,8 +81,8 @@ def _whole_toolkit(core_dir, tmp_path):
     runs = []
     for n, (cid, c) in enumerate(checklists.items()):
         for k, answer in enumerate(("rarely", "often")):
-            run = Answers(cid, c.version, {i: answer for i in c.item_ids},
-                          {c.item_ids[0]: f"note {n}.{k}"}, T0 + timedelta(days=7 * k + n))
+            run = SavedRun(cid, c.version, {i: answer for i in c.item_ids},
+                          {c.item_ids[0]: f"note {n}.{k}"}, saved_at=T0 + timedelta(days=7 * k + n))
             score(run, c)
             runs.append(load_answers(save_answers(run, folder), checklists))
     assert len(list_saved(folder, checklists)) == 6
@@ -83,23 +95,24 @@ def _whole_toolkit(core_dir, tmp_path):
     report = import_bundle(data, tmp_path / "restored", checklists)
     assert len(report.imported) == 6 and not report.rejected
 
-    form = ChecklistForm("trauma-bonding", tmp_path / "form", checklists=checklists)
+    form = ChecklistForm("trauma-bonding", Workspace.open(core_dir, tmp_path / "form"))
     for choice in form.choices.values():
         choice.value = "sometimes"
     form.save_button.click()
     assert "Saved privately" in form.status.value and "Your result" in form.result.value
-    view = Summary(tmp_path / "restored", checklists=checklists)
+    restored = Workspace.open(core_dir, tmp_path / "restored")
+    view = Summary(restored)
     assert "Your latest answers" in view.overview.value
     assert view.prepare_download().startswith(b"{")
     view.import_file("again.json", data)
     assert "6 were already here" in view.data_status.value
-    History(tmp_path / "restored", checklists=checklists)
-    SupportResources()
+    History(restored)
+    SupportResources(restored)
 
     page = report_html(runs, checklists, resources)
     assert page.startswith("<!DOCTYPE html>") and "http://" not in page.split("<body>", 1)[0]
     assert report_md(runs, checklists, resources).startswith("# ")
-    assert "redflag-support" in resources_html(resources)
+    assert "redflag-support" in support_html(resources)
     assert len(all_notebooks(checklists)) == 3 + len(checklists)
 
 
@@ -111,7 +124,7 @@ def test_the_report_loads_nothing_from_elsewhere(core_dir):
 
     checklists = load_checklists(core_dir)
     c = checklists["toxic-relationship"]
-    runs = [Answers(c.id, c.version, {i: "always" for i in c.item_ids}, {}, T0)]
+    runs = [SavedRun(c.id, c.version, {i: "always" for i in c.item_ids}, {}, saved_at=T0)]
     page = report_html(runs, checklists, load_resources(core_dir / "_resources.toml"))
     lowered = page.lower()
     for needle in ("<script", "<link", "<img", "<iframe", "@import", "url(", " src="):
@@ -148,17 +161,18 @@ attempts.clear()
 
 import toolkit, toolkit.ui, toolkit.report, toolkit.render, toolkit.resources, toolkit.summary
 from datetime import datetime, timezone
-from toolkit import Answers, load_checklists, score, summarise
+from toolkit import SavedRun, load_checklists, score, summarise
 
 checklists = load_checklists(sys.argv[1])
 c = checklists["toxic-relationship"]
-run = Answers(c.id, c.version, {i: "often" for i in c.item_ids}, {},
-              datetime(2026, 4, 1, tzinfo=timezone.utc))
+when = datetime(2026, 4, 1, tzinfo=timezone.utc)
+run = SavedRun(c.id, c.version, {i: "often" for i in c.item_ids}, {}, saved_at=when)
 result = score(run, c)
 summary = summarise([run], checklists)
 assert result.safety and summary.safety
-form = toolkit.ui.ChecklistForm(c.id, sys.argv[2], checklists=checklists)
-page = toolkit.report.report_html([run], checklists, toolkit.resources.load_resources())
+ws = toolkit.Workspace.open(sys.argv[1], sys.argv[2])
+form = toolkit.ui.ChecklistForm(c.id, ws)
+page = toolkit.report.report_html([run], checklists, ws.resources)
 if attempts:
     sys.exit(f"network used: {attempts}")
 print("no network used:", result.level, len(page))

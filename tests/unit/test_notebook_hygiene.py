@@ -18,15 +18,17 @@ import html
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 import pytest
+from _helpers import SHIPPED_DIR
 from nbclient import NotebookClient
 
-from toolkit.checklist import DEFAULT_DIR, ChecklistError, load_checklists
+from toolkit.checklist import ChecklistError, load_checklists
 
 # These tests execute notebooks in Jupyter kernels (loopback sockets): see tests/unit/conftest.py.
 pytestmark = pytest.mark.kernel
@@ -186,7 +188,7 @@ def kernel_env(tmp_path_factory):
     shutil.copytree(FIXTURE_ANSWERS, answers)
     env = {"REDFLAG_ANSWERS_DIR": str(answers), "MPLBACKEND": "Agg"}
     try:
-        checklists = load_checklists()
+        checklists = load_checklists(SHIPPED_DIR)
         if os.environ.get("REDFLAG_TEST_FORCE_CORE_COPY"):
             raise ChecklistError("forced")
     except ChecklistError:
@@ -195,7 +197,7 @@ def kernel_env(tmp_path_factory):
                         ignore=shutil.ignore_patterns("__pycache__"))
         (repo / "checklists").mkdir()
         for name in CORE_FILES:
-            shutil.copy2(DEFAULT_DIR / name, repo / "checklists" / name)
+            shutil.copy2(SHIPPED_DIR / name, repo / "checklists" / name)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))
         checklists = load_checklists(repo / "checklists")
     c = checklists["toxic-relationship"]

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from _helpers import SHIPPED_DIR
 
 from toolkit import load_checklists
-from toolkit.notebooks import NOTEBOOK_DIR, all_notebooks, dumps, write_notebooks
+from toolkit.notebooks import all_notebooks, dumps, write_notebooks
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -18,14 +19,15 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = ROOT / "notebooks"
 
 
 def test_every_checklist_has_its_notebook_and_they_match_the_generator():
-    books = all_notebooks(load_checklists())
-    for cid in load_checklists():
+    books = all_notebooks(load_checklists(SHIPPED_DIR))
+    for cid in load_checklists(SHIPPED_DIR):
         assert f"{cid}.ipynb" in books
     on_disk = {p.name for p in NOTEBOOK_DIR.glob("*.ipynb")}
-    assert on_disk == set(books), "run: python -m toolkit notebooks --force"
+    assert on_disk == set(books), "run: redflag notebooks --force"
     for name, notebook in books.items():
         assert (NOTEBOOK_DIR / name).read_text(encoding="utf-8") == dumps(notebook), name
 
@@ -49,7 +51,7 @@ def test_links_between_notebooks_point_at_existing_notebooks():
 
 
 def test_write_notebooks_adds_missing_ones_without_touching_existing(tmp_path):
-    checklists = load_checklists()
+    checklists = load_checklists(SHIPPED_DIR)
     (tmp_path / "summary.ipynb").write_text("mine", encoding="utf-8")
     written = write_notebooks(checklists, tmp_path)
     assert (tmp_path / "summary.ipynb").read_text() == "mine"
@@ -71,7 +73,7 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = [d for d in project["dependencies"] if "python_version" not in d]
-    for extra in ("ui", "lab", "test"):  # e2e (Playwright) is for local browser tests only
+    for extra in ("ui", "lab", "test"):  # e2e (Playwright) and dev (ruff, mypy) are local only
         wanted += project["optional-dependencies"][extra]
     conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith("python=")]
     assert {_name(d): _version(d) for d in conda} == {_name(d): _version(d) for d in wanted}

@@ -10,10 +10,11 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, strategies as st
-
 from _helpers import expected_totals
-from toolkit import Answers, load_answers, save_answers
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolkit import Answers, SavedRun, load_answers, save_answers
 from toolkit.scoring import score_runs
 
 
@@ -126,7 +127,7 @@ def test_save_then_load_round_trips(every, data, saved_at, texts):
     answers = data.draw(runs(every))
     c = every[answers.checklist_id]
     notes = dict(zip(data.draw(st.permutations(list(c.item_ids))), texts))
-    original = Answers(c.id, c.version, answers.responses, notes, saved_at)
+    original = SavedRun(c.id, c.version, answers.responses, notes, saved_at=saved_at)
     with tempfile.TemporaryDirectory() as folder:
         got = load_answers(save_answers(original, folder), every)
     assert got.responses == original.responses

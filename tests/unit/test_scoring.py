@@ -8,13 +8,13 @@ import math
 
 import numpy as np
 import pytest
+from _helpers import SHIPPED_DIR, expected_totals, min_answered, write_checklist
 
-from _helpers import expected_totals, min_answered, write_checklist
 from toolkit import AnswersError, load_checklists, score, summarise
 from toolkit.checklist import KINDS, Answers, load_vocabulary
 from toolkit.scoring import RUN_COLUMNS, score_runs
 
-VOCAB = load_vocabulary()
+VOCAB = load_vocabulary(SHIPPED_DIR / "_vocabulary.toml")
 WEIGHTED = [o.id for o in VOCAB.scale if o.weight is not None]
 UNSCORED = [o.id for o in VOCAB.scale if o.weight is None]
 BY_WEIGHT = {o.weight: o.id for o in VOCAB.scale if o.weight is not None}

@@ -4,20 +4,29 @@ never overwrites, bundles round-trip safely, forgetting removes only runs."""
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import stat
 from datetime import datetime
 
 import pytest
-
 from _helpers import FIXED_TIME
-from toolkit import (AnswersError, export_bundle, forget_all, import_bundle, list_saved, load_answers,
-                     load_runs, save_answers)
-from toolkit import storage
+
+from toolkit import (
+    AnswersError,
+    export_bundle,
+    forget_all,
+    import_bundle,
+    list_saved,
+    load_answers,
+    load_runs,
+    save_answers,
+    storage,
+)
+from toolkit.checklist import SavedRun
 from toolkit.scoring import score_runs
-from toolkit.storage import ENV_DIR, FORMAT, FORMAT_VERSION, RUN_NAME, TEMP_PREFIX
+from toolkit.storage import FORMAT, FORMAT_VERSION, RUN_NAME, TEMP_PREFIX
+from toolkit.workspace import ENV_DIR, Workspace, default_workspace
 
 CID = "toxic-relationship"
 
@@ -192,10 +201,10 @@ def test_file_is_private_and_new_folder_too(tmp_path, run):
 def test_env_var_and_argument_choose_the_folder(tmp_path, monkeypatch, run):
     env_dir, arg_dir = tmp_path / "from-env", tmp_path / "from-arg"
     monkeypatch.setenv(ENV_DIR, str(env_dir))
-    assert save_answers(run).parent == env_dir
-    assert save_answers(run, arg_dir).parent == arg_dir
+    assert Workspace.open().store.save(run).parent == env_dir
+    assert Workspace.open(answers_dir=arg_dir).store.save(run).parent == arg_dir
     assert len(files_in(env_dir)) == len(files_in(arg_dir)) == 1
-    assert len(load_runs(checklists=None)) == 1  # reading follows the variable too
+    assert len(default_workspace().store.runs()) == 1  # reading follows the variable too
 
 
 def test_identical_saves_make_two_files(tmp_path, run):
@@ -215,53 +224,6 @@ def test_a_taken_name_is_never_overwritten(tmp_path, monkeypatch, run):
     assert second.name == first.name.replace(taken_token, "abcdef01")
     assert first.read_bytes() == original
     assert files_in(tmp_path) == sorted([first.name, second.name])
-
-
-def enospc(*args, **kwargs):
-    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-
-class FailingFile(io.RawIOBase):
-    def __init__(self, real):
-        self.real = real
-
-    def write(self, data):
-        enospc()
-
-    def fileno(self):
-        return self.real.fileno()
-
-    def close(self):
-        self.real.close()
-        super().close()
-
-
-def fail_fsync(monkeypatch):
-    monkeypatch.setattr(os, "fsync", enospc)
-
-
-def fail_link(monkeypatch):
-    monkeypatch.setattr(os, "link", enospc)
-
-
-def fail_write(monkeypatch):
-    real_fdopen = os.fdopen
-    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: FailingFile(real_fdopen(fd, *a, **k)))
-
-
-@pytest.mark.parametrize("break_it", [fail_fsync, fail_link, fail_write])
-def test_failed_write_is_a_clear_error_and_leaves_no_trace(tmp_path, monkeypatch, run, break_it):
-    earlier = save_answers(run, tmp_path)
-    content = earlier.read_bytes()
-    break_it(monkeypatch)
-    with pytest.raises(AnswersError) as info:
-        save_answers(run, tmp_path)
-    monkeypatch.undo()
-    message = str(info.value)
-    assert "could not save your answers" in message and os.strerror(errno.ENOSPC) in message
-    assert "earlier saved answers are untouched" in message
-    assert files_in(tmp_path) == [earlier.name]  # no temp file, no half-written run
-    assert earlier.read_bytes() == content
 
 
 def test_without_hard_links_the_save_still_works(tmp_path, monkeypatch, run, checklists):
@@ -407,22 +369,22 @@ def test_forget_all_removes_runs_and_leaves_other_files(tmp_path, checklists, th
     assert all((folder / n).read_bytes() == d for n, d in keep.items())
 
 
-def test_forget_all_removes_the_emptied_folder(tmp_path, run, monkeypatch):
-    monkeypatch.setenv(ENV_DIR, str(tmp_path / "answers"))
-    save_answers(run)
-    save_answers(run)
-    assert forget_all() == 2
-    assert not (tmp_path / "answers").exists()
-    assert forget_all() == 0
+def test_forget_all_removes_the_emptied_folder(tmp_path, run):
+    folder = tmp_path / "answers"
+    save_answers(run, folder)
+    save_answers(run, folder)
+    assert forget_all(folder) == 2
+    assert not folder.exists()
+    assert forget_all(folder) == 0
 
 
 @pytest.mark.parametrize("year", [1969, 2201])
 def test_implausible_dates_are_refused_when_saving_as_when_loading(tmp_path, year):
     from datetime import datetime, timezone
 
-    from toolkit import Answers, AnswersError, save_answers
+    from toolkit import AnswersError, save_answers
 
     when = datetime(year, 6, 1, tzinfo=timezone.utc)
     with pytest.raises(AnswersError, match="not a plausible date"):
-        save_answers(Answers("trauma-bonding", 1, {"my-fault": "never"}, saved_at=when), tmp_path)
+        save_answers(SavedRun("trauma-bonding", 1, {"my-fault": "never"}, saved_at=when), tmp_path)
     assert not any(tmp_path.iterdir())

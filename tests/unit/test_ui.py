@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 pytest.importorskip("ipywidgets")
 
+from _faults import break_fsync  # noqa: E402
+from _helpers import SHIPPED_DIR, workspace_for  # noqa: E402
+
 from toolkit import load_answers, load_checklists, save_answers  # noqa: E402
-from toolkit.checklist import Answers  # noqa: E402
+from toolkit.checklist import Answers, SavedRun  # noqa: E402
 from toolkit.storage import MAX_BUNDLE_BYTES, run_files  # noqa: E402
 from toolkit.ui import ChecklistForm, History, Summary, SupportResources  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def checklists():
-    return load_checklists()
+    return load_checklists(SHIPPED_DIR)
 
 
 def answer_all(form: ChecklistForm, value: str) -> None:
@@ -24,7 +26,7 @@ def answer_all(form: ChecklistForm, value: str) -> None:
 
 
 def test_progress_counts_each_answer_and_mentions_unsure(tmp_path, checklists):
-    form = ChecklistForm("toxic-relationship", tmp_path, checklists)
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
     n = len(checklists["toxic-relationship"].items)
     assert f"0 of {n} answered" in form.progress.value
     ids = list(form.choices)
@@ -38,7 +40,7 @@ def test_progress_counts_each_answer_and_mentions_unsure(tmp_path, checklists):
 
 
 def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checklists):
-    form = ChecklistForm("avoid-partners-where", tmp_path, checklists)
+    form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
     labels = [o.label for o in checklists["avoid-partners-where"].vocabulary.scale]
     for n, choice in enumerate(form.choices.values(), start=1):
         assert choice.description == f"Answer {n}:"
@@ -47,7 +49,7 @@ def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checkli
 
 
 def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
-    form = ChecklistForm("avoid-partners-where", tmp_path, checklists)
+    form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
     answer_all(form, "sometimes")
     first = next(iter(form.notes))
     form.notes[first].value = "remember the weekend"
@@ -65,14 +67,14 @@ def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
 
 
 def test_nothing_to_save_writes_nothing(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     form.save_button.click()
     assert run_files(tmp_path) == []
     assert "Nothing to save" in form.status.value
 
 
 def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     form.choices["my-fault"].value = "often"
     form.save_button.click()
     assert "redflag-support" in form.support.value
@@ -82,7 +84,7 @@ def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
 
 
 def test_rarely_on_safety_item_shows_no_support_box(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "rarely")
     form.save_button.click()
     assert form.support.value == ""
@@ -93,7 +95,7 @@ def test_resume_restores_answers_and_notes(tmp_path, checklists):
     ids = c.item_ids
     earlier = Answers(c.id, c.version, {ids[0]: "always", ids[3]: "never"}, {ids[3]: "note"})
     save_answers(earlier, tmp_path)
-    form = ChecklistForm(c.id, tmp_path, checklists)
+    form = ChecklistForm(c.id, workspace_for(tmp_path, checklists))
     form.choices[ids[5]].value = "often"  # on screen, not in the saved run: resume replaces it
     form.resume_choice.value = form.resume_choice.options[1][1]
     form.resume_button.click()
@@ -112,7 +114,7 @@ def test_resume_reports_items_the_checklist_no_longer_has(tmp_path, checklists):
     newer = dataclasses.replace(c, version=c.version + 1)  # the run was saved against c.version
     path = save_answers(Answers(c.id, c.version, {"old-retired-item": "often", c.item_ids[0]: "sometimes"}),
                         tmp_path)
-    form = ChecklistForm(c.id, tmp_path, {**checklists, c.id: newer})
+    form = ChecklistForm(c.id, workspace_for(tmp_path, {**checklists, c.id: newer}))
     form.resume_choice.value = str(path)
     form.resume_button.click()
     assert form.choices[c.item_ids[0]].value == "sometimes"
@@ -120,7 +122,7 @@ def test_resume_reports_items_the_checklist_no_longer_has(tmp_path, checklists):
 
 
 def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     form.choices["my-fault"].value = "often"
     form.hide_top.click()
     assert form.content.layout.display == "none"
@@ -131,7 +133,7 @@ def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
 
 
 def test_text_plain_never_contains_answers(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "always")
     form.notes["my-fault"].value = "a secret note"
     bundle = form._repr_mimebundle_()
@@ -141,15 +143,12 @@ def test_text_plain_never_contains_answers(tmp_path, checklists):
 
 
 def test_save_failure_is_reported_and_earlier_runs_survive(tmp_path, checklists, monkeypatch):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "never")
     form.save_button.click()
     before = {p: p.read_bytes() for p in run_files(tmp_path)}
 
-    def full_disk(*_args, **_kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("toolkit.storage.os.fsync", full_disk)
+    break_fsync(monkeypatch, tmp_path)
     answer_all(form, "always")
     form.save_button.click()
     assert "could not be saved" in form.status.value and "No space left" in form.status.value
@@ -158,7 +157,7 @@ def test_save_failure_is_reported_and_earlier_runs_survive(tmp_path, checklists,
 
 def test_unknown_checklist_is_a_clear_error(tmp_path, checklists):
     with pytest.raises(Exception, match="no checklist called 'nope'"):
-        ChecklistForm("nope", tmp_path, checklists)
+        ChecklistForm("nope", workspace_for(tmp_path, checklists))
 
 
 # ------------------------------------------------------------------ summary
@@ -171,29 +170,32 @@ def save_runs(tmp_path, checklists, **answers_by_checklist):
 
 
 def test_summary_without_runs_says_so(tmp_path, checklists):
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     assert "No saved answers yet" in summary.overview.value
     assert summary.support.value == ""
 
 
 def test_summary_shows_levels_in_words_and_safety_first(tmp_path, checklists):
     save_runs(tmp_path, checklists, **{"toxic-relationship": "often", "avoid-partners-where": "never"})
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     assert "redflag-support" in summary.support.value
     assert summary.root.children[0] is summary.support
     assert "Signs of a toxic relationship" in summary.overview.value
-    assert "high" in summary.overview.value and "none" in summary.overview.value
+    toxic, calm = summary.overview.value.split("Partners to steer clear of")
+    # The safety answer outranks the level: no level word beside it, the safety sentence instead.
+    assert "touches on your safety" in toxic and "<b>high</b>" not in toxic
+    assert "<b>none</b>" in calm
     assert "Themes across checklists" in summary.tables.value
     assert "not a diagnosis" in summary.overview.value
 
 
 def test_summary_uses_latest_run_of_each_checklist(tmp_path, checklists):
     c = checklists["avoid-partners-where"]
-    old = Answers(c.id, c.version, {i: "always" for i in c.item_ids},
+    old = SavedRun(c.id, c.version, {i: "always" for i in c.item_ids},
                   saved_at=__import__("datetime").datetime(2020, 1, 1).astimezone())
     save_answers(old, tmp_path)
     save_runs(tmp_path, checklists, **{"avoid-partners-where": "never"})
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     assert "level of concern <b>none</b>" in summary.overview.value
     assert "<b>high</b>" not in summary.overview.value
 
@@ -204,11 +206,11 @@ def test_download_then_upload_restores_every_run(tmp_path, checklists):
 
     first, second = tmp_path / "a", tmp_path / "b"
     save_runs(first, checklists, **{"toxic-relationship": "rarely", "trauma-bonding": "never"})
-    summary = Summary(first, checklists)
+    summary = Summary(workspace_for(first, checklists))
     data = summary.prepare_download()
-    href = re.search(r"base64,([A-Za-z0-9+/=]+)'", summary.download_link.value).group(1)
+    href = re.search(r"base64,([A-Za-z0-9+/=]+)[\"']", summary.download_link.value).group(1)
     assert base64.b64decode(href) == data
-    fresh = Summary(second, checklists)
+    fresh = Summary(workspace_for(second, checklists))
     fresh.import_file("bundle.json", data)
     assert "Imported 2" in fresh.data_status.value
     assert len(run_files(second)) == 2
@@ -219,8 +221,8 @@ def test_download_then_upload_restores_every_run(tmp_path, checklists):
 
 def test_upload_through_the_fileupload_widget(tmp_path, checklists):
     save_runs(tmp_path / "a", checklists, **{"trauma-bonding": "often"})
-    data = Summary(tmp_path / "a", checklists).prepare_download()
-    target = Summary(tmp_path / "b", checklists)
+    data = Summary(workspace_for(tmp_path / "a", checklists)).prepare_download()
+    target = Summary(workspace_for(tmp_path / "b", checklists))
     target.upload.value = ({"name": "mine.json", "type": "application/json", "size": len(data),
                             "content": memoryview(data),
                             "last_modified": __import__("datetime").datetime(2026, 1, 1)},)
@@ -236,7 +238,7 @@ def test_upload_through_the_fileupload_widget(tmp_path, checklists):
      b'"answers": {}}]}', "unsafe or unexpected file name"),
 ])
 def test_bad_uploads_are_rejected_with_a_reason(tmp_path, checklists, payload, reason):
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     summary.import_file("upload.json", payload)
     assert reason in summary.data_status.value
     assert run_files(tmp_path) == []
@@ -244,14 +246,14 @@ def test_bad_uploads_are_rejected_with_a_reason(tmp_path, checklists, payload, r
 
 
 def test_oversized_upload_is_refused_before_reading(tmp_path, checklists):
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     summary.import_file("big.json", b"{}", size=MAX_BUNDLE_BYTES + 1)
     assert "too large" in summary.data_status.value
 
 
 def test_delete_all_asks_first_then_removes_everything(tmp_path, checklists):
     save_runs(tmp_path, checklists, **{"trauma-bonding": "never", "avoid-partners-where": "never"})
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     summary.delete_button.click()
     assert summary.confirm_box.layout.display == "flex"
     assert "Delete 2 saved file(s)" in summary.confirm_box.children[0].value
@@ -267,10 +269,10 @@ def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
     c = checklists["avoid-partners-where"]
     from datetime import datetime, timedelta, timezone
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    save_answers(Answers(c.id, c.version, {i: "often" for i in c.item_ids}, saved_at=t0), tmp_path)
-    save_answers(Answers(c.id, c.version, {**{i: "often" for i in c.item_ids}, c.item_ids[0]: "never"},
+    save_answers(SavedRun(c.id, c.version, {i: "often" for i in c.item_ids}, saved_at=t0), tmp_path)
+    save_answers(SavedRun(c.id, c.version, {**{i: "often" for i in c.item_ids}, c.item_ids[0]: "never"},
                          saved_at=t0 + timedelta(days=7)), tmp_path)
-    history = History(tmp_path, checklists)
+    history = History(workspace_for(tmp_path, checklists))
     images = [w for w in history.root.children if w.__class__.__name__ == "Image"]
     assert len(images) == 1 and images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
     html = "".join(getattr(w, "value", "") for w in history.root.children if w.__class__.__name__ == "HTML")
@@ -288,24 +290,24 @@ def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
     import re
 
     save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     page = summary.prepare_report()
-    href = re.search(r"data:text/html;base64,([A-Za-z0-9+/=]+)'", summary.report_link.value).group(1)
+    href = re.search(r"data:text/html;base64,([A-Za-z0-9+/=]+)[\"']", summary.report_link.value).group(1)
     assert base64.b64decode(href).decode() == page
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
-    assert page.index("class='support'") < page.index("<h2>Results</h2>")  # safety first
+    assert page.index('class="redflag-support urgent"') < page.index("<h2>Results</h2>")  # safety first
     assert "Things you might tell yourself" in page
 
 
 def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     assert form.notes["my-fault"].layout.display == "none"
     form.note_toggles["my-fault"].value = True
     assert form.notes["my-fault"].layout.display is None
     form.notes["my-fault"].value = "written down"
     form.choices["my-fault"].value = "rarely"
     path = form.save()
-    other = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    other = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     other.resume_choice.value = str(path)
     other.resume_button.click()
     assert other.note_toggles["my-fault"].value is True
@@ -313,7 +315,7 @@ def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklis
 
 
 def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tmp_path, checklists):
-    form = ChecklistForm("trauma-bonding", tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     item = checklists["trauma-bonding"].items[0]
     import ipywidgets
 
@@ -325,7 +327,7 @@ def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tm
 
 
 def test_too_few_answers_say_so_without_a_level(tmp_path, checklists):
-    form = ChecklistForm("toxic-relationship", tmp_path, checklists)
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
     next(iter(form.choices.values())).value = "always"
     form.save()
     assert "not enough answers yet (1 of" in form.result.value
@@ -334,7 +336,7 @@ def test_too_few_answers_say_so_without_a_level(tmp_path, checklists):
 
 def test_theme_table_names_checklists_by_title(tmp_path, checklists):
     save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
-    summary = Summary(tmp_path, checklists)
+    summary = Summary(workspace_for(tmp_path, checklists))
     assert "Things you might tell yourself" in summary.tables.value.split("Themes across")[1]
 
 
@@ -342,14 +344,16 @@ def test_reflection_lists_speak_about_you_not_a_verdict(tmp_path, checklists):
     reflection = [cid for cid, c in checklists.items() if c.kind == "reflection"]
     assert reflection
     for cid in reflection:
-        assert "about you, not a verdict" in ChecklistForm(cid, tmp_path, checklists).header.value
-    assert "verdict" not in ChecklistForm("toxic-relationship", tmp_path, checklists).header.value
+        assert "about you, not a verdict" in ChecklistForm(cid, workspace_for(tmp_path, checklists)).header.value
+    assert "verdict" not in ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists)).header.value
 
 
 def test_green_flags_are_shown_as_what_is_working_apart_from_concerns(tmp_path, checklists):
     save_runs(tmp_path, checklists, **{"partner-green-flags": "often", "toxic-relationship": "never"})
-    summary = Summary(tmp_path, checklists)
-    concerns, working = summary.overview.value.split("<h3>What's working</h3>")
+    summary = Summary(workspace_for(tmp_path, checklists))
+    import html
+
+    concerns, working = html.unescape(summary.overview.value).split("<h3>What's working</h3>")
     assert "Signs of a toxic relationship" in concerns.split("<h3>Concerns</h3>")[1]
     assert checklists["partner-green-flags"].title in working
     assert "signs present" in working

@@ -1,0 +1,84 @@
+"""The workspace: one vocabulary, its checklists, the support resources and one answer store.
+
+Every function, widget and CLI command works on a Workspace, so nothing else decides where
+checklists or answers live, and tests hand one in instead of patching module globals.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .checklist import Checklist, Vocabulary, checkout_root, load_checklists, shipped_dir
+from .resources import RESOURCES_FILE, Resources, load_resources
+from .storage import AnswerStore
+
+ENV_DIR = "REDFLAG_ANSWERS_DIR"
+APP_NAME = "redflag-checklists"
+
+
+def default_answers_dir() -> Path:
+    """Where answers live unless a folder is given.
+
+    `$REDFLAG_ANSWERS_DIR` if set; else, running from a source checkout, its `answers/`
+    (ignored by git); else the per-user data folder (e.g. ~/.local/share/redflag-checklists/
+    answers). Never inside site-packages and never the working directory by accident.
+    """
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env).expanduser()
+    root = checkout_root()
+    if root is not None:
+        return root / "answers"
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "answers"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The checklists (sharing one vocabulary), the support resources and the answer store."""
+
+    checklists: Mapping[str, Checklist]
+    resources: Resources
+    store: AnswerStore
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return next(iter(self.checklists.values())).vocabulary
+
+    @property
+    def answers_dir(self) -> Path:
+        return self.store.folder
+
+    @classmethod
+    def open(cls, checklists_dir: str | os.PathLike[str] | None = None,
+             answers_dir: str | os.PathLike[str] | None = None) -> Workspace:
+        """Load checklists (shipped, or a folder of your own) and open an answers folder.
+
+        A folder of your own without `_resources.toml` uses the shipped support resources.
+        """
+        folder = Path(checklists_dir) if checklists_dir is not None else shipped_dir()
+        checklists = load_checklists(folder)
+        own = folder / RESOURCES_FILE
+        resources = load_resources(own if own.exists() else shipped_dir() / RESOURCES_FILE)
+        answers = Path(answers_dir) if answers_dir is not None else default_answers_dir()
+        return cls(checklists, resources, AnswerStore(answers, checklists))
+
+    def with_answers(self, answers_dir: str | os.PathLike[str]) -> Workspace:
+        """The same checklists and resources with another answers folder."""
+        return Workspace(self.checklists, self.resources, AnswerStore(answers_dir, self.checklists))
+
+
+def default_workspace() -> Workspace:
+    """The shipped checklists and the default answers folder, loaded once per process
+    (per answers folder, so a changed $REDFLAG_ANSWERS_DIR is honoured)."""
+    return _cached(str(default_answers_dir()))
+
+
+@lru_cache(maxsize=4)
+def _cached(answers_dir: str) -> Workspace:
+    return Workspace.open(answers_dir=answers_dir)
