@@ -33,6 +33,9 @@ KINDS = {
     "green-flags": "strength",
     "strengths": "strength",
 }
+#: How results are grouped for the person: a reflection list is about you, so it is never
+#: added to (or shown among) the concerns about a partner.
+GROUPS = {"concern": "Concerns", "strength": "What's working", "about-you": "About you"}
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -143,6 +146,11 @@ class Checklist:
     def direction(self) -> str:
         """"concern" (more points = more worrying) or "strength" (more points = better)."""
         return KINDS[self.kind]
+
+    @property
+    def group(self) -> str:
+        """"about-you" for reflection lists, else the direction: results are grouped by it."""
+        return "about-you" if self.kind == "reflection" else self.direction
 
     @property
     def item_ids(self) -> tuple[str, ...]:

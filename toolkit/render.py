@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from .checklist import Checklist, Vocabulary
+from .checklist import GROUPS, Checklist, Vocabulary
 from .resources import Resource, Resources
 from .scoring import Result
 
@@ -107,7 +107,7 @@ def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
     """One row per checklist run: how much was answered and the level in words."""
     shown = pd.DataFrame({
         "Checklist": runs["title"],
-        "Kind": runs["direction"].map({"concern": "concerns", "strength": "what's working"}),
+        "Kind": [GROUPS[checklists_group] for checklists_group in runs["group"]],
         "Answered": [f"{a} of {a + u}" for a, u in zip(runs["answered"], runs["unanswered"])],
         "Percent": [_pct(p) for p in runs["percent"]],
         "Level": [("see support above" if safe else vocabulary.level_label(str(level)))
@@ -125,7 +125,7 @@ def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> 
     """Themes across checklists, concerns and strengths apart; checklists named by title."""
     shown = pd.DataFrame({
         "Theme": themes["title"],
-        "Kind": themes["direction"].map({"concern": "concern", "strength": "what's working"}),
+        "Kind": themes["group"].map(GROUPS),
         "Items answered": themes["answered"],
         "Percent": [_pct(p) for p in themes["percent"]],
         "From": themes["checklists"].map(

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .checklist import Checklist, SavedRun
+from .checklist import GROUPS, Checklist, SavedRun
 from .render import changes_styler, checklists_styler, md_escape, render, support_context, themes_styler
 from .resources import Resources
 from .summary import changes, latest_runs, percent_text, result_lines, summarise
@@ -42,7 +42,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
         context.update(
             lines=result_lines(summary, checklists), safety=summary.safety, moved=moved,
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
-                     "kind": "what's working" if t.direction == "strength" else "concern"}
+                     "kind": GROUPS[t.group]}
                     for t in summary.themes.itertuples()],
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")

@@ -8,7 +8,9 @@ The model is a transparent heuristic, not a validated instrument and never a dia
   unanswered items change neither);
 * level = first level in `_vocabulary.toml` whose bound is above the percent, or
   "insufficient" when fewer than 75 % of the items are answered;
-* safety = any safety item answered "sometimes" or more towards concern, whatever the total.
+* safety = any safety item answered at or beyond its `safety_from` ("sometimes" unless the item
+  says "rarely") towards concern, whatever the total; it outranks the level in every view;
+* safety_unsure = the safety items answered "not sure": named to the person, never dropped.
 
 One vectorised engine (`score_runs`) serves one run in the UI and 100,000 in the benchmark.
 """
@@ -24,8 +26,8 @@ import pandas as pd
 from .checklist import Answers, Checklist, SavedRun
 from .errors import AnswersError
 
-RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "answered", "unanswered",
-               "points", "max_points", "percent", "level", "safety", "not_scored"]
+RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "group", "answered", "unanswered",
+               "points", "max_points", "percent", "level", "safety", "safety_unsure", "not_scored"]
 
 
 class _Codes(dict):
@@ -145,9 +147,13 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
     insufficient = answered_n < np.ceil(vocab.min_answered_share * n_items - 1e-9)
     level_code = np.where(insufficient, len(bounds), level_code)
 
-    not_scored = [()] * n
+    not_scored: list[tuple[str, ...]] = [()] * n
     for r in np.unique(run_index[~known]):
         not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[runs[r].checklist_id])
+    safety_unsure: list[tuple[str, ...]] = [()] * n
+    unsure = known & cat.safety[code] & (weight < 0)
+    for r, c in sorted(zip(run_index[unsure], code[unsure])):  # in the checklist's item order
+        safety_unsure[r] += (cat.item_ids[c],)
     cids = cat.checklist_ids
     unique_ids = list(dict.fromkeys(cat.item_ids))
     item_names = np.array([unique_ids.index(i) for i in cat.item_ids] or [0], dtype=np.int64)
@@ -157,6 +163,7 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
         "version": [r.checklist_version for r in runs],
         "saved_at": pd.to_datetime([r.saved_at if isinstance(r, SavedRun) else None for r in runs], utc=True),
         "direction": np.array([checklists[c].direction for c in cids], dtype=object)[run_checklist],
+        "group": np.array([checklists[c].group for c in cids], dtype=object)[run_checklist],
         "answered": answered_n,
         "unanswered": n_items - answered_n,
         "points": per_run["points"],
@@ -164,6 +171,7 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
         "percent": percent,
         "level": pd.Categorical.from_codes(level_code, categories=level_names),
         "safety": per_run["flagged"] > 0,
+        "safety_unsure": safety_unsure,
         "not_scored": not_scored,
     })
     run_table.index.name = "run"
@@ -204,7 +212,15 @@ class Result:
         return float(self.totals["percent"])
 
     @property
+    def safety_unsure(self) -> tuple[str, ...]:
+        """Safety items answered "not sure": named to the person, never silently dropped."""
+        return tuple(self.totals["safety_unsure"])
+
+    @property
     def explanation(self) -> str:
+        """What the result means; a safety answer outranks the level and its reassurance."""
+        if self.safety:
+            return self.checklist.vocabulary.safety_sentence
         return self.checklist.explain(self.level)
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checklist import Answers, Checklist, SavedRun
+from .checklist import GROUPS, Answers, Checklist, SavedRun
 from .scoring import score_runs
 
-THEME_COLUMNS = ["theme", "title", "direction", "answered", "points", "max_points", "percent",
+THEME_COLUMNS = ["theme", "title", "group", "answered", "points", "max_points", "percent",
                  "checklists"]
 
 
@@ -31,6 +31,11 @@ class Summary:
     def safety(self) -> bool:
         """True when any run has a safety item answered towards concern."""
         return bool(self.checklists["safety"].any())
+
+    @property
+    def safety_unsure(self) -> bool:
+        """True when any run has a safety item answered "not sure"."""
+        return bool(self.checklists["safety_unsure"].map(bool).any())
 
 
 def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd.DataFrame:
@@ -50,8 +55,8 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
         if not totals["answered"][k]:
             continue
         for theme in it.themes:
-            row = rows.setdefault((theme, c.direction), {
-                "theme": theme, "title": vocab.themes[theme].title, "direction": c.direction,
+            row = rows.setdefault((theme, c.group), {
+                "theme": theme, "title": vocab.themes[theme].title, "group": c.group,
                 "answered": 0, "points": 0.0, "max_points": 0.0, "checklists": []})
             for key in ("answered", "points", "max_points"):
                 row[key] += totals[key][k]
@@ -61,8 +66,11 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
     table["answered"] = table["answered"].astype("int64")
     table["percent"] = 100.0 * table["points"] / table["max_points"].where(table["max_points"] > 0)
     table["checklists"] = table["checklists"].map(", ".join)
-    return table.sort_values(["direction", "percent", "theme"], ascending=[True, False, True],
-                             ignore_index=True)
+    order = {g: n for n, g in enumerate(GROUPS)}
+    table = table.assign(_order=table["group"].map(order))
+    table = table.sort_values(["_order", "percent", "theme"], ascending=[True, False, True],
+                              ignore_index=True)
+    return table.drop(columns="_order")
 
 
 def summarise(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> Summary:
@@ -139,7 +147,13 @@ class ResultLine:
     answered: int
     safety: bool
     version: int
-    saved_at: pd.Timestamp
+    saved_at: pd.Timestamp | None
+    safety_unsure: tuple[str, ...] = ()
+
+    @property
+    def unsure_items(self) -> list[str]:
+        """The texts of the safety items answered "not sure"."""
+        return [self.checklist.item(i).text for i in self.safety_unsure if i in self.checklist.item_ids]
 
     @property
     def title(self) -> str:
@@ -175,12 +189,12 @@ def percent_text(x: float | None) -> str:
 
 
 def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
-                 direction: str | None = None) -> list[ResultLine]:
-    """The checklist table as ResultLines, optionally only concerns or only strengths."""
+                 group: str | None = None) -> list[ResultLine]:
+    """The checklist table as ResultLines, optionally one group (see checklist.GROUPS)."""
     return [ResultLine(checklists[str(r.checklist)], str(r.level), float(r.percent), int(r.answered),
-                       bool(r.safety), int(r.version), r.saved_at)
+                       bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure))
             for r in summary.checklists.itertuples()
-            if direction is None or r.direction == direction]
+            if group is None or checklists[str(r.checklist)].group == group]
 
 
 def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
@@ -196,5 +210,9 @@ def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
             continue
         lines.append(f"{r.checklist.title}: {r.level} ({r.percent_text} of the possible points, "
                      f"{r.answered} of {r.total} answered). {r.explanation}")
+    for r in result_lines(summary, checklists):
+        if r.unsure_items:
+            lines.append(f"{r.checklist.title}: you weren't sure about questions that touch on safety: "
+                         + "; ".join(r.unsure_items))
     lines.append("This is a reflection aid, not a diagnosis.")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 from markupsafe import Markup
 
-from .checklist import Answers, SavedRun
+from .checklist import GROUPS, Answers, SavedRun
 from .errors import ToolkitError
 from .render import (
     changes_styler,
@@ -28,6 +28,7 @@ from .render import (
     ui,
 )
 from .report import report_html
+from .resources import Resources
 from .scoring import score
 from .storage import MAX_BUNDLE_BYTES
 from .summary import ResultLine, changes, latest_runs, result_lines, summarise, trend
@@ -38,6 +39,14 @@ WIDE = w.Layout(width="auto")
 
 def _message(text: str, kind: str = "info") -> str:
     return ui("message", text, kind)
+
+
+def _support(resources: Resources, safety: bool, unsure: bool) -> str:
+    """The support box first: urgent for a safety answer, calm when a safety question was
+    answered "not sure", none otherwise."""
+    if not (safety or unsure):
+        return ""
+    return support_html(resources, urgent=safety)
 
 
 def _data_link(data: bytes, mime: str, name: str) -> str:
@@ -227,9 +236,9 @@ class ChecklistForm(_Shown):
         """The result: support resources first when safety is raised, then level and table."""
         r = score(answers, self.checklist)
         resources = self.workspace.resources
-        self.support.value = support_html(resources) if r.safety else ""
+        self.support.value = _support(resources, r.safety, bool(r.safety_unsure))
         line = ResultLine(self.checklist, r.level, r.percent, int(r.totals["answered"]), r.safety,
-                          answers.checklist_version, getattr(answers, "saved_at", None))
+                          answers.checklist_version, getattr(answers, "saved_at", None), r.safety_unsure)
         self.result.value = ui("result", Markup(level_html(line)), Markup(items_styler(r).to_html()),
                                Markup(ui("disclaimer", resources)))
 
@@ -313,10 +322,10 @@ class Summary(_Shown):
             self.tables.value = ""
             return
         s = summarise(runs, ws.checklists)
-        self.support.value = support_html(ws.resources) if s.safety else ""
+        self.support.value = _support(ws.resources, s.safety, s.safety_unsure)
         blocks = []
-        for direction, heading in (("concern", "Concerns"), ("strength", "What's working")):
-            lines = result_lines(s, ws.checklists, direction)
+        for group, heading in GROUPS.items():
+            lines = result_lines(s, ws.checklists, group)
             if lines:
                 blocks.append((heading, [Markup(level_html(r)) for r in lines]))
         self.overview.value = ui("overview", blocks, disclaimer)

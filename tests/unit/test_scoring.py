@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shutil
+
 import pytest
 from _helpers import SHIPPED_DIR, expected_totals, min_answered, write_checklist
 
@@ -347,7 +349,7 @@ def test_concern_and_strength_are_separate_theme_rows(custom, make_answers):
     runs = [make_answers(mixed, {"plain-low": WEIGHTED[-1]}),
             make_answers(good, {"talks-openly": WEIGHTED[1]})]
     themes = summarise(runs, custom).themes
-    rows = themes[themes["theme"] == theme].set_index("direction")
+    rows = themes[themes["theme"] == theme].set_index("group")
     assert sorted(rows.index) == ["concern", "strength"]
     assert rows.loc["concern", "points"] == mixed.item("plain-low").severity * VOCAB.max_weight
     assert rows.loc["concern", "checklists"] == mixed.id
@@ -357,9 +359,28 @@ def test_concern_and_strength_are_separate_theme_rows(custom, make_answers):
 
 def test_theme_totals_add_up_over_runs(checklists, make_answers):
     runs = [make_answers(c, fill=WEIGHTED[1]) for c in checklists.values()]
-    themes = summarise(runs, checklists).themes.set_index(["theme", "direction"])
-    for (theme, direction), row in themes.iterrows():
-        items = [it for c in checklists.values() if c.direction == direction
+    themes = summarise(runs, checklists).themes.set_index(["theme", "group"])
+    for (theme, group), row in themes.iterrows():
+        items = [it for c in checklists.values() if c.group == group
                  for it in c.items if theme in it.themes]
         assert row["answered"] == len(items)
         assert row["points"] == sum(it.severity * keyed(it, WEIGHTED[1]) for it in items)
+
+
+def test_reflection_answers_never_enter_a_partner_theme_row(custom_dir, tmp_path, make_answers):
+    """A list about you keeps its themes in rows of their own: "about you", never a concern
+    about a partner, even where a red-flags list shares the theme."""
+    folder = tmp_path / "lists"
+    shutil.copytree(custom_dir, folder)
+    write_checklist(folder, "about-me", [{"id": "mine", "severity": 3, "themes": ["communication"]}],
+                    kind="reflection")
+    lists = load_checklists(folder)
+    mixed, me = lists["mixed"], lists["about-me"]
+    runs = [make_answers(mixed, {"plain-low": WEIGHTED[-1]}), make_answers(me, {"mine": WEIGHTED[-1]})]
+    themes = summarise(runs, lists).themes
+    rows = themes[themes["theme"] == "communication"].set_index("group")
+    assert sorted(rows.index) == ["about-you", "concern"]
+    assert rows.loc["concern", "points"] == mixed.item("plain-low").severity * VOCAB.max_weight
+    assert rows.loc["concern", "checklists"] == "mixed"
+    assert rows.loc["about-you", "checklists"] == "about-me"
+    assert me.group == "about-you" and me.direction == "concern"
