@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
@@ -24,6 +24,9 @@ else:  # pragma: no cover - exercised only on Python 3.10
 from .errors import AnswersError, ChecklistError
 
 VOCABULARY_FILE = "_vocabulary.toml"
+#: Frozen earlier editions of checklists, `<id>.v<version>.toml`: old runs score with them.
+ARCHIVE_DIR = "_archive"
+EDITION_NAME = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.v(?P<version>[1-9][0-9]{0,5})$")
 MAX_FILE_BYTES = 1_000_000
 
 #: What each kind of checklist measures: concerns count against, strengths count for.
@@ -141,6 +144,13 @@ class Checklist:
     path: Path | None = field(default=None, compare=False)
     #: Per-checklist wording of levels (level id -> sentence), e.g. for reverse-keyed lists.
     level_words: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: Earlier editions (version -> Checklist) from `_archive/`, for runs saved against them.
+    editions: Mapping[int, Checklist] = field(default_factory=dict, compare=False, repr=False)
+
+    def edition(self, version: int) -> Checklist:
+        """The checklist as it was at `version` when that edition is kept, else this one
+        (answers to items it no longer has are then reported as not scored)."""
+        return self.editions.get(version, self) if version != self.version else self
 
     @property
     def direction(self) -> str:
@@ -290,6 +300,9 @@ def _parse_scale(raw_scale: list[Any], problems: _Problems) -> list[ScaleOption]
         scale.append(ScaleOption(raw["id"], raw["label"], weight))
     if not any(o.weight for o in scale):
         problems.add("scale needs at least one option with a weight above 0")
+    ids = [o.id for o in scale]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.add(f"scale option '{dup:.40}' is listed more than once")
     return scale
 
 
@@ -309,8 +322,11 @@ def _parse_levels(raw_levels: list[Any], problems: _Problems) -> list[Level]:
                          "like '#fef2f2' and a number below")
     if not levels:
         problems.add("levels needs at least one level")
-    elif not SLUG.match("-".join(lv.id for lv in levels)):
+    elif not all(SLUG.match(lv.id) for lv in levels):
         problems.add("level ids must be lowercase slugs like 'moderate'")
+    ids = [lv.id for lv in levels]
+    for dup in sorted({i for i in ids if ids.count(i) > 1 or i == "insufficient"}):
+        problems.add(f"level '{dup:.40}' is listed more than once or uses the reserved id 'insufficient'")
     return levels
 
 
@@ -412,11 +428,15 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
     problems = _Problems(display_path(path))
     _check_keys(data, _CHECKLIST_KEYS, _CHECKLIST_KEYS - _CHECKLIST_OPTIONAL, problems)
     cid = data.get("id")
-    if "id" in data and (not isinstance(cid, str) or cid != path.stem):
-        problems.add(f"id must match the file name '{path.stem}' (got {cid!r:.60})")
+    edition = EDITION_NAME.match(path.stem) if path.parent.name == ARCHIVE_DIR else None
+    stem = edition["id"] if edition else path.stem
+    if "id" in data and (not isinstance(cid, str) or cid != stem):
+        problems.add(f"id must match the file name '{stem}' (got {cid!r:.60})")
     version = data.get("version")
     if "version" in data and (type(version) is not int or version < 1):
         problems.add(f"version must be a whole number >= 1 (got {version!r:.60})")
+    elif edition and version != int(edition["version"]):
+        problems.add(f"version must match the file name's v{edition['version']} (got {version!r:.60})")
     kind = data.get("kind")
     if "kind" in data and (not isinstance(kind, str) or kind not in KINDS):
         problems.add(f"kind must be one of {', '.join(KINDS)} (got {kind!r:.60})")
@@ -451,7 +471,8 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
         raise ChecklistError("\n".join(problems.messages))
     return Checklist(id=str(cid), version=int(str(version)), kind=str(kind), items=tuple(items),
                      vocabulary=vocab, retired=tuple(retired), path=path,
-                     level_words={k: v.strip() for k, v in level_words.items()}, **texts)
+                     level_words={k: v.strip() for k, v in level_words.items()},
+                     title=texts["title"], intro=texts["intro"], source=texts["source"])
 
 
 def checklist_files(directory: Path) -> list[Path]:
@@ -483,7 +504,36 @@ def load_checklists(directory: str | os.PathLike[str]) -> dict[str, Checklist]:
         raise ChecklistError("\n".join(problems))
     if not checklists:
         raise ChecklistError(f"{display_path(folder)}: no checklist files (*.toml) found")
-    return checklists
+    return _with_editions(checklists, folder / ARCHIVE_DIR, vocab)
+
+
+def _with_editions(checklists: dict[str, Checklist], archive: Path, vocab: Vocabulary
+                   ) -> dict[str, Checklist]:
+    """Attach the archived earlier editions (`_archive/<id>.v<N>.toml`) to their checklists."""
+    if not archive.is_dir():
+        return checklists
+    problems: list[str] = []
+    editions: dict[str, dict[int, Checklist]] = {}
+    for path in sorted(archive.glob("*.toml")):
+        where = display_path(path)
+        name = EDITION_NAME.match(path.stem)
+        if name is None or name["id"] not in checklists:
+            problems.append(f"{where}: an archived edition must be named <checklist id>.v<version>.toml "
+                            "after a checklist in the folder above")
+            continue
+        try:
+            old = parse_checklist(read_toml(path), path, vocab)
+        except ChecklistError as exc:
+            problems.extend(str(exc).splitlines())
+            continue
+        if old.version >= checklists[old.id].version:
+            problems.append(f"{where}: version {old.version} is not older than the checklist's own "
+                            f"version {checklists[old.id].version}")
+            continue
+        editions.setdefault(old.id, {})[old.version] = old
+    if problems:
+        raise ChecklistError("\n".join(problems))
+    return {cid: replace(c, editions=editions.get(cid, {})) for cid, c in checklists.items()}
 
 
 def check_answers(answers: Answers, checklist: Checklist, where: str) -> tuple[str, ...]:
@@ -492,6 +542,7 @@ def check_answers(answers: Answers, checklist: Checklist, where: str) -> tuple[s
     Unknown ids are an error when the versions match (the file is damaged) and are reported,
     not dropped, when the answers were saved against another version of the checklist.
     """
+    checklist = checklist.edition(answers.checklist_version)
     options = checklist.vocabulary.options
     for item_id, answer in answers.responses.items():
         if answer not in options:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .checklist import checkout_root
 from .errors import ToolkitError
+from .resources import Resource
 from .scoring import score
 from .storage import write_private
 from .workspace import Workspace, default_answers_dir
@@ -47,7 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="a printable report of your latest saved answers")
     p.add_argument("--out", metavar="FILE", help="write to FILE (private, mode 0600) instead of printing")
     p.add_argument("--format", choices=["html", "md"], default="html")
-    sub.add_parser("resources", help="print the support resources (helplines)")
+    p.add_argument("--country", metavar="XX", help="put this country's support lines first (e.g. GB)")
+    p = sub.add_parser("resources", help="print the support resources (helplines)")
+    p.add_argument("--country", metavar="XX",
+                   help="this country's lines first, the rest under 'Other countries' (default: your "
+                        "choice in the notebooks, else this computer's locale)")
     p = sub.add_parser("notebooks", help="write the notebooks into a folder")
     p.add_argument("folder", nargs="?", metavar="DIR",
                    help="where to write them (default: the checkout's notebooks/ folder)")
@@ -107,7 +112,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
             out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
                         "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
                         "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
-                        "level": r.level, "safety": r.safety, "explanation": r.explanation,
+                        "level": r.level, "safety": r.safety, "safety_unsure": list(r.safety_unsure),
+                        "explanation": r.explanation,
                         "not_scored": list(t["not_scored"]),
                         "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
                                    "points": _json_number(row.points), "safety": bool(row.safety)}
@@ -115,8 +121,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     elif args.format == "csv":
         import pandas as pd
-        frames = [r.items.drop(columns=["note"]).assign(checklist=r.checklist.id, level=r.level,
-                                                        safety_flag=r.safety, file=name)
+        frames = [r.items.drop(columns=["note"]).assign(
+                      checklist=r.checklist.id, level=r.level, safety_flag=r.safety, file=name,
+                      safety_unsure=r.items["item"].isin(r.safety_unsure))
                   for name, r in results]
         if frames:
             sys.stdout.write(pd.concat(frames, ignore_index=True).to_csv(index=False))
@@ -131,6 +138,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
                   f"{t['points']:.0f} of {t['max_points']:.0f} points ({_json_number(t['percent'])} %), "
                   f"level: {level}")
             print(f"  {r.explanation}")
+            if r.safety_unsure:
+                print(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
+                      "Support is there for that too: redflag resources.")
             if t["not_scored"]:
                 print(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
             print(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
@@ -159,7 +169,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     build = report_html if args.format == "html" else report_md
-    text = build(ws.store.runs(), ws.checklists, ws.resources)
+    text = build(ws.store.runs(), ws.checklists, ws.resources, country=_country(ws, args.country))
     if args.out:
         path = write_private(args.out, text.encode("utf-8"))
         print(f"report written to {path}")
@@ -168,13 +178,34 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _country(ws: Workspace, given: str | None) -> str | None:
+    """A --country code (checked against the resources), else the person's own setting."""
+    if given is None:
+        return ws.country
+    code = given.strip().upper()
+    if code not in ws.resources.countries:
+        known = ", ".join(f"{c} ({n})" for c, n in ws.resources.countries.items())
+        raise ToolkitError(f"no support lines listed for country '{given:.20}' (listed: {known}); "
+                           "the lines for everywhere are shown without --country")
+    return code
+
+
 def _cmd_resources(args: argparse.Namespace) -> int:
-    res = _workspace(args).resources
+    ws = _workspace(args)
+    res = ws.resources
+    first, others = res.for_country(code) if (code := _country(ws, args.country)) else (res.items, ())
+
+    def show(entries: Sequence[Resource]) -> None:
+        for r in entries:
+            contact = " · ".join(x for x in (r.phone, r.web) if x)
+            print(f"- {r.name} ({r.region}): {contact}\n  {r.when} {r.hours}.")
+
     print(res.heading)
-    for r in res.items:
-        contact = " · ".join(x for x in (r.phone, r.web) if x)
-        print(f"- {r.name} ({r.region}): {contact}\n  {r.when}")
-    print(res.disclaimer)
+    show(first)
+    if others:
+        print("\nOther countries:")
+        show(others)
+    print(f"\n{res.limits}\n\n{res.disclaimer}")
     return 0
 
 
@@ -194,7 +225,8 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder)
-    written = write_notebooks(_workspace(args).checklists, folder, overwrite=args.force)
+    ws = _workspace(args)
+    written = write_notebooks(ws.checklists, ws.resources, folder, overwrite=args.force)
     for path in written:
         print(f"wrote {path}")
     if not written:
@@ -208,7 +240,8 @@ def _cmd_open(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder, for_opening=True)
-    write_notebooks(_workspace(args).checklists, folder)
+    ws = _workspace(args)
+    write_notebooks(ws.checklists, ws.resources, folder)
     if args.command == "app":
         return run_app(folder)
     argv = lab_command(folder)

@@ -15,9 +15,13 @@ from typing import Any
 
 from .checklist import Checklist
 from .errors import ToolkitError
+from .resources import Resources
 
 START = "00-start-here.ipynb"
 SUMMARY = "summary.ipynb"
+#: Where there is code (JupyterLab) this comment is the hint; the app view shows no code, so
+#: it shows no hint either.
+RUN_HINT = "# To see the page: choose Run → Run All Cells in the menu."
 HISTORY = "history.ipynb"
 CORE = ("avoid-partners-where", "toxic-relationship", "trauma-bonding")
 SECTIONS = (
@@ -61,19 +65,18 @@ def checklist_notebook(checklist: Checklist) -> dict:
              "Press **Save my answers** when you are done: your answers are saved only on this "
              "computer, and you can come back and **Resume** them later. **Hide** clears the screen "
              "at once.\n\n"
-             f"[← Start here]({START}) · [Summary of all your answers]({SUMMARY})\n\n"
-             "*If you're reading this as code: choose **Run → Run All Cells** in the menu.*")
-    code = f'from toolkit.ui import ChecklistForm\nChecklistForm("{checklist.id}")'
+             f"[← Start here]({START}) · [Summary of all your answers]({SUMMARY})")
+    code = f'{RUN_HINT}\nfrom toolkit.ui import ChecklistForm\nChecklistForm("{checklist.id}")'
     return _notebook([("markdown", intro), ("code", code)])
 
 
-def start_notebook(checklists: Mapping[str, Checklist]) -> dict:
+def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) -> dict:
     """The start page: what this is and is not, privacy, links, and support resources."""
     links = []
     for kind, heading in SECTIONS:
         rows = [c for c in _ordered(checklists) if c.kind == kind]
-        if rows:
-            links.append(f"**{heading}**\n\n" + "\n".join(
+        if rows:  # a heading, then a blank line: Markdown must not glue it onto the list above
+            links.append(f"### {heading}\n\n" + "\n".join(
                 f"- [{c.title}]({c.id}.ipynb) – {len(c.items)} items" for c in rows))
     text = f"""# Relationship red-flag checklists
 
@@ -97,18 +100,22 @@ regular use, run it on your own computer.
 
 ## The checklists
 
-{chr(10).join(links)}
+{(chr(10) * 2).join(links)}
 
 ## Afterwards
 
 - [Summary of your latest answers]({SUMMARY}): all checklists side by side, themes, your data
 - [History]({HISTORY}): how your answers changed over time
 
-*If you're reading this as code: choose **Run → Run All Cells** in the menu.*
+## What this does not ask
+
+{resources.limits}
+
+**On a shared device.** {resources.device_note}
 
 ## If you need support now
 """
-    code = "from toolkit.ui import SupportResources\nSupportResources()"
+    code = f"{RUN_HINT}\nfrom toolkit.ui import SupportResources\nSupportResources()"
     return _notebook([("markdown", text), ("code", code)])
 
 
@@ -116,19 +123,19 @@ def summary_notebook() -> dict:
     text = (f"# Summary of your answers\n\nThe most recent saved answers of each checklist, side by "
             "side. If any answer touches on your safety, support resources come first.\n\n"
             f"[← Start here]({START}) · [History]({HISTORY})")
-    return _notebook([("markdown", text), ("code", "from toolkit.ui import Summary\nSummary()")])
+    return _notebook([("markdown", text), ("code", f"{RUN_HINT}\nfrom toolkit.ui import Summary\nSummary()")])
 
 
 def history_notebook() -> dict:
     text = (f"# History\n\nHow your answers changed over time, one chart per checklist, and what "
             "changed since last time.\n\n"
             f"[← Start here]({START}) · [Summary]({SUMMARY})")
-    return _notebook([("markdown", text), ("code", "from toolkit.ui import History\nHistory()")])
+    return _notebook([("markdown", text), ("code", f"{RUN_HINT}\nfrom toolkit.ui import History\nHistory()")])
 
 
-def all_notebooks(checklists: Mapping[str, Checklist]) -> dict[str, dict]:
+def all_notebooks(checklists: Mapping[str, Checklist], resources: Resources) -> dict[str, dict]:
     """File name -> notebook, for every notebook the project ships."""
-    books = {START: start_notebook(checklists), SUMMARY: summary_notebook(),
+    books = {START: start_notebook(checklists, resources), SUMMARY: summary_notebook(),
              HISTORY: history_notebook()}
     books.update({f"{c.id}.ipynb": checklist_notebook(c) for c in _ordered(checklists)})
     return books
@@ -138,7 +145,7 @@ def dumps(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_notebooks(checklists: Mapping[str, Checklist], folder: Path,
+def write_notebooks(checklists: Mapping[str, Checklist], resources: Resources, folder: Path,
                     overwrite: bool = False) -> list[Path]:
     """Write the notebooks that are missing (or all, with overwrite); return those written."""
     written = []
@@ -146,7 +153,7 @@ def write_notebooks(checklists: Mapping[str, Checklist], folder: Path,
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ToolkitError(f"{folder}: cannot create the notebooks folder ({exc.strerror or exc})") from None
-    for name, notebook in all_notebooks(checklists).items():
+    for name, notebook in all_notebooks(checklists, resources).items():
         path = folder / name
         if path.exists() and not overwrite:
             continue

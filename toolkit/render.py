@@ -63,17 +63,20 @@ def ui(macro: str, *args: Any, **kwargs: Any) -> str:
     return str(getattr(templates().get_template("ui.html.j2").module, macro)(*args, **kwargs))
 
 
-def support_context(resources: Resources, urgent: bool) -> dict[str, Any]:
-    """What the support box shows: which resources come first and which are folded away."""
+def support_context(resources: Resources, urgent: bool, country: str | None = None) -> dict[str, Any]:
+    """What the support box shows: emergency numbers and the person's country first, the rest
+    folded under "Other countries"; with no country known, every line, none folded away."""
     first: Sequence[Resource] = resources.items
     others: Sequence[Resource] = ()
+    if country:
+        first, others = resources.for_country(country)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
-            "others_label": "Other countries", "calm_message": "", "device_note": ""}
+            "others_label": "Other countries", "calm_message": "", "device_note": resources.device_note}
 
 
-def support_html(resources: Resources, urgent: bool = True) -> str:
+def support_html(resources: Resources, urgent: bool = True, country: str | None = None) -> str:
     """The support box (the one template for widgets and reports)."""
-    return render("support.html.j2", **support_context(resources, urgent))
+    return render("support.html.j2", **support_context(resources, urgent, country))
 
 
 def level_html(line: ResultLine) -> str:

@@ -22,7 +22,7 @@ __all__ = ["md_escape", "report_html", "report_md"]
 
 
 def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], resources: Resources,
-             now: datetime | None, html: bool) -> dict[str, Any]:
+             now: datetime | None, html: bool, country: str | None) -> dict[str, Any]:
     """What every report shows, whatever the output format."""
     context: dict[str, Any] = {"now": now or datetime.now().astimezone(), "lines": [],
                                "safety": False, "moved": [], "themes": []}
@@ -46,17 +46,17 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
                     for t in summary.themes.itertuples()],
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")
-    context.update(support_context(resources, urgent=context["safety"]))
+    context.update(support_context(resources, urgent=context["safety"], country=country))
     return context
 
 
 def report_html(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist],
-                resources: Resources, now: datetime | None = None) -> str:
-    """The report as one standalone HTML page."""
-    return render("report.html.j2", **_context(runs, checklists, resources, now, html=True))
+                resources: Resources, now: datetime | None = None, country: str | None = None) -> str:
+    """The report as one standalone HTML page; `country` puts its support lines first."""
+    return render("report.html.j2", **_context(runs, checklists, resources, now, True, country))
 
 
 def report_md(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist],
-              resources: Resources, now: datetime | None = None) -> str:
+              resources: Resources, now: datetime | None = None, country: str | None = None) -> str:
     """The report as Markdown (plain lists, so it reads well as text too)."""
-    return render("report.md.j2", **_context(runs, checklists, resources, now, html=False))
+    return render("report.md.j2", **_context(runs, checklists, resources, now, False, country))

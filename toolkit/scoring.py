@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checklist import Answers, Checklist, SavedRun
+from .checklist import Answers, Checklist, Item, SavedRun
 from .errors import AnswersError
 
 RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "group", "answered", "unanswered",
@@ -37,19 +37,35 @@ class _Codes(dict):
         return -1
 
 
+def editions(checklists: Mapping[str, Checklist]) -> list[Checklist]:
+    """Every edition to score with: each checklist, then its kept earlier editions."""
+    return [ed for c in checklists.values() for ed in (c, *(c.editions[v] for v in sorted(c.editions)))]
+
+
+def catalogue_items(checklists: Mapping[str, Checklist]) -> list[tuple[Checklist, Item]]:
+    """(edition, item) in item-code order: the order every array of the catalogue follows."""
+    return [(ed, it) for ed in editions(checklists) for it in ed.items]
+
+
 @dataclass(frozen=True)
 class _Catalogue:
-    """Every item of every checklist as flat arrays, so scoring is array arithmetic."""
+    """Every item of every checklist edition as flat arrays, so scoring is array arithmetic.
+
+    A run is scored with the edition it was answered against when that edition is kept
+    (`_archive/`), else with the current checklist (unknown items are then "not scored").
+    """
 
     checklist_ids: list[str]
     item_ids: list[str]
-    item_checklist: np.ndarray  # checklist code of each item
     severity: np.ndarray
     safety: np.ndarray
     reverse: np.ndarray
     strength: np.ndarray  # item belongs to a strengths checklist
-    codes: dict[str, _Codes]
-    n_items: np.ndarray  # per checklist code
+    codes: list[_Codes]  # per edition: item id -> item code
+    edition_index: dict[tuple[str, int], int]  # (checklist id, version) -> edition
+    current: dict[str, int]  # checklist id -> its current edition
+    edition_checklist: np.ndarray  # per edition: checklist code
+    n_items: np.ndarray  # per edition
     option_ids: list[str]
     option_weight: np.ndarray  # -1 for "unsure"
     option_code: dict[str, int]
@@ -61,22 +77,27 @@ class _Catalogue:
         if not checklists:
             raise AnswersError("no checklists to score against")
         vocab = next(iter(checklists.values())).vocabulary
-        items = [(c, it) for c in checklists.values() for it in c.items]
+        eds = editions(checklists)
         cids = list(checklists)
-        codes: dict[str, _Codes] = {cid: _Codes() for cid in cids}
-        for code, (c, it) in enumerate(items):
-            codes[c.id][it.id] = code
+        codes = [_Codes() for _ in eds]
+        items: list[tuple[Checklist, Item]] = []
+        for e, ed in enumerate(eds):
+            for it in ed.items:
+                codes[e][it.id] = len(items)
+                items.append((ed, it))
         options = list(vocab.scale)
         return cls(
             checklist_ids=cids,
             item_ids=[it.id for _, it in items],
-            item_checklist=np.array([cids.index(c.id) for c, _ in items], dtype=np.int64),
             severity=np.array([it.severity for _, it in items], dtype=np.float64),
             safety=np.array([it.safety for _, it in items], dtype=bool),
             reverse=np.array([it.reverse for _, it in items], dtype=bool),
             strength=np.array([c.direction == "strength" for c, _ in items], dtype=bool),
             codes=codes,
-            n_items=np.array([len(checklists[c].items) for c in cids], dtype=np.int64),
+            edition_index={(ed.id, ed.version): e for e, ed in enumerate(eds)},
+            current={cid: eds.index(checklists[cid]) for cid in cids},
+            edition_checklist=np.array([cids.index(ed.id) for ed in eds], dtype=np.int64),
+            n_items=np.array([len(ed.items) for ed in eds], dtype=np.int64),
             option_ids=[o.id for o in options],
             option_weight=np.array([-1 if o.weight is None else o.weight for o in options]),
             option_code={o.id: n for n, o in enumerate(options)},
@@ -85,24 +106,28 @@ class _Catalogue:
                                     for _, it in items], dtype=np.float64),
         )
 
+    def edition_of(self, run: Answers) -> int:
+        """The edition a run is scored with; AnswersError for an unknown checklist."""
+        found = self.edition_index.get((run.checklist_id, run.checklist_version))
+        if found is None:
+            found = self.current.get(run.checklist_id)
+        if found is None:
+            raise AnswersError(f"answers for unknown checklist '{run.checklist_id:.60}'")
+        return found
+
 
 def _flatten(runs: Sequence[Answers], cat: _Catalogue) -> tuple[np.ndarray, ...]:
     """Turn runs into parallel arrays (run index, item code, option code): the only Python loop."""
     lengths = np.empty(len(runs), dtype=np.int64)
-    run_checklist = np.empty(len(runs), dtype=np.int64)
+    run_edition = np.empty(len(runs), dtype=np.int64)
     item_codes: list[int] = []
     option_codes: list[int] = []
-    cindex = {cid: n for n, cid in enumerate(cat.checklist_ids)}
     option_code = cat.option_code
     for n, run in enumerate(runs):
-        try:
-            codes = cat.codes[run.checklist_id]
-            run_checklist[n] = cindex[run.checklist_id]
-        except KeyError:
-            raise AnswersError(f"answers for unknown checklist '{run.checklist_id:.60}'") from None
+        run_edition[n] = edition = cat.edition_of(run)
         responses = run.responses
         lengths[n] = len(responses)
-        item_codes.extend(map(codes.__getitem__, responses))
+        item_codes.extend(map(cat.codes[edition].__getitem__, responses))
         try:
             option_codes.extend(map(option_code.__getitem__, responses.values()))
         except KeyError as exc:
@@ -110,14 +135,15 @@ def _flatten(runs: Sequence[Answers], cat: _Catalogue) -> tuple[np.ndarray, ...]
                                "the answer scale") from None
     run_index = np.repeat(np.arange(len(runs)), lengths)
     return (run_index, np.array(item_codes, dtype=np.int64),
-            np.array(option_codes, dtype=np.int64), run_checklist)
+            np.array(option_codes, dtype=np.int64), run_edition)
 
 
 def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score many runs at once: (run table, one row per run; item table, one row per answer)."""
     cat = _Catalogue.build(checklists)
-    run_index, item_code, option, run_checklist = _flatten(runs, cat)
+    run_index, item_code, option, run_edition = _flatten(runs, cat)
+    run_checklist = cat.edition_checklist[run_edition]
     known = item_code >= 0
     code = np.where(known, item_code, 0)
     weight = cat.option_weight[option]
@@ -134,7 +160,7 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
     per_run = {name: np.bincount(run_index, weights=values, minlength=n) for name, values in
                {"answered": answered, "points": points, "max_points": max_points,
                 "flagged": flagged}.items()}
-    n_items = cat.n_items[run_checklist]
+    n_items = cat.n_items[run_edition]
     answered_n = per_run["answered"].astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         percent = np.where(per_run["max_points"] > 0,
@@ -149,7 +175,7 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
 
     not_scored: list[tuple[str, ...]] = [()] * n
     for r in np.unique(run_index[~known]):
-        not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[runs[r].checklist_id])
+        not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[run_edition[r]])
     safety_unsure: list[tuple[str, ...]] = [()] * n
     unsure = known & cat.safety[code] & (weight < 0)
     for r, c in sorted(zip(run_index[unsure], code[unsure])):  # in the checklist's item order
@@ -225,25 +251,27 @@ class Result:
 
 
 def score(answers: Answers, checklist: Checklist) -> Result:
-    """Score one run against its checklist; the item table lists every item, answered or not."""
+    """Score one run against its checklist (the edition it was answered against, when kept);
+    the item table lists every item of that edition, answered or not."""
     if answers.checklist_id != checklist.id:
         raise AnswersError(f"answers are for '{answers.checklist_id}', not '{checklist.id}'")
     runs, long = score_runs([answers], {checklist.id: checklist})
+    checklist = checklist.edition(answers.checklist_version)
     vocab = checklist.vocabulary
-    by_item = long.set_index("item_code")
+    by_item = {str(row.item): row for row in long[long["item_code"] >= 0].itertuples()}
     rows = []
-    for code, item in enumerate(checklist.items):
-        got = by_item.loc[code] if code in by_item.index else None
+    for item in checklist.items:
+        got = by_item.get(item.id)
         answer = answers.responses.get(item.id)
         rows.append({
             "item": item.id,
             "text": item.text,
             "answer": vocab.options[answer].label if answer else "",
             "severity": item.severity,
-            "points": got["points"] if got is not None else np.nan,
-            "max_points": got["max_points"] if got is not None else np.nan,
+            "points": got.points if got is not None else np.nan,
+            "max_points": got.max_points if got is not None else np.nan,
             "themes": ", ".join(item.themes),
-            "safety": bool(got["safety"]) if got is not None else False,
+            "safety": bool(got.safety) if got is not None else False,
             "note": answers.notes.get(item.id, ""),
         })
     return Result(checklist=checklist, answers=answers, items=pd.DataFrame(rows),

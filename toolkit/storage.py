@@ -37,6 +37,9 @@ MAX_FILE_BYTES = 1_000_000
 MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
 TEMP_PREFIX = ".tmp-"
+#: The person's settings (their country for the support lines), beside their answers.
+SETTINGS_FILE = ".settings.json"
+SETTINGS_KEYS = {"country"}
 STALE_TEMP_SECONDS = 600
 RUN_NAME = re.compile(r"^(?=.{1,150}\Z)[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-f]{8}\.json\Z")
 #: os.link errors meaning "this filesystem has no hard links" (anything else, e.g. ENOSPC, is a failure).
@@ -454,7 +457,8 @@ def forget_all(directory: Folder) -> int:
         return 0
     count = 0
     runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
-    for path in dict.fromkeys(runs + list(folder.glob(TEMP_PREFIX + "*"))):
+    extra = [p for p in (folder / SETTINGS_FILE,) if p.exists()] + list(folder.glob(TEMP_PREFIX + "*"))
+    for path in dict.fromkeys(runs + extra):
         try:
             path.unlink()
             count += path.suffix == ".json"
@@ -535,6 +539,29 @@ class AnswerStore:
 
     def export_bundle(self) -> bytes:
         return bundle_bytes(self.saved())
+
+    # -- settings: kept with the answers, private like them, gone with "forget"
+
+    def settings(self) -> dict[str, Any]:
+        """The person's settings; a missing or unreadable file means no settings (never an error
+        that could keep the support resources from showing)."""
+        path = self.folder / SETTINGS_FILE
+        try:
+            data = json.loads(_read_limited(path, 10_000).decode("utf-8"))
+        except (AnswersError, UnicodeDecodeError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if k in SETTINGS_KEYS and (v is None or isinstance(v, str))}
+
+    def save_settings(self, **changes: str | None) -> None:
+        """Change settings (atomically, mode 0600); unknown names are refused."""
+        unknown = set(changes) - SETTINGS_KEYS
+        if unknown:
+            raise AnswersError(f"unknown setting '{sorted(unknown)[0]}'")
+        _ensure_dir(self.folder)
+        data = json.dumps({**self.settings(), **changes}, indent=1).encode("utf-8")
+        write_private(self.folder / SETTINGS_FILE, data)
 
     def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
         return import_bundle(data, self.folder, self.checklists, name=name)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .checklist import GROUPS, Answers, Checklist, SavedRun
-from .scoring import score_runs
+from .scoring import catalogue_items, score_runs
 
 THEME_COLUMNS = ["theme", "title", "group", "answered", "points", "max_points", "percent",
                  "checklists"]
@@ -41,7 +41,7 @@ class Summary:
 def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd.DataFrame:
     """Add up answered items by theme; an item with two themes counts towards both."""
     vocab = next(iter(checklists.values())).vocabulary
-    catalogue = [(c, it) for c in checklists.values() for it in c.items]
+    catalogue = catalogue_items(checklists)
     n = len(catalogue)
     answered = items["points"].notna().to_numpy()
     code = items["item_code"].to_numpy()[answered]
@@ -113,9 +113,14 @@ def trend(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], checkli
 def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFrame:
     """Items whose answer moved between two runs, with the direction in plain words.
 
+    Two runs of one kept edition are compared item by item of that edition; runs of different
+    versions are compared on the current checklist's items.
+
     "worse"/"better" follow the checklist's direction: for concerns more often is worse, for
     strengths less often is worse; reverse-keyed items are accounted for by comparing points.
     """
+    if before.checklist_version == after.checklist_version:
+        checklist = checklist.edition(after.checklist_version)
     vocab = checklist.vocabulary
     rows = []
     for item in checklist.items:
@@ -191,8 +196,8 @@ def percent_text(x: float | None) -> str:
 def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
                  group: str | None = None) -> list[ResultLine]:
     """The checklist table as ResultLines, optionally one group (see checklist.GROUPS)."""
-    return [ResultLine(checklists[str(r.checklist)], str(r.level), float(r.percent), int(r.answered),
-                       bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure))
+    return [ResultLine(checklists[str(r.checklist)].edition(int(r.version)), str(r.level), float(r.percent),
+                       int(r.answered), bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure))
             for r in summary.checklists.itertuples()
             if group is None or checklists[str(r.checklist)].group == group]
 

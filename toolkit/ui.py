@@ -8,6 +8,7 @@ Each object shows itself with a neutral text/plain so answers never reach a save
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,6 @@ from .render import (
     ui,
 )
 from .report import report_html
-from .resources import Resources
 from .scoring import score
 from .storage import MAX_BUNDLE_BYTES
 from .summary import ResultLine, changes, latest_runs, result_lines, summarise, trend
@@ -41,12 +41,35 @@ def _message(text: str, kind: str = "info") -> str:
     return ui("message", text, kind)
 
 
-def _support(resources: Resources, safety: bool, unsure: bool) -> str:
+def _support(ws: Workspace, safety: bool, unsure: bool) -> str:
     """The support box first: urgent for a safety answer, calm when a safety question was
-    answered "not sure", none otherwise."""
+    answered "not sure", none otherwise; the person's country first."""
     if not (safety or unsure):
         return ""
-    return support_html(resources, urgent=safety)
+    return support_html(ws.resources, urgent=safety, country=ws.country)
+
+
+class CountryChoice:
+    """"Your country or region": puts its support lines first; kept with the answers' settings."""
+
+    def __init__(self, workspace: Workspace, on_change: Callable[[], None]) -> None:
+        self.workspace = workspace
+        options = [("Not chosen: show every line", "")] + sorted(
+            ((name, code) for code, name in workspace.resources.countries.items()))
+        self.widget = w.Dropdown(options=options, value=workspace.country or "",
+                                 description="Your country or region:",
+                                 style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+        self.status = w.HTML(layout=WIDE)
+        self._on_change = on_change
+        self.widget.observe(self._changed, "value")
+        self.root = w.VBox([self.widget, self.status], layout=WIDE)
+
+    def _changed(self, change: dict[str, Any]) -> None:
+        try:
+            self.workspace.store.save_settings(country=change["new"] or None)
+        except ToolkitError as exc:
+            self.status.value = _message(f"Your choice could not be kept: {exc}", "error")
+        self._on_change()
 
 
 def _data_link(data: bytes, mime: str, name: str) -> str:
@@ -89,9 +112,10 @@ class ChecklistForm(_Shown):
         self.choices: dict[str, w.RadioButtons] = {}
         self.notes: dict[str, w.Textarea] = {}
         self.note_toggles: dict[str, w.ToggleButton] = {}
+        self.statements: dict[str, w.HTML] = {}
         rows = []
         for n, item in enumerate(c.items, start=1):
-            text = w.HTML(ui("statement", n, item), layout=WIDE)
+            text = self.statements[item.id] = w.HTML(ui("statement", n, item), layout=WIDE)
             choice = w.RadioButtons(options=[(o.label, o.id) for o in scale], value=None,
                                     orientation="horizontal", description=f"Answer {n}:",
                                     tooltip=f"How often is item {n} true?",
@@ -236,8 +260,8 @@ class ChecklistForm(_Shown):
         """The result: support resources first when safety is raised, then level and table."""
         r = score(answers, self.checklist)
         resources = self.workspace.resources
-        self.support.value = _support(resources, r.safety, bool(r.safety_unsure))
-        line = ResultLine(self.checklist, r.level, r.percent, int(r.totals["answered"]), r.safety,
+        self.support.value = _support(self.workspace, r.safety, bool(r.safety_unsure))
+        line = ResultLine(r.checklist, r.level, r.percent, int(r.totals["answered"]), r.safety,
                           answers.checklist_version, getattr(answers, "saved_at", None), r.safety_unsure)
         self.result.value = ui("result", Markup(level_html(line)), Markup(items_styler(r).to_html()),
                                Markup(ui("disclaimer", resources)))
@@ -290,8 +314,9 @@ class Summary(_Shown):
         self.confirm_box = w.HBox([self.confirm_text, self.confirm_delete, self.cancel_delete],
                                   layout=w.Layout(display="none"))
         self.data_status = w.HTML(layout=WIDE)
+        self.country = CountryChoice(ws, self.refresh)
         self.data_tab = w.VBox([
-            w.HTML(ui("data_intro", str(ws.answers_dir)), layout=WIDE),
+            w.HTML(ui("data_intro", str(ws.answers_dir)), layout=WIDE), self.country.root,
             w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
             self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
         self.overview_tab = w.VBox([self.overview, self.tables,
@@ -322,7 +347,7 @@ class Summary(_Shown):
             self.tables.value = ""
             return
         s = summarise(runs, ws.checklists)
-        self.support.value = _support(ws.resources, s.safety, s.safety_unsure)
+        self.support.value = _support(ws, s.safety, s.safety_unsure)
         blocks = []
         for group, heading in GROUPS.items():
             lines = result_lines(s, ws.checklists, group)
@@ -337,7 +362,7 @@ class Summary(_Shown):
         """Offer the printable HTML report as a download link (it is not written to disk)."""
         ws = self.workspace
         try:
-            page = report_html(ws.store.runs(), ws.checklists, ws.resources)
+            page = report_html(ws.store.runs(), ws.checklists, ws.resources, country=ws.country)
         except ToolkitError as exc:
             self.report_link.value = _message(str(exc), "error")
             return ""
@@ -408,10 +433,17 @@ class SupportResources(_Shown):
     """The support resources as a calm list (the start page), with the not-a-diagnosis note."""
 
     def __init__(self, workspace: Workspace | None = None) -> None:
-        ws = workspace if workspace is not None else default_workspace()
+        self.workspace = workspace if workspace is not None else default_workspace()
         self.label = "Support resources"
-        self.root = w.HTML(support_html(ws.resources, urgent=False) + ui("disclaimer", ws.resources),
-                           layout=WIDE)
+        self.box = w.HTML(layout=WIDE)
+        self.country = CountryChoice(self.workspace, self.refresh)
+        self.root = w.VBox([self.country.root, self.box], layout=WIDE)
+        self.refresh()
+
+    def refresh(self) -> None:
+        ws = self.workspace
+        self.box.value = (support_html(ws.resources, urgent=False, country=ws.country)
+                          + ui("disclaimer", ws.resources))
 
 
 class History(_Shown):
@@ -444,8 +476,11 @@ class History(_Shown):
             mine = [r for r in runs if r.checklist_id == cid]
             if not mine:
                 continue
-            parts.append(w.HTML(str(Markup("<h3>{}</h3><p>{} saved run(s).</p>").format(c.title, len(mine))),
-                                layout=WIDE))
+            flagged = sum(score(r, c).safety for r in mine)
+            note = (Markup(" In {} of them at least one answer touches on your safety (▲ in the chart): "
+                           "that matters more than where the line is.").format(flagged) if flagged else "")
+            parts.append(w.HTML(str(Markup("<h3>{}</h3><p>{} saved run(s).{}</p>").format(
+                c.title, len(mine), note)), layout=WIDE))
             parts.append(w.Image(value=trend_png(trend(mine, checklists, cid), c.title, c.vocabulary),
                                  format="png", layout=w.Layout(max_width="650px")))
             if len(mine) >= 2:

@@ -7,6 +7,7 @@ checklists or answers live, and tests hand one in instead of patching module glo
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +39,16 @@ def default_answers_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / "answers"
 
 
+def locale_country(known: Mapping[str, str]) -> str | None:
+    """The country part of the locale (LC_ALL, LC_MESSAGES, LANG; e.g. en_GB -> GB) if known."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        match = re.match(r"^[a-z]{2,3}_([A-Z]{2})\b", value)
+        if match:
+            return match.group(1) if match.group(1) in known else None
+    return None
+
+
 @dataclass(frozen=True)
 class Workspace:
     """The checklists (sharing one vocabulary), the support resources and the answer store."""
@@ -53,6 +64,15 @@ class Workspace:
     @property
     def answers_dir(self) -> Path:
         return self.store.folder
+
+    @property
+    def country(self) -> str | None:
+        """The person's country for the support lines: their choice, else the computer's
+        locale when a helpline serves it, else None (every line shown, none folded away)."""
+        chosen = self.store.settings().get("country")
+        if chosen in self.resources.countries:
+            return chosen
+        return locale_country(self.resources.countries)
 
     @classmethod
     def open(cls, checklists_dir: str | os.PathLike[str] | None = None,

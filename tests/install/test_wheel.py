@@ -66,6 +66,8 @@ def test_the_wheel_carries_the_checklists_and_templates(installed):
     assert (Path(data) / "_vocabulary.toml").is_file() and (Path(data) / "_resources.toml").is_file()
     shipped = sorted(p.name for p in (REPO / "checklists").glob("*.toml"))
     assert sorted(p.name for p in Path(data).glob("*.toml")) == shipped
+    archived = sorted(p.name for p in (REPO / "checklists" / "_archive").glob("*.toml"))
+    assert archived and sorted(p.name for p in Path(data).glob("_archive/*.toml")) == archived
     assert (Path(module).parent / "templates" / "support.html.j2").is_file()
 
 

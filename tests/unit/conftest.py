@@ -108,7 +108,11 @@ def evolved(shipped_copy):
     text = path.read_text(encoding="utf-8")
     top = f"version = {old.version}\n"
     assert text.count(top) == 1
-    text = text.replace(top, f"version = {old.version + 1}\nretired = [\"{old_id}\"]\n")
+    if "retired = [" in text:  # add to the list the checklist keeps already
+        text = text.replace(top, f"version = {old.version + 1}\n").replace(
+            "retired = [", f'retired = ["{old_id}", ', 1)
+    else:
+        text = text.replace(top, f"version = {old.version + 1}\nretired = [\"{old_id}\"]\n")
     text = text.replace(f'id = "{old_id}"', f'id = "{new_id}"', 1)
     path.write_text(text, encoding="utf-8")
     loaded = load_checklists(shipped_copy)

@@ -412,7 +412,8 @@ def resources_file(folder: Path, payload: str, web: str = "https://example.org/h
     lines = [f"{k} = {toml_value(v)}" for k, v in fields.items()]
     lines += ["", "[[resources]]", f"name = {toml_value('Name ' + payload)}",
               f"region = {toml_value('Region ' + payload)}", f"when = {toml_value('When ' + payload)}",
-              f"phone = {toml_value('Phone ' + payload)}", f"web = {toml_value(web)}"]
+              f"phone = {toml_value('Phone ' + payload)}", f"web = {toml_value(web)}",
+              'countries = ["*"]', f"hours = {toml_value('Hours ' + payload)}", "checked = 2026-11-25"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

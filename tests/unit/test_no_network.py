@@ -113,7 +113,7 @@ def _whole_toolkit(core_dir, tmp_path):
     assert page.startswith("<!DOCTYPE html>") and "http://" not in page.split("<body>", 1)[0]
     assert report_md(runs, checklists, resources).startswith("# ")
     assert "redflag-support" in support_html(resources)
-    assert len(all_notebooks(checklists)) == 3 + len(checklists)
+    assert len(all_notebooks(checklists, resources)) == 3 + len(checklists)
 
 
 def test_the_report_loads_nothing_from_elsewhere(core_dir):

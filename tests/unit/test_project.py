@@ -12,6 +12,7 @@ from _helpers import SHIPPED_DIR
 
 from toolkit import load_checklists
 from toolkit.notebooks import all_notebooks, dumps, write_notebooks
+from toolkit.resources import load_resources
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,10 +21,11 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
+RESOURCES = load_resources(SHIPPED_DIR / "_resources.toml")
 
 
 def test_every_checklist_has_its_notebook_and_they_match_the_generator():
-    books = all_notebooks(load_checklists(SHIPPED_DIR))
+    books = all_notebooks(load_checklists(SHIPPED_DIR), RESOURCES)
     for cid in load_checklists(SHIPPED_DIR):
         assert f"{cid}.ipynb" in books
     on_disk = {p.name for p in NOTEBOOK_DIR.glob("*.ipynb")}
@@ -37,7 +39,8 @@ def test_notebooks_hold_at_most_two_lines_of_code_and_no_outputs():
         nb = json.loads(path.read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert len(code) == 1, path.name
-        assert len("".join(code[0]["source"]).splitlines()) <= 2, path.name
+        lines = [ln for ln in "".join(code[0]["source"]).splitlines() if not ln.startswith("#")]
+        assert len(lines) <= 2, path.name
         assert code[0]["outputs"] == [] and code[0]["execution_count"] is None, path.name
         assert "widgets" not in nb["metadata"], path.name
 
@@ -53,7 +56,7 @@ def test_links_between_notebooks_point_at_existing_notebooks():
 def test_write_notebooks_adds_missing_ones_without_touching_existing(tmp_path):
     checklists = load_checklists(SHIPPED_DIR)
     (tmp_path / "summary.ipynb").write_text("mine", encoding="utf-8")
-    written = write_notebooks(checklists, tmp_path)
+    written = write_notebooks(checklists, RESOURCES, tmp_path)
     assert (tmp_path / "summary.ipynb").read_text() == "mine"
     assert tmp_path / "toxic-relationship.ipynb" in written
     code = json.loads((tmp_path / "toxic-relationship.ipynb").read_text())["cells"][1]["source"]
@@ -95,3 +98,31 @@ def test_binder_postbuild_installs_the_toolkit_and_lab_settings():
 
 def test_answers_folder_is_ignored_by_git():
     assert "/answers/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_the_start_page_section_headings_render_as_headings():
+    """Rendered, not only as source text: a heading glued onto the list above it would be a
+    lazy continuation of the last list item (what CommonMark, and so JupyterLab, does)."""
+    from markdown_it import MarkdownIt
+
+    from toolkit.notebooks import SECTIONS, start_notebook
+
+    checklists = load_checklists(SHIPPED_DIR)
+    text = "".join(c["source"] for c in start_notebook(checklists, RESOURCES)["cells"]
+                   if c["cell_type"] == "markdown")
+    tokens = MarkdownIt("commonmark").parse(text)
+    headings = [tokens[n + 1].content for n, t in enumerate(tokens) if t.type == "heading_open"]
+    kinds = {c.kind for c in checklists.values()}
+    for kind, heading in SECTIONS:
+        assert (heading in headings) == (kind in kinds), heading
+    items = [tokens[n + 2].content for n, t in enumerate(tokens) if t.type == "list_item_open"]
+    assert not any("\n" in item or "#" in item or "**" in item for item in items), items
+    assert sum(c.title in " ".join(items) for c in checklists.values()) == len(checklists)
+
+
+def test_the_run_hint_is_code_so_the_app_view_never_shows_it():
+    for path in NOTEBOOK_DIR.glob("*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        markdown = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert "Run All" not in markdown and "Run All" in code, path.name

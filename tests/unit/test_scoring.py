@@ -5,10 +5,9 @@ data and the vocabulary, never typed in."""
 from __future__ import annotations
 
 import math
-
-import numpy as np
 import shutil
 
+import numpy as np
 import pytest
 from _helpers import SHIPPED_DIR, expected_totals, min_answered, write_checklist
 
@@ -206,6 +205,11 @@ def concern(checklist, item, option) -> int:
     return VOCAB.max_weight - weight if checklist.direction == "strength" else weight
 
 
+def threshold(item) -> int:
+    """The weight from which a safety item raises the flag: its own safety_from, else the rule."""
+    return VOCAB.weight(item.safety_from or VOCAB.safety_from)
+
+
 def calm(checklist) -> dict[str, str]:
     """Every item answered at the least worrying end of the scale."""
     return {it.id: min(WEIGHTED, key=lambda o: concern(checklist, it, o)) for it in checklist.items}
@@ -217,15 +221,17 @@ def test_every_safety_item_raises_the_flag_from_the_threshold(checklists, make_a
     for c, item in pairs:
         for option in WEIGHTED:
             row = totals(make_answers(c, {**calm(c), item.id: option}), checklists)
-            assert row["safety"] == (concern(c, item, option) >= SAFETY_WEIGHT), (c.id, item.id, option)
+            assert row["safety"] == (concern(c, item, option) >= threshold(item)), (c.id, item.id, option)
 
 
 def test_red_flag_safety_items_flag_at_safety_from_not_below(checklists, make_answers):
     pairs = [(c, it) for c, it in safety_items(checklists) if c.direction == "concern" and not it.reverse]
     assert pairs
     for c, item in pairs:
-        at = totals(make_answers(c, {**calm(c), item.id: VOCAB.safety_from}), checklists)
-        below = totals(make_answers(c, {**calm(c), item.id: BELOW_SAFETY}), checklists)
+        start = item.safety_from or VOCAB.safety_from
+        below_start = BY_WEIGHT[VOCAB.weight(start) - 1]
+        at = totals(make_answers(c, {**calm(c), item.id: start}), checklists)
+        below = totals(make_answers(c, {**calm(c), item.id: below_start}), checklists)
         assert at["safety"] and not below["safety"], (c.id, item.id)
 
 
@@ -233,7 +239,7 @@ def test_safety_is_independent_of_the_total(checklists, make_answers):
     c = checklists["toxic-relationship"]
     assert any(it.safety for it in c.items) and not all(it.safety for it in c.items)
     top, never = WEIGHTED[-1], BY_WEIGHT[0]
-    high = {it.id: BELOW_SAFETY if it.safety else top for it in c.items}
+    high = {it.id: BY_WEIGHT[threshold(it) - 1] if it.safety else top for it in c.items}
     row = totals(make_answers(c, high), checklists)
     assert row["level"] in {lv.id for lv in VOCAB.levels[1:]} and not row["safety"]
     first_safety = next(it.id for it in c.items if it.safety)

@@ -281,7 +281,7 @@ def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
 
 
 def test_support_resources_lists_emergency_and_988():
-    html = SupportResources().root.value
+    html = SupportResources().box.value
     assert "Emergency" in html and "988" in html and "not a diagnosis" in html
 
 
