@@ -56,7 +56,7 @@ ARM_JS = """([kind, text]) => {
   const fresh = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-child:not([data-e2e-stale])';
   const ready = () => {
     if (kind === 'ready') {
-      const r = document.querySelector(fresh + ' .widget-radio-box input[type=radio]');
+      const r = document.querySelector(fresh + ' fieldset.redflag-answer-group input[type=radio]');
       return !!r && !r.disabled && r.offsetParent !== null && r.getClientRects().length > 0;
     }
     if (kind === 'progress') {

@@ -32,6 +32,7 @@ from .report import report_html
 from .scoring import score
 from .storage import MAX_BUNDLE_BYTES
 from .summary import ResultLine, changes, latest_runs, result_lines, summarise, trend
+from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
 
 WIDE = w.Layout(width="auto")
@@ -39,6 +40,17 @@ WIDE = w.Layout(width="auto")
 
 def _message(text: str, kind: str = "info") -> str:
     return ui("message", text, kind)
+
+
+SITUATIONAL_HINT = "If this hasn't come up, choose “Not sure”."
+
+
+def quick_exit(forget: Callable[[], None] | None = None) -> QuickExit:
+    """The "Exit this page" button (and Shift pressed three times) shown on every page."""
+    button = QuickExit()
+    if forget is not None:
+        button.on_exit(lambda _widget: forget())
+    return button
 
 
 def _support(ws: Workspace, safety: bool, unsure: bool) -> str:
@@ -109,17 +121,15 @@ class ChecklistForm(_Shown):
         scale = c.vocabulary.scale
 
         self.header = w.HTML(ui("form_header", c), layout=WIDE)
-        self.choices: dict[str, w.RadioButtons] = {}
+        self.choices: dict[str, AnswerGroup] = {}
         self.notes: dict[str, w.Textarea] = {}
         self.note_toggles: dict[str, w.ToggleButton] = {}
-        self.statements: dict[str, w.HTML] = {}
         rows = []
+        options = [[o.label, o.id] for o in scale]
         for n, item in enumerate(c.items, start=1):
-            text = self.statements[item.id] = w.HTML(ui("statement", n, item), layout=WIDE)
-            choice = w.RadioButtons(options=[(o.label, o.id) for o in scale], value=None,
-                                    orientation="horizontal", description=f"Answer {n}:",
-                                    tooltip=f"How often is item {n} true?",
-                                    style={"description_width": "initial"}, layout=WIDE)
+            # One native radio group per statement: the statement is its legend (announced with
+            # every choice), one Tab stop, arrow keys move the choice.
+            choice = AnswerGroup(f"{n}. {item.text}", options, hint=SITUATIONAL_HINT if item.situational else "")
             choice.observe(self._update_progress, "value")
             why = w.HTML(ui("why", item), layout=WIDE)
             note = w.Textarea(placeholder="A private note for yourself (saved with your answers)",
@@ -129,7 +139,7 @@ class ChecklistForm(_Shown):
             add_note.observe(lambda ch, box=note: setattr(box.layout, "display", None if ch["new"] else "none"),
                              "value")
             self.choices[item.id], self.notes[item.id], self.note_toggles[item.id] = choice, note, add_note
-            rows.append(w.VBox([text, choice, w.HBox([why, add_note], layout=WIDE), note], layout=w.Layout(
+            rows.append(w.VBox([choice, w.HBox([why, add_note], layout=WIDE), note], layout=w.Layout(
                 width="auto", margin="0 0 1em 0", padding="0.4em 0.6em",
                 border="1px solid #e5e7eb")))
         self.items_box = w.VBox(rows, layout=WIDE)
@@ -165,7 +175,8 @@ class ChecklistForm(_Shown):
         ], layout=WIDE)
         self.hidden_box = w.HBox([w.HTML("Hidden. "), self.show_button],
                                  layout=w.Layout(display="none"))
-        self.root = w.VBox([w.HBox([self.hide_top], layout=WIDE), self.content, self.hidden_box],
+        self.exit = quick_exit(self.forget_unsaved)
+        self.root = w.VBox([self.exit, w.HBox([self.hide_top], layout=WIDE), self.content, self.hidden_box],
                            layout=WIDE)
         self._update_progress()
         self.refresh_resume()
@@ -197,6 +208,14 @@ class ChecklistForm(_Shown):
         self.progress_bar.value = sum(c.value is not None for c in self.choices.values())
         self.progress.value = str(Markup("<span aria-live='polite'>{}</span>").format(text))
         self.progress_top.value = str(Markup("<small>{}</small>").format(text))
+
+    def forget_unsaved(self) -> None:
+        """Quick exit: the page is gone; the kernel forgets whatever was not saved."""
+        for iid in self.choices:
+            self.choices[iid].value = None
+            self.notes[iid].value = ""
+            self.note_toggles[iid].value = False
+        self.status.value = self.support.value = self.result.value = ""
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
@@ -323,9 +342,9 @@ class Summary(_Shown):
                                     w.HBox([self.refresh_button, self.report_button], layout=WIDE),
                                     self.report_link], layout=WIDE)
         self.history = History(ws, draw=False)
-        self.tabs = w.Tab(children=[self.overview_tab, self.history.root, self.data_tab],
+        self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=("Overview", "History", "Your data"))
-        self.root = w.VBox([self.support, self.tabs], layout=WIDE)
+        self.root = w.VBox([quick_exit(), self.support, self.tabs], layout=WIDE)
         self.refresh()
 
     def refresh(self) -> None:
@@ -437,7 +456,7 @@ class SupportResources(_Shown):
         self.label = "Support resources"
         self.box = w.HTML(layout=WIDE)
         self.country = CountryChoice(self.workspace, self.refresh)
-        self.root = w.VBox([self.country.root, self.box], layout=WIDE)
+        self.root = w.VBox([quick_exit(), self.country.root, self.box], layout=WIDE)
         self.refresh()
 
     def refresh(self) -> None:
@@ -452,7 +471,8 @@ class History(_Shown):
     def __init__(self, workspace: Workspace | None = None, draw: bool = True) -> None:
         self.workspace = workspace if workspace is not None else default_workspace()
         self.label = "History of your saved answers"
-        self.root = w.VBox(layout=WIDE)
+        self.body = w.VBox(layout=WIDE)  # what the Summary's History tab shows
+        self.root = w.VBox([quick_exit(), self.body], layout=WIDE)
         if draw:
             self.refresh()
 
@@ -460,14 +480,14 @@ class History(_Shown):
         try:
             runs = self.workspace.store.runs()
         except ToolkitError as exc:
-            self.root.children = [w.HTML(_message(str(exc), "error"))]
+            self.body.children = [w.HTML(_message(str(exc), "error"))]
             return
         self.draw(runs)
 
     def draw(self, runs: list[SavedRun]) -> None:
         """One chart and one changes table per checklist with saved runs."""
         if not runs:
-            self.root.children = [w.HTML("<p>No saved answers yet: history appears once you have "
+            self.body.children = [w.HTML("<p>No saved answers yet: history appears once you have "
                                          "saved a checklist.</p>", layout=WIDE)]
             return
         checklists = self.workspace.checklists
@@ -488,4 +508,4 @@ class History(_Shown):
                 parts.append(w.HTML("<h4>What changed since last time</h4>" + (
                     changes_styler(moved).to_html() if not moved.empty else "<p>No answer changed.</p>"),
                     layout=WIDE))
-        self.root.children = parts
+        self.body.children = parts

@@ -343,16 +343,16 @@ class Form:
         self.scope = scope
 
     def item(self, n: int):
-        """The radio group of item n (1-based): the RadioButtons labelled "Answer n:"."""
-        return self.scope.locator(".widget-radio").filter(
-            has=self.scope.page.locator(".widget-label", has_text=re.compile(rf"^\s*Answer {n}:\s*$")))
+        """The answer group of item n (1-based): a fieldset whose legend, "n. statement", is its
+        accessible name."""
+        return self.scope.get_by_role("group", name=re.compile(rf"^{n}\. "))
 
     def radio(self, n: int, label: str):
         return self.item(n).get_by_role("radio", name=label, exact=True)
 
     @property
     def groups(self):
-        return self.scope.locator(".widget-radio-box")
+        return self.scope.locator("fieldset.redflag-answer-group")
 
     @property
     def progress(self):

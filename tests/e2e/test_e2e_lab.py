@@ -157,17 +157,16 @@ def test_lab_keyboard_only_and_accessible_names(lab, workspace, shipped):
         for label in labels:
             expect(group.get_by_role("radio", name=label, exact=True)).to_have_count(1)
 
-    # keyboard only: into the last item's first option, Tab to "Sometimes", Space, Tab to Save, Enter.
-    # (ipywidgets renders each option as a separate radio without a shared name, so every option
-    # is its own Tab stop and the arrow keys do not move between options.)
+    # keyboard only: into the last group (one Tab stop), Space chooses the first option, the arrow
+    # keys move the choice to "Sometimes", then Tab to Save and Enter.
     n, item = len(c.items), c.items[-1]
     form.radio(n, labels[0]).focus()
     expect(form.radio(n, labels[0])).to_be_focused()
-    target = labels.index("Sometimes")
-    for _ in range(target):
-        page.keyboard.press("Tab")
-    expect(form.radio(n, "Sometimes")).to_be_focused()
     page.keyboard.press("Space")
+    expect(form.radio(n, labels[0])).to_be_checked()
+    for _ in range(labels.index("Sometimes")):
+        page.keyboard.press("ArrowRight")
+    expect(form.radio(n, "Sometimes")).to_be_focused()
     expect(form.radio(n, "Sometimes")).to_be_checked()
     expect(form.progress).to_have_text(_progress(1, len(c.items)))
 

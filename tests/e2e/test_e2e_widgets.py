@@ -344,7 +344,8 @@ def _expect_apart(a, b) -> None:
     """Locator A's box and locator B's text do not overlap on screen."""
     x = a.bounding_box()
     y = b.evaluate("""e => { const r = document.createRange(); r.selectNodeContents(e);
-                             const b = r.getBoundingClientRect(); return {x: b.x, y: b.y, width: b.width, height: b.height}; }""")
+                             const b = r.getBoundingClientRect();
+                             return {x: b.x, y: b.y, width: b.width, height: b.height}; }""")
     assert (x["x"] + x["width"] <= y["x"] or y["x"] + y["width"] <= x["x"]
             or x["y"] + x["height"] <= y["y"] or y["y"] + y["height"] <= x["y"]), f"{x} overlaps {y}"
 
@@ -376,7 +377,8 @@ def test_widgets_in_voila(page, voila_server, workspace, away, screens):
     page.context.add_init_script(_PROBE_JS)
     page.goto(f"{voila_server.url}/voila/render/{name}", timeout=S.KERNEL_TIMEOUT)
     names = _check_groups(page, "voila", screens, figures)
-    _expect_apart(page.get_by_role("button", name="Exit this page"), page.get_by_role("heading", name="Widget test page"))
+    _expect_apart(page.get_by_role("button", name="Exit this page"),
+                  page.get_by_role("heading", name="Widget test page"))
     # First Tab stop of the page: the Exit button (it is prepended to <body>).
     page.locator("body").focus()
     page.evaluate("() => document.activeElement.blur()")

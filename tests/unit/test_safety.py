@@ -52,8 +52,8 @@ def test_trapped_always_alone_never_reads_as_reassurance_anywhere(tmp_path, chec
     form.save()
     views = {
         "form result": visible(form.support.value + form.result.value),
-        "summary": visible(Summary(ws).root.children[0].value + Summary(ws).overview.value),
-        "history": visible("".join(getattr(w, "value", "") for w in History(ws).root.children
+        "summary": visible(Summary(ws).support.value + Summary(ws).overview.value),
+        "history": visible("".join(getattr(w, "value", "") for w in History(ws).body.children
                                    if isinstance(getattr(w, "value", None), str))),
         "report html": visible(report_html(ws.store.runs(), checklists, ws.resources)),
         "report md": report_md(ws.store.runs(), checklists, ws.resources),
@@ -169,7 +169,7 @@ def test_reflection_lists_are_shown_about_you_not_as_concerns(tmp_path, checklis
 def test_situational_items_tell_the_person_to_choose_not_sure(tmp_path, checklists):
     c = next(c for c in checklists.values() if any(it.situational for it in c.items))
     form = ChecklistForm(c.id, workspace_for(tmp_path, checklists))
-    hints = [("hasn't come up" in visible(form.statements[it.id].value)) for it in c.items]
+    hints = [("hasn't come up" in form.choices[it.id].hint) for it in c.items]
     assert hints == [it.situational for it in c.items]
 
 

@@ -42,8 +42,9 @@ def test_progress_counts_each_answer_and_mentions_unsure(tmp_path, checklists):
 def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checklists):
     form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
     labels = [o.label for o in checklists["avoid-partners-where"].vocabulary.scale]
-    for n, choice in enumerate(form.choices.values(), start=1):
-        assert choice.description == f"Answer {n}:"
+    items = checklists["avoid-partners-where"].items
+    for n, (item, choice) in enumerate(zip(items, form.choices.values()), start=1):
+        assert choice.statement == f"{n}. {item.text}"  # the group's legend: its accessible name
         assert [label for label, _ in choice.options] == labels
         assert choice.value is None
 
@@ -179,7 +180,7 @@ def test_summary_shows_levels_in_words_and_safety_first(tmp_path, checklists):
     save_runs(tmp_path, checklists, **{"toxic-relationship": "often", "avoid-partners-where": "never"})
     summary = Summary(workspace_for(tmp_path, checklists))
     assert "redflag-support" in summary.support.value
-    assert summary.root.children[0] is summary.support
+    assert summary.root.children[1] is summary.support  # after the Exit button, before the tabs
     assert "Signs of a toxic relationship" in summary.overview.value
     toxic, calm = summary.overview.value.split("Partners to steer clear of")
     # The safety answer outranks the level: no level word beside it, the safety sentence instead.
@@ -273,9 +274,9 @@ def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
     save_answers(SavedRun(c.id, c.version, {**{i: "often" for i in c.item_ids}, c.item_ids[0]: "never"},
                          saved_at=t0 + timedelta(days=7)), tmp_path)
     history = History(workspace_for(tmp_path, checklists))
-    images = [w for w in history.root.children if w.__class__.__name__ == "Image"]
+    images = [w for w in history.body.children if w.__class__.__name__ == "Image"]
     assert len(images) == 1 and images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
-    html = "".join(getattr(w, "value", "") for w in history.root.children if w.__class__.__name__ == "HTML")
+    html = "".join(getattr(w, "value", "") for w in history.body.children if w.__class__.__name__ == "HTML")
     assert "What changed since last time" in html
     assert "better" in html and c.items[0].text[:30] in html
 
@@ -357,3 +358,22 @@ def test_green_flags_are_shown_as_what_is_working_apart_from_concerns(tmp_path, 
     assert "Signs of a toxic relationship" in concerns.split("<h3>Concerns</h3>")[1]
     assert checklists["partner-green-flags"].title in working
     assert "signs present" in working
+
+
+def test_quick_exit_forgets_unsaved_answers_and_notes(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    answer_all(form, "often")
+    first = next(iter(form.notes))
+    form.notes[first].value = "something private"
+    form.exit._handle_custom_msg({"event": "exit"}, [])
+    assert all(c.value is None for c in form.choices.values())
+    assert all(n.value == "" for n in form.notes.values())
+    assert "0 of" in form.progress.value and run_files(tmp_path) == []
+
+
+def test_every_page_has_one_exit_button(tmp_path, checklists):
+    from toolkit.widgets import QuickExit
+
+    ws = workspace_for(tmp_path, checklists)
+    for view in (ChecklistForm("trauma-bonding", ws), Summary(ws), History(ws), SupportResources(ws)):
+        assert sum(isinstance(w, QuickExit) for w in view.root.children) == 1, type(view).__name__
