@@ -2,24 +2,29 @@
 
 A reflection aid, not a diagnosis. Everything stays on this computer. Start from a
 `Workspace` (checklists, support resources and an answer store); the functions below are
-the pure steps it is made of.
+the pure steps it is made of. The pandas-based names (scoring, summaries, tables) are imported
+on first use, so that showing a form does not wait for pandas.
 """
+
+from importlib import import_module
+from typing import Any
 
 from .checklist import Answers, Checklist, Item, SavedRun, load_checklists, shipped_dir
 from .errors import AnswersError, ChecklistError, PassphraseError, ToolkitError
-from .scoring import Result, score
 from .storage import (
-                      AnswerStore,
-                      export_bundle,
-                      forget_all,
-                      import_bundle,
-                      list_saved,
-                      load_answers,
-                      load_runs,
-                      save_answers,
+    AnswerStore,
+    export_bundle,
+    forget_all,
+    import_bundle,
+    list_saved,
+    load_answers,
+    load_runs,
+    save_answers,
 )
-from .summary import Summary, latest_runs, summarise
 from .workspace import Workspace, default_workspace
+
+_LAZY = {"Result": "scoring", "score": "scoring", "Summary": "summary", "latest_runs": "summary",
+         "summarise": "summary"}
 
 __all__ = [
     "AnswerStore", "Answers", "AnswersError", "Checklist", "ChecklistError", "Item", "PassphraseError",
@@ -27,3 +32,9 @@ __all__ = [
     "forget_all", "import_bundle", "latest_runs", "list_saved", "load_answers", "load_checklists",
     "load_runs", "save_answers", "score", "shipped_dir", "summarise",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,83 +7,21 @@ tables use escape="html", Markdown goes through `md_escape`.
 
 from __future__ import annotations
 
-import html
 import io
 import math
-import re
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import jinja2
 import pandas as pd
 
 from .checklist import GROUPS, Checklist, Vocabulary
-from .resources import Resource, Resources
+from .markup import local_day
 from .scoring import Result
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-    from .summary import ResultLine
-
 _SAFETY_ROW = "background-color:#fef3c7"
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
-
-
-def md_escape(text: object) -> str:
-    """Escape for Markdown: HTML-escape (renderers pass HTML through), then backslash syntax."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
-
-
-@lru_cache(maxsize=1)
-def templates() -> jinja2.Environment:
-    """The package's templates; `.html.j2` autoescape, `.md.j2` escape with the `md` filter."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("toolkit", "templates"),
-                             autoescape=jinja2.select_autoescape(["html.j2"]),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["md"] = md_escape
-    env.filters["day"] = local_day
-    return env
-
-
-def local_day(moment: Any) -> str:
-    """A saved time as a date in the person's own time zone ("05 Oct 2026")."""
-    if hasattr(moment, "to_pydatetime"):
-        moment = moment.to_pydatetime()
-    return str(moment.astimezone().strftime("%d %b %Y"))
-
-
-def render(name: str, **context: Any) -> str:
-    return templates().get_template(name).render(**context)
-
-
-def ui(macro: str, *args: Any, **kwargs: Any) -> str:
-    """One of the small UI pieces in `ui.html.j2` (message, form_header, data_link, …)."""
-    return str(getattr(templates().get_template("ui.html.j2").module, macro)(*args, **kwargs))
-
-
-def support_context(resources: Resources, urgent: bool, country: str | None = None) -> dict[str, Any]:
-    """What the support box shows: emergency numbers and the person's country first, the rest
-    folded under "Other countries"; with no country known, every line, none folded away."""
-    first: Sequence[Resource] = resources.items
-    others: Sequence[Resource] = ()
-    if country:
-        first, others = resources.for_country(country)
-    return {"resources": resources, "urgent": urgent, "first": first, "others": others,
-            "others_label": "Other countries", "calm_message": "", "device_note": resources.device_note}
-
-
-def support_html(resources: Resources, urgent: bool = True, country: str | None = None) -> str:
-    """The support box (the one template for widgets and reports)."""
-    return render("support.html.j2", **support_context(resources, urgent, country))
-
-
-def level_html(line: ResultLine) -> str:
-    """One checklist's result in words; a safety answer replaces the level sentence."""
-    return render("level.html.j2", line=line)
-
-
 def _pct(x: float) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f} %"
 

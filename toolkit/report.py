@@ -14,7 +14,8 @@ from typing import Any
 from markupsafe import Markup
 
 from .checklist import GROUPS, Checklist, SavedRun
-from .render import changes_styler, checklists_styler, md_escape, render, support_context, themes_styler
+from .markup import md_escape, render, support_context
+from .render import changes_styler, checklists_styler, themes_styler
 from .resources import Resources
 from .summary import changes, latest_runs, percent_text, result_lines, summarise
 

@@ -19,12 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .checklist import Answers, Checklist, SavedRun, check_answers, display_path
 from .errors import AnswersError, ToolkitError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Checklists = Mapping[str, Checklist]
 Folder = str | os.PathLike[str]
@@ -323,6 +324,8 @@ SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "proble
 
 def saved_table(saved: list[tuple[Path, SavedRun | AnswersError]]) -> pd.DataFrame:
     """`read_saved`'s answer as a table, newest first; unreadable files with their problem."""
+    import pandas as pd  # only tables need it: saving and reading runs do not
+
     rows = []
     for path, got in saved:
         if isinstance(got, SavedRun):

@@ -18,24 +18,26 @@ from markupsafe import Markup
 
 from .checklist import GROUPS, Answers, SavedRun
 from .errors import ToolkitError
-from .render import (
-    changes_styler,
-    checklists_styler,
-    items_styler,
-    level_html,
-    support_html,
-    themes_styler,
-    trend_png,
-    ui,
-)
-from .report import report_html
-from .scoring import score
+from .markup import level_html, support_html, ui
 from .storage import MAX_BUNDLE_BYTES
-from .summary import ResultLine, changes, latest_runs, result_lines, summarise, trend
 from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
 
 WIDE = w.Layout(width="auto")
+AUTO = w.Layout(width="auto")
+ROW = w.Layout(width="auto", margin="0 0 1em 0", padding="0.4em 0.6em", border="1px solid #e5e7eb")
+
+
+class _Notes(dict[str, w.Textarea]):
+    """Item id -> note box, each made on first use."""
+
+    def __init__(self, make: Callable[[str], w.Textarea]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, item_id: str) -> w.Textarea:
+        box = self[item_id] = self._make(item_id)
+        return box
 
 
 def _message(text: str, kind: str = "info") -> str:
@@ -122,27 +124,22 @@ class ChecklistForm(_Shown):
 
         self.header = w.HTML(ui("form_header", c), layout=WIDE)
         self.choices: dict[str, AnswerGroup] = {}
-        self.notes: dict[str, w.Textarea] = {}
+        self.notes = _Notes(self._new_note)
         self.note_toggles: dict[str, w.ToggleButton] = {}
-        rows = []
+        self.rows: dict[str, w.VBox] = {}
         options = [[o.label, o.id] for o in scale]
         for n, item in enumerate(c.items, start=1):
             # One native radio group per statement: the statement is its legend (announced with
             # every choice), one Tab stop, arrow keys move the choice.
-            choice = AnswerGroup(f"{n}. {item.text}", options, hint=SITUATIONAL_HINT if item.situational else "")
+            choice = AnswerGroup(f"{n}. {item.text}", options, hint=SITUATIONAL_HINT if item.situational else "",
+                                 why=item.explain)
             choice.observe(self._update_progress, "value")
-            why = w.HTML(ui("why", item), layout=WIDE)
-            note = w.Textarea(placeholder="A private note for yourself (saved with your answers)",
-                              layout=w.Layout(width="95%", display="none"), rows=2)
-            add_note = w.ToggleButton(description="Add a note", value=False, layout=w.Layout(width="auto"),
+            add_note = w.ToggleButton(description="Add a note", value=False, layout=AUTO,
                                       tooltip=f"Add a private note to item {n}")
-            add_note.observe(lambda ch, box=note: setattr(box.layout, "display", None if ch["new"] else "none"),
-                             "value")
-            self.choices[item.id], self.notes[item.id], self.note_toggles[item.id] = choice, note, add_note
-            rows.append(w.VBox([choice, w.HBox([why, add_note], layout=WIDE), note], layout=w.Layout(
-                width="auto", margin="0 0 1em 0", padding="0.4em 0.6em",
-                border="1px solid #e5e7eb")))
-        self.items_box = w.VBox(rows, layout=WIDE)
+            add_note.observe(lambda ch, iid=item.id: self._show_note(iid, ch["new"]), "value")
+            self.choices[item.id], self.note_toggles[item.id] = choice, add_note
+            self.rows[item.id] = w.VBox([choice, add_note], layout=ROW)
+        self.items_box = w.VBox(list(self.rows.values()), layout=WIDE)
 
         self.progress_bar = w.IntProgress(value=0, min=0, max=len(c.items), description="Progress:",
                                           style={"description_width": "initial"})
@@ -209,34 +206,49 @@ class ChecklistForm(_Shown):
         self.progress.value = str(Markup("<span aria-live='polite'>{}</span>").format(text))
         self.progress_top.value = str(Markup("<small>{}</small>").format(text))
 
+    def _new_note(self, item_id: str) -> w.Textarea:
+        """A note box, made when first wanted: a form of twenty items opens faster without
+        twenty hidden text boxes."""
+        box = w.Textarea(placeholder="A private note for yourself (saved with your answers)",
+                         layout=w.Layout(width="95%", display="none"), rows=2)
+        row = self.rows[item_id]
+        row.children = (*row.children, box)
+        return box
+
+    def _show_note(self, item_id: str, visible: bool) -> None:
+        if visible or item_id in self.notes:
+            self.notes[item_id].layout.display = None if visible else "none"
+
     def forget_unsaved(self) -> None:
         """Quick exit: the page is gone; the kernel forgets whatever was not saved."""
         for iid in self.choices:
             self.choices[iid].value = None
-            self.notes[iid].value = ""
             self.note_toggles[iid].value = False
+        for box in self.notes.values():
+            box.value = ""
         self.status.value = self.support.value = self.result.value = ""
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
         for iid, choice in self.choices.items():
             choice.value = answers.responses.get(iid)
-            self.notes[iid].value = answers.notes.get(iid, "")
-            self.note_toggles[iid].value = bool(self.notes[iid].value)
+            note = answers.notes.get(iid, "")
+            if note or iid in self.notes:
+                self.notes[iid].value = note
+            self.note_toggles[iid].value = bool(note)
         return [i for i in dict.fromkeys([*answers.responses, *answers.notes]) if i not in self.choices]
 
     # ------------------------------------------------------------ actions
 
     def refresh_resume(self) -> None:
         try:
-            saved = self.workspace.store.table()
+            saved = self.workspace.store.saved()
         except ToolkitError:
-            saved = None
+            saved = []
+        mine = sorted(((p, r) for p, r in saved if isinstance(r, SavedRun) and r.checklist_id == self.checklist.id),
+                      key=lambda pr: pr[1].saved_at, reverse=True)  # newest first
         options: list[tuple[str, str]] = [("Choose…", "")]
-        if saved is not None:
-            mine = saved[(saved["checklist"] == self.checklist.id) & (saved["problem"] == "")]
-            options += [(f"{_when(r.saved_at)} – {r.answered} answered", str(r.path))
-                        for r in mine.itertuples()]
+        options += [(f"{_when(r.saved_at)} – {len(r.responses)} answered", str(p)) for p, r in mine]
         self.resume_choice.options = options
         self.resume_choice.value = ""
         self.resume_button.disabled = len(options) == 1
@@ -277,6 +289,10 @@ class ChecklistForm(_Shown):
 
     def show_result(self, answers: Answers) -> None:
         """The result: support resources first when safety is raised, then level and table."""
+        from .render import items_styler  # pandas: imported when there is a result to show
+        from .scoring import score
+        from .summary import ResultLine
+
         r = score(answers, self.checklist)
         resources = self.workspace.resources
         self.support.value = _support(self.workspace, r.safety, bool(r.safety_unsure))
@@ -349,6 +365,9 @@ class Summary(_Shown):
 
     def refresh(self) -> None:
         """Re-read the saved runs (once) and rebuild every table and the History tab."""
+        from .render import checklists_styler, themes_styler
+        from .summary import latest_runs, result_lines, summarise
+
         ws = self.workspace
         try:
             all_runs = ws.store.runs()
@@ -379,6 +398,8 @@ class Summary(_Shown):
 
     def prepare_report(self, _button: Any = None) -> str:
         """Offer the printable HTML report as a download link (it is not written to disk)."""
+        from .report import report_html
+
         ws = self.workspace
         try:
             page = report_html(ws.store.runs(), ws.checklists, ws.resources, country=ws.country)
@@ -486,6 +507,10 @@ class History(_Shown):
 
     def draw(self, runs: list[SavedRun]) -> None:
         """One chart and one changes table per checklist with saved runs."""
+        from .render import changes_styler, trend_png
+        from .scoring import score
+        from .summary import changes, trend
+
         if not runs:
             self.body.children = [w.HTML("<p>No saved answers yet: history appears once you have "
                                          "saved a checklist.</p>", layout=WIDE)]

@@ -89,8 +89,15 @@ function render({ model, el }) {
   const choices = document.createElement("div");
   choices.className = "redflag-answer-choices";
   fieldset.append(legend, hint, choices);
+  // "Why this matters": a native disclosure after the group (its own Tab stop, Enter opens it).
+  const why = document.createElement("details");
+  why.className = "redflag-answer-why";
+  const whySummary = document.createElement("summary");
+  whySummary.textContent = "Why this matters";
+  const whyText = document.createElement("p");
+  why.append(whySummary, whyText);
   el.classList.add("redflag-answer-host");
-  el.replaceChildren(fieldset);
+  el.replaceChildren(fieldset, why);
 
   let inputs = [];
 
@@ -104,6 +111,9 @@ function render({ model, el }) {
     } else {
       fieldset.removeAttribute("aria-describedby");
     }
+    const explain = String(model.get("why") ?? "");
+    whyText.textContent = explain;
+    why.hidden = explain === "";
   }
 
   function showValue() {
@@ -148,7 +158,8 @@ function render({ model, el }) {
 
   choices.addEventListener("change", onChange);
   const handlers = [
-    ["change:statement", showText], ["change:hint", showText], ["change:options", showOptions],
+    ["change:statement", showText], ["change:hint", showText], ["change:why", showText],
+    ["change:options", showOptions],
     ["change:value", showValue], ["change:disabled", showDisabled],
   ];
   for (const [event, handler] of handlers) model.on(event, handler);
@@ -165,6 +176,18 @@ export default { render };
 """
 
 _ANSWER_GROUP_CSS = r"""
+.redflag-answer-why {
+  margin: -0.75rem 0 0.5rem;
+}
+.redflag-answer-why summary {
+  cursor: pointer;
+}
+.redflag-answer-why summary:focus-visible {
+  outline: 3px solid #0b0c0c;
+  outline-offset: 2px;
+  background: #ffdd00;
+}
+
 .redflag-answer-group {
   border: 0;
   margin: 0 0 1.25rem;
@@ -246,6 +269,8 @@ class AnswerGroup(anywidget.AnyWidget):
         sync=True)
     value = traitlets.Unicode(None, allow_none=True, help="The chosen value, or None.").tag(sync=True)
     hint = traitlets.Unicode("", help="Optional extra guidance, read with the group.").tag(sync=True)
+    why = traitlets.Unicode("", help="Optional 'Why this matters' text, in a disclosure after the group.").tag(
+        sync=True)
     disabled = traitlets.Bool(False, help="Whether the choices are read-only.").tag(sync=True)
 
     def __init__(self, statement: str = "", options: Iterable[Sequence[str]] = (), value: str | None = None,

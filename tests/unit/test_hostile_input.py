@@ -833,7 +833,7 @@ def test_resources_loader_mutated(scratch, core_dir, data):
 
 @pytest.mark.parametrize("value", ["false", "0", "[]", "{}"])
 def test_non_text_web_address_is_refused(scratch, core_dir, value):
-    from toolkit.render import support_html
+    from toolkit.markup import support_html
 
     text = (core_dir / "_resources.toml").read_text(encoding="utf-8")
     text, n = re.subn(r'^web = .*$', f"web = {value}", text, count=1, flags=re.M)

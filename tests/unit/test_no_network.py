@@ -67,8 +67,8 @@ def _whole_toolkit(core_dir, tmp_path):
         score,
         summarise,
     )
+    from toolkit.markup import support_html
     from toolkit.notebooks import all_notebooks
-    from toolkit.render import support_html
     from toolkit.report import report_html, report_md
     from toolkit.resources import load_resources
     from toolkit.summary import changes, describe, history, trend

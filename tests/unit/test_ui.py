@@ -52,7 +52,7 @@ def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checkli
 def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
     form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
     answer_all(form, "sometimes")
-    first = next(iter(form.notes))
+    first = next(iter(form.choices))
     form.notes[first].value = "remember the weekend"
     form.save_button.click()
     files = run_files(tmp_path)
@@ -317,12 +317,12 @@ def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklis
 
 def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
-    item = checklists["trauma-bonding"].items[0]
-    import ipywidgets
+    from toolkit.widgets import _ANSWER_GROUP_ESM
 
-    html = "".join(w.value for box in form.items_box.children for row in box.children
-                   for w in getattr(row, "children", [row]) if isinstance(w, ipywidgets.HTML))
-    assert "<details><summary>Why this matters</summary>" in html and item.explain[:40] in html
+    items = checklists["trauma-bonding"].items
+    # Each group carries its item's "why", which the page shows in a native <details>.
+    assert [c.why for c in form.choices.values()] == [it.explain for it in items]
+    assert 'createElement("details")' in _ANSWER_GROUP_ESM and '"Why this matters"' in _ANSWER_GROUP_ESM
     assert form.save_button.icon == "" and form.hide_button.icon == ""
     assert form.resume_choice.label == "Choose…"
 
@@ -363,7 +363,7 @@ def test_green_flags_are_shown_as_what_is_working_apart_from_concerns(tmp_path, 
 def test_quick_exit_forgets_unsaved_answers_and_notes(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "often")
-    first = next(iter(form.notes))
+    first = next(iter(form.choices))
     form.notes[first].value = "something private"
     form.exit._handle_custom_msg({"event": "exit"}, [])
     assert all(c.value is None for c in form.choices.values())
