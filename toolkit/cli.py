@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .checklist import checkout_root
+from .crypto import read_passphrase
 from .errors import ToolkitError
 from .resources import Resource
 from .scoring import score
@@ -33,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     answers_help = ("answers folder (default: $REDFLAG_ANSWERS_DIR, a checkout's answers/, "
                     "or your per-user data folder)")
     parser.add_argument("--dir", metavar="DIR", dest="answers", help=answers_help)
+    parser.add_argument("--passphrase-file", metavar="FILE",
+                        help="read the passphrase of protected answers from FILE (else $REDFLAG_PASSPHRASE, "
+                             "else a prompt)")
     # Also accepted after the command (`redflag report --dir D`), without clearing the global one.
     answers = argparse.ArgumentParser(add_help=False)
     answers.add_argument("--dir", metavar="DIR", dest="answers", default=argparse.SUPPRESS, help=answers_help)
@@ -63,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="notebooks folder (default: the checkout's notebooks/, else a per-user folder)")
     p = sub.add_parser("forget", help="delete every saved answer in the answers folder")
     p.add_argument("--yes", action="store_true", help="confirm: really delete them")
+    sub.add_parser("protect", help="protect the saved answers with a passphrase (encrypts every run)")
+    sub.add_parser("unprotect", help="remove the passphrase protection (decrypts every run)")
+    p = sub.add_parser("passphrase", help="change the passphrase of protected answers")
+    p.add_argument("--new-passphrase-file", metavar="FILE",
+                   help="read the new passphrase from FILE (else $REDFLAG_NEW_PASSPHRASE, else a prompt)")
     return parser
 
 
@@ -73,8 +82,12 @@ def _sub_parser(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParser
     return SubParser
 
 
-def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(args.checklists, args.answers)
+def _workspace(args: argparse.Namespace, unlock: bool = True) -> Workspace:
+    """The workspace; a protected answers folder is unlocked with the passphrase first."""
+    ws = Workspace.open(args.checklists, args.answers)
+    if unlock and ws.store.protected:
+        ws.store.unlock(read_passphrase(args.passphrase_file))
+    return ws
 
 
 def _json_number(x: float) -> float | None:
@@ -256,12 +269,52 @@ def _cmd_forget(args: argparse.Namespace) -> int:
         print(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
               file=sys.stderr)
         return 2
-    count = _workspace(args).store.forget()
+    count = _workspace(args, unlock=False).store.forget()
     print(f"deleted {count} saved runs from {folder}")
     return 0
 
 
+LOST = "Keep the passphrase safe: if it is lost, nobody can recover these answers, not even this program."
+
+
+def _left(left: list[str]) -> int:
+    for problem in left:
+        print(f"left as it was: {problem}", file=sys.stderr)
+    return 1 if left else 0
+
+
+def _cmd_protect(args: argparse.Namespace) -> int:
+    ws = _workspace(args, unlock=False)
+    first = not ws.store.protected
+    passphrase = read_passphrase(args.passphrase_file, confirm=first, what="New passphrase" if first else "Passphrase")
+    done, left = ws.store.protect(passphrase)
+    print(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
+    return _left(left)
+
+
+def _cmd_unprotect(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    if not ws.store.protected:
+        print(f"{ws.answers_dir} is not protected; nothing to do")
+        return 0
+    done, left = ws.store.unprotect()
+    print(f"unprotected: {done} saved run(s) decrypted in {ws.answers_dir}")
+    return _left(left)
+
+
+def _cmd_passphrase(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    if not ws.store.protected:
+        raise ToolkitError(f"{ws.answers_dir} is not protected: use `redflag protect` first")
+    new = read_passphrase(args.new_passphrase_file, confirm=True, what="New passphrase",
+                          env_var="REDFLAG_NEW_PASSPHRASE")
+    done, left = ws.store.change_passphrase(new)
+    print(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
+    return _left(left)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "protect": _cmd_protect, "unprotect": _cmd_unprotect, "passphrase": _cmd_passphrase,
     "list": _cmd_list, "validate": _cmd_validate, "score": _cmd_score, "runs": _cmd_runs,
     "report": _cmd_report, "resources": _cmd_resources, "notebooks": _cmd_notebooks,
     "lab": _cmd_open, "app": _cmd_open, "forget": _cmd_forget,

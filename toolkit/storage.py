@@ -21,8 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import crypto
 from .checklist import Answers, Checklist, SavedRun, check_answers, display_path
-from .errors import AnswersError, ToolkitError
+from .errors import AnswersError, PassphraseError, ToolkitError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +39,11 @@ MAX_FILE_BYTES = 1_000_000
 MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
 TEMP_PREFIX = ".tmp-"
+#: Protected folders: the key file (salt, parameters, check; never the key), the key file of a
+#: passphrase change under way, and runs sealed under neutral names (no checklist, no date).
+KEY_FILE = ".redflag-key.json"
+NEW_KEY_FILE = ".redflag-key.new.json"
+SEALED_NAME = re.compile(r"^[0-9a-f]{32}\.sealed\Z")
 #: The person's settings (their country for the support lines), beside their answers.
 SETTINGS_FILE = ".settings.json"
 SETTINGS_KEYS = {"country"}
@@ -145,11 +151,17 @@ def _read_limited(path: Path, limit: int) -> bytes:
     return raw
 
 
-def load_answers(path: Folder, checklists: Checklists) -> SavedRun:
-    """Read and validate one saved run. The file is only read, never changed."""
+def load_answers(path: Folder, checklists: Checklists, key: crypto.Key | None = None) -> SavedRun:
+    """Read and validate one saved run (sealed ones with `key`). The file is only read, never
+    changed."""
     path = Path(path)
     where = display_path(path)
-    return answers_from_dict(_decode(_read_limited(path, MAX_FILE_BYTES), where), where, checklists)
+    raw = _read_limited(path, MAX_FILE_BYTES)
+    if crypto.is_sealed(raw):
+        if key is None:
+            raise AnswersError(f"{where}: this answers file is protected: unlock it with your passphrase")
+        raw = crypto.unseal(key, raw, where)
+    return answers_from_dict(_decode(raw, where), where, checklists)
 
 
 # ------------------------------------------------------------- writing
@@ -234,6 +246,7 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         tmp = None
+        _fsync_dir(folder)
         return path
     except OSError as exc:
         raise AnswersError(f"{display_path(path)}: could not write ({exc.strerror or exc})") from None
@@ -265,10 +278,11 @@ def stamp(answers: Answers, saved_at: datetime | None = None) -> SavedRun:
                     answers.notes, saved_at=saved_at or datetime.now().astimezone())
 
 
-def save_answers(answers: Answers, directory: Folder) -> Path:
+def save_answers(answers: Answers, directory: Folder, key: crypto.Key | None = None) -> Path:
     """Save one run as a new file and return its path; earlier runs are never touched.
 
     A draft is stamped with the current time; a SavedRun (an import, a test) keeps its own.
+    With a key, the run is sealed before it touches the disk, under a neutral name.
     """
     folder = Path(directory)
     run = stamp(answers)
@@ -282,7 +296,10 @@ def save_answers(answers: Answers, directory: Folder) -> Path:
     except UnicodeEncodeError:
         raise AnswersError("your answers could not be saved: a note contains characters that are "
                            "not valid Unicode text") from None
-    path = _write_new(folder, lambda: _run_name(answers.checklist_id, saved_at), data)
+    if key is not None:
+        path = _write_new(folder, lambda: f"{secrets.token_hex(16)}.sealed", crypto.seal(key, data))
+    else:
+        path = _write_new(folder, lambda: _run_name(answers.checklist_id, saved_at), data)
     _remove_stale_temps(folder)
     return path
 
@@ -291,19 +308,21 @@ def save_answers(answers: Answers, directory: Folder) -> Path:
 
 
 def run_files(directory: Folder) -> list[Path]:
-    """Saved-run files in the folder: `*.json`, skipping hidden and temporary files."""
+    """Saved-run files in the folder: `*.json` and sealed runs, skipping hidden and temporary files."""
     folder = Path(directory)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.json") if not p.name.startswith(".") and p.is_file())
+    return sorted(p for p in (*folder.glob("*.json"), *folder.glob("*.sealed"))
+                  if not p.name.startswith(".") and p.is_file())
 
 
-def read_saved(directory: Folder, checklists: Checklists) -> list[tuple[Path, SavedRun | AnswersError]]:
+def read_saved(directory: Folder, checklists: Checklists, key: crypto.Key | None = None
+               ) -> list[tuple[Path, SavedRun | AnswersError]]:
     """Every saved run with its path; a bad file yields its error instead of stopping the rest."""
     out: list[tuple[Path, SavedRun | AnswersError]] = []
     for path in run_files(directory):
         try:
-            out.append((path, load_answers(path, checklists)))
+            out.append((path, load_answers(path, checklists, key)))
         except AnswersError as exc:
             out.append((path, exc))
     return out
@@ -373,7 +392,7 @@ def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
 
 
 def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
-                  name: str = "upload") -> ImportReport:
+                  name: str = "upload", seal_key: crypto.Key | None = None) -> ImportReport:
     """Restore runs from a bundle (or a single saved-answers file) as new files.
 
     Every run is validated on its own; a bad one is rejected with its reason and the others
@@ -396,7 +415,7 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
     else:
         raise AnswersError(f"{name}: not an answers bundle or a saved-answers file")
     folder = Path(directory)
-    existing = {_fingerprint(a) for _, a in read_saved(folder, checklists) if isinstance(a, SavedRun)}
+    existing = {_fingerprint(a) for _, a in read_saved(folder, checklists, seal_key) if isinstance(a, SavedRun)}
     report = ImportReport()
     for n, entry in enumerate(entries, start=1):
         label = f"{name}: run {n}"
@@ -418,7 +437,10 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
         # Keep the entry's name only when it names this run's checklist; otherwise make a fresh one.
         keep = wanted if wanted and wanted.startswith(answers.checklist_id + "_") else None
         try:
-            path = _write_new(folder, _names(keep, answers), data_out)
+            if seal_key is not None:  # a protected folder: sealed, under a neutral name
+                path = save_answers(answers, folder, seal_key)
+            else:
+                path = _write_new(folder, _names(keep, answers), data_out)
         except AnswersError as exc:  # one failed write rejects this run, not the whole upload
             report.rejected.append((label, str(exc)))
             continue
@@ -440,7 +462,7 @@ def _fingerprint(a: SavedRun) -> str:
 
 def _is_run_file(path: Path) -> bool:
     """A file this toolkit wrote (a run name) or any saved-answers document, valid or not."""
-    if RUN_NAME.match(path.name):
+    if RUN_NAME.match(path.name) or SEALED_NAME.match(path.name):
         return True
     try:
         doc = _decode(_read_limited(path, MAX_FILE_BYTES), path.name)
@@ -460,11 +482,12 @@ def forget_all(directory: Folder) -> int:
         return 0
     count = 0
     runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
-    extra = [p for p in (folder / SETTINGS_FILE,) if p.exists()] + list(folder.glob(TEMP_PREFIX + "*"))
-    for path in dict.fromkeys(runs + extra):
+    runs += [p for p in folder.glob("*.sealed") if SEALED_NAME.match(p.name)]
+    extra = [p for p in (folder / SETTINGS_FILE, folder / KEY_FILE, folder / NEW_KEY_FILE) if p.exists()]
+    for path in dict.fromkeys(runs + extra + list(folder.glob(TEMP_PREFIX + "*"))):
         try:
             path.unlink()
-            count += path.suffix == ".json"
+            count += path in runs
         except OSError as exc:
             raise AnswersError(f"{display_path(path)}: could not delete ({exc.strerror or exc})") from None
     try:
@@ -489,13 +512,118 @@ class AnswerStore:
         self.folder = Path(folder)
         self.checklists = checklists
         self._cache: dict[str, tuple[tuple[int, int], SavedRun | AnswersError]] = {}
+        self.key: crypto.Key | None = None  # kept in memory only, once unlocked
 
     def __repr__(self) -> str:
         return f"AnswerStore({display_path(self.folder)!r})"
 
+    # -- passphrase protection (see crypto.py for what it does and does not protect against)
+
+    @property
+    def protected(self) -> bool:
+        return (self.folder / KEY_FILE).exists()
+
+    def _need_key(self) -> crypto.Key | None:
+        """The key when the folder is protected (PassphraseError while locked), else None."""
+        if not self.protected:
+            return None
+        if self.key is None:
+            raise PassphraseError(f"{display_path(self.folder)}: your answers are protected with a "
+                                  "passphrase: unlock them first")
+        return self.key
+
+    def _key_file(self, name: str) -> bytes:
+        return _read_limited(self.folder / name, 10_000)
+
+    def unlock(self, passphrase: str) -> None:
+        """Check the passphrase and keep the key in memory; PassphraseError if it is wrong."""
+        self.key = crypto.unlock(self._key_file(KEY_FILE), passphrase, display_path(self.folder / KEY_FILE))
+        self._cache.clear()
+
+    def protect(self, passphrase: str) -> tuple[int, list[str]]:
+        """Turn protection on and seal every readable plain run; (runs sealed, files left as they
+        were because they could not be read). Crash-safe: each run is sealed and synced before its
+        plain file goes, and running it again (same passphrase) finishes the job."""
+        if self.protected:
+            self.unlock(passphrase)
+        else:
+            key, doc = crypto.new_key(passphrase)
+            _ensure_dir(self.folder)
+            write_private(self.folder / KEY_FILE, doc)
+            _fsync_dir(self.folder)
+            self.key = key
+        return self._convert(lambda path: not crypto.is_sealed(_read_limited(path, MAX_FILE_BYTES)),
+                             self.key)
+
+    def unprotect(self) -> tuple[int, list[str]]:
+        """Turn protection off: every sealed run back to a plain file, then the key file goes
+        (kept while any sealed file could not be read). Crash-safe like `protect`."""
+        key = self._need_key()
+        if key is None:
+            return 0, []
+        done, left = self._convert(lambda path: SEALED_NAME.match(path.name) is not None, None)
+        if not any(SEALED_NAME.match(p.name) for p in run_files(self.folder)):
+            (self.folder / KEY_FILE).unlink()
+            _fsync_dir(self.folder)
+            self.key = None
+        return done, left
+
+    def change_passphrase(self, new_passphrase: str) -> tuple[int, list[str]]:
+        """Seal every run under a key from the new passphrase, then switch key files. Killed
+        half-way, running it again with the same two passphrases finishes the job."""
+        old = self._need_key()
+        if old is None:
+            raise PassphraseError(f"{display_path(self.folder)}: your answers are not protected")
+        pending = self.folder / NEW_KEY_FILE
+        if pending.exists():
+            new = crypto.unlock(self._key_file(NEW_KEY_FILE), new_passphrase, display_path(pending))
+        else:
+            new, doc = crypto.new_key(new_passphrase)
+            write_private(pending, doc)
+            _fsync_dir(self.folder)
+        done, left = self._convert(
+            lambda path: crypto.key_id_of(_read_limited(path, MAX_FILE_BYTES)) == old.key_id, new, also=new)
+        os.replace(pending, self.folder / KEY_FILE)
+        _fsync_dir(self.folder)
+        self.key = new
+        self._cache.clear()
+        return done, left
+
+    def _convert(self, wanted: Callable[[Path], bool], key: crypto.Key | None,
+                 also: crypto.Key | None = None) -> tuple[int, list[str]]:
+        """Rewrite the runs `wanted` picks as new files (sealed with `key`, or plain), each synced
+        before the old file is removed; a run already present in its new form is not written twice."""
+        self._cache.clear()
+        present = set()
+        for path in run_files(self.folder):
+            is_target = (crypto.key_id_of(_read_limited(path, MAX_FILE_BYTES)) == key.key_id if key
+                         else not crypto.is_sealed(_read_limited(path, MAX_FILE_BYTES)))
+            if is_target:
+                try:
+                    present.add(_fingerprint(load_answers(path, self.checklists, key or also)))
+                except ToolkitError:
+                    pass
+        done, left = 0, []
+        for path in run_files(self.folder):
+            if not wanted(path):
+                continue
+            try:
+                run = load_answers(path, self.checklists, self.key)
+            except ToolkitError as exc:
+                left.append(str(exc))
+                continue
+            if _fingerprint(run) not in present:
+                save_answers(run, self.folder, key)
+                present.add(_fingerprint(run))
+            path.unlink()
+            _fsync_dir(self.folder)
+            done += 1
+        self._cache.clear()
+        return done, left
+
     def save(self, answers: Answers) -> Path:
-        """Save a run as a new file; see `save_answers`."""
-        return save_answers(answers, self.folder)
+        """Save a run as a new file (sealed while the folder is protected); see `save_answers`."""
+        return save_answers(answers, self.folder, self._need_key())
 
     def read(self, path: Folder) -> SavedRun:
         """One run, validated; raises AnswersError naming the file."""
@@ -522,10 +650,12 @@ class AnswerStore:
 
     def _load(self, path: Path) -> SavedRun:
         """Read and validate one file (the only place the store reads a run from disk)."""
-        return load_answers(path, self.checklists)
+        return load_answers(path, self.checklists, self.key)
 
     def saved(self) -> list[tuple[Path, SavedRun | AnswersError]]:
-        """Every file with its run or its problem (see `read_saved`)."""
+        """Every file with its run or its problem (see `read_saved`); PassphraseError while a
+        protected folder is locked."""
+        self._need_key()
         files = run_files(self.folder)
         live = {str(p) for p in files}
         for gone in set(self._cache) - live:
@@ -533,8 +663,10 @@ class AnswerStore:
         return [(p, self._read_cached(p)) for p in files]
 
     def runs(self) -> list[SavedRun]:
-        """The valid runs, oldest first."""
-        return valid_runs(self.saved())
+        """The valid runs, oldest first; a run present twice (a protect that was interrupted,
+        until it is run again) counts once."""
+        runs = valid_runs(self.saved())
+        return list({_fingerprint(r): r for r in runs}.values())
 
     def table(self) -> pd.DataFrame:
         """Every file as a table row, newest first, with its problem if it has one."""
@@ -567,9 +699,10 @@ class AnswerStore:
         write_private(self.folder / SETTINGS_FILE, data)
 
     def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
-        return import_bundle(data, self.folder, self.checklists, name=name)
+        return import_bundle(data, self.folder, self.checklists, name=name, seal_key=self._need_key())
 
     def forget(self) -> int:
-        """Delete every saved run here; see `forget_all`."""
+        """Delete every saved run here (sealed or not, with the key file); see `forget_all`."""
         self._cache.clear()
+        self.key = None
         return forget_all(self.folder)

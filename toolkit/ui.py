@@ -55,6 +55,37 @@ def quick_exit(forget: Callable[[], None] | None = None) -> QuickExit:
     return button
 
 
+class UnlockBox:
+    """Shown while the answers folder is protected and locked: a passphrase field and Unlock.
+    The key then lives in this kernel's memory only; the passphrase is cleared from the screen."""
+
+    def __init__(self, workspace: Workspace, on_unlock: Callable[[], None]) -> None:
+        self.workspace = workspace
+        self._on_unlock = on_unlock
+        self.passphrase = w.Password(description="Passphrase:", style={"description_width": "initial"})
+        self.button = w.Button(description="Unlock", button_style="primary", layout=AUTO)
+        self.button.on_click(self.try_unlock)
+        self.status = w.HTML(layout=WIDE)
+        self.root = w.VBox([w.HTML(ui("unlock_intro"), layout=WIDE), w.HBox([self.passphrase, self.button]),
+                            self.status], layout=w.Layout(display="flex" if self.locked else "none"))
+
+    @property
+    def locked(self) -> bool:
+        store = self.workspace.store
+        return store.protected and store.key is None
+
+    def try_unlock(self, _button: Any = None) -> None:
+        passphrase, self.passphrase.value = self.passphrase.value, ""
+        try:
+            self.workspace.store.unlock(passphrase)
+        except ToolkitError as exc:
+            self.status.value = _message(str(exc), "error")
+            return
+        self.status.value = ""
+        self.root.layout.display = "none"
+        self._on_unlock()
+
+
 def _support(ws: Workspace, safety: bool, unsure: bool) -> str:
     """The support box first: urgent for a safety answer, calm when a safety question was
     answered "not sure", none otherwise; the person's country first."""
@@ -173,9 +204,17 @@ class ChecklistForm(_Shown):
         self.hidden_box = w.HBox([w.HTML("Hidden. "), self.show_button],
                                  layout=w.Layout(display="none"))
         self.exit = quick_exit(self.forget_unsaved)
-        self.root = w.VBox([self.exit, w.HBox([self.hide_top], layout=WIDE), self.content, self.hidden_box],
-                           layout=WIDE)
+        self.unlock = UnlockBox(ws, self._unlocked)
+        self.root = w.VBox([self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE), self.content,
+                            self.hidden_box], layout=WIDE)
         self._update_progress()
+        if self.unlock.locked:
+            self.content.layout.display = "none"
+        else:
+            self.refresh_resume()
+
+    def _unlocked(self) -> None:
+        self.content.layout.display = "flex"
         self.refresh_resume()
 
     def _hide_button(self) -> w.Button:
@@ -350,17 +389,26 @@ class Summary(_Shown):
                                   layout=w.Layout(display="none"))
         self.data_status = w.HTML(layout=WIDE)
         self.country = CountryChoice(ws, self.refresh)
+        self.protect_pass = w.Password(description="Passphrase:", style={"description_width": "initial"})
+        self.protect_again = w.Password(description="The same again:", style={"description_width": "initial"})
+        self.protect_button = w.Button(description="Protect my answers", layout=w.Layout(width="auto"),
+                                       tooltip="Encrypt every saved answer with a passphrase")
+        self.protect_button.on_click(self.protect)
+        self.protect_status = w.HTML(layout=WIDE)
+        self.protect_box = w.VBox([w.HTML(ui("protect_intro"), layout=WIDE), self.protect_pass,
+                                   self.protect_again, self.protect_button, self.protect_status], layout=WIDE)
         self.data_tab = w.VBox([
             w.HTML(ui("data_intro", str(ws.answers_dir)), layout=WIDE), self.country.root,
             w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
-            self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
+            self.protect_box, self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
         self.overview_tab = w.VBox([self.overview, self.tables,
                                     w.HBox([self.refresh_button, self.report_button], layout=WIDE),
                                     self.report_link], layout=WIDE)
         self.history = History(ws, draw=False)
         self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=("Overview", "History", "Your data"))
-        self.root = w.VBox([quick_exit(), self.support, self.tabs], layout=WIDE)
+        self.unlock = UnlockBox(ws, self.refresh)
+        self.root = w.VBox([quick_exit(), self.unlock.root, self.support, self.tabs], layout=WIDE)
         self.refresh()
 
     def refresh(self) -> None:
@@ -395,6 +443,26 @@ class Summary(_Shown):
         self.tables.value = ("<h3>All checklists</h3>" + checklists_styler(s.checklists, ws.vocabulary).to_html()
                              + "<h3>Themes across checklists</h3>"
                              + themes_styler(s.themes, ws.checklists).to_html())
+
+    def protect(self, _button: Any = None) -> None:
+        """Turn passphrase protection on from the notebook; the passphrase stays in memory only."""
+        first, again = self.protect_pass.value, self.protect_again.value
+        self.protect_pass.value = self.protect_again.value = ""  # never left on screen
+        if not first or first != again:
+            self.protect_status.value = _message("The two passphrases differ or are empty: nothing was "
+                                                 "changed. Type the same passphrase twice.", "error")
+            return
+        try:
+            done, left = self.workspace.store.protect(first)
+        except ToolkitError as exc:
+            self.protect_status.value = _message(str(exc), "error")
+            return
+        text = (f"Protected: {done} saved run(s) are encrypted. Keep the passphrase safe: if it is lost, "
+                "your answers cannot be recovered, by anyone.")
+        if left:
+            text += f" {len(left)} file(s) could not be read and were left as they were."
+        self.protect_status.value = _message(text, "ok")
+        self.refresh()
 
     def prepare_report(self, _button: Any = None) -> str:
         """Offer the printable HTML report as a download link (it is not written to disk)."""
@@ -493,7 +561,8 @@ class History(_Shown):
         self.workspace = workspace if workspace is not None else default_workspace()
         self.label = "History of your saved answers"
         self.body = w.VBox(layout=WIDE)  # what the Summary's History tab shows
-        self.root = w.VBox([quick_exit(), self.body], layout=WIDE)
+        self.unlock = UnlockBox(self.workspace, self.refresh)
+        self.root = w.VBox([quick_exit(), self.unlock.root, self.body], layout=WIDE)
         if draw:
             self.refresh()
 

@@ -180,7 +180,8 @@ def test_summary_shows_levels_in_words_and_safety_first(tmp_path, checklists):
     save_runs(tmp_path, checklists, **{"toxic-relationship": "often", "avoid-partners-where": "never"})
     summary = Summary(workspace_for(tmp_path, checklists))
     assert "redflag-support" in summary.support.value
-    assert summary.root.children[1] is summary.support  # after the Exit button, before the tabs
+    shown = [c for c in summary.root.children if c.layout.display != "none"]
+    assert shown.index(summary.support) < shown.index(summary.tabs)  # support first, then the tabs
     assert "Signs of a toxic relationship" in summary.overview.value
     toxic, calm = summary.overview.value.split("Partners to steer clear of")
     # The safety answer outranks the level: no level word beside it, the safety sentence instead.

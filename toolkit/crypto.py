@@ -1,0 +1,173 @@
+"""Passphrase protection of saved answers: scrypt key derivation, AES-256-GCM, no home-made crypto.
+
+What it protects against: someone who opens the answers folder (on a shared computer, a copied
+disk, a backup) sees neither answers, notes, checklist names nor dates, in the files or their
+names. What it does not: a keylogger or someone watching the screen, a weak passphrase, or a
+person who can run code as you while the answers are unlocked. A lost passphrase cannot be
+recovered: nobody, including this program, can read the answers without it.
+
+The key file (`.redflag-key.json` in the answers folder) holds the scrypt salt and parameters,
+a random key id, and a check value (a known marker sealed with the key), never the key. Each
+sealed file is MAGIC | key id | nonce | AES-GCM ciphertext, the header authenticated too.
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import json
+import os
+import secrets
+import sys
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from .errors import AnswersError, PassphraseError
+
+MAGIC = b"RFLGENC1"
+KEY_ID_BYTES = 8
+NONCE_BYTES = 12
+HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES + NONCE_BYTES
+TAG_BYTES = 16
+KEY_FORMAT = "redflag-key"
+#: scrypt cost: 2**15 x 8 x 1 needs 32 MiB and about 0.1 s: slow for guessing, quick to unlock.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+_CHECK = b"redflag-checklists key check"
+ENV_PASSPHRASE = "REDFLAG_PASSPHRASE"
+
+
+@dataclass(frozen=True)
+class Key:
+    """A derived key and its id. Its repr never shows the key (it could reach a notebook)."""
+
+    key_id: bytes
+    secret: bytes = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Key(id={self.key_id.hex()})"
+
+    __str__ = __repr__
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """The key; the passphrase is NFC-normalised so that it types the same on every system."""
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(
+        unicodedata.normalize("NFC", passphrase).encode("utf-8", "surrogatepass"))
+
+
+def new_key(passphrase: str, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> tuple[Key, bytes]:
+    """A fresh key from a passphrase, and the key file document that unlocks it again."""
+    if not passphrase:
+        raise PassphraseError("the passphrase must not be empty")
+    salt, key_id = secrets.token_bytes(16), secrets.token_bytes(KEY_ID_BYTES)
+    key = Key(key_id, _derive(passphrase, salt, n, r, p))
+    doc = {"format": KEY_FORMAT, "format_version": 1, "kdf": "scrypt", "n": n, "r": r, "p": p,
+           "salt": _b64(salt), "key_id": _b64(key_id), "check": _b64(seal(key, _CHECK))}
+    return key, json.dumps(doc, indent=1).encode("utf-8")
+
+
+def _field(doc: Mapping[str, Any], name: str, where: str, size: int | None = None) -> bytes:
+    value = doc.get(name)
+    try:
+        raw = base64.b64decode(value, validate=True) if isinstance(value, str) else None
+    except ValueError:
+        raw = None
+    if raw is None or (size is not None and len(raw) != size):
+        raise AnswersError(f"{where}: damaged key file ('{name}' is not valid); it was left as it is")
+    return raw
+
+
+def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
+    """The key a key file describes; PassphraseError for a wrong passphrase, AnswersError for a
+    damaged file (never an exception of another kind)."""
+    try:
+        doc = json.loads(key_file.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        doc = None
+    if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT or doc.get("kdf") != "scrypt":
+        raise AnswersError(f"{where}: not a key file of this tool, or damaged; it was left as it is")
+    n, r, p = doc.get("n"), doc.get("r"), doc.get("p")
+    if not (isinstance(n, int) and isinstance(r, int) and isinstance(p, int)) or any(
+            isinstance(v, bool) for v in (n, r, p)):
+        raise AnswersError(f"{where}: damaged key file (scrypt parameters missing); it was left as it is")
+    # Bounds a hostile key file cannot get past: scrypt needs 128*n*r bytes (at most 256 MiB
+    # here), and n must be below 2**(16*r) or the library itself fails.
+    if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4
+            and n < 2 ** (16 * r) and 128 * n * r <= 256 * 2**20):
+        raise AnswersError(f"{where}: damaged key file (implausible scrypt parameters); it was left as it is")
+    salt = _field(doc, "salt", where)
+    key = Key(_field(doc, "key_id", where, KEY_ID_BYTES), _derive(passphrase, salt, n, r, p))
+    try:
+        ok = unseal(key, _field(doc, "check", where), where) == _CHECK
+    except AnswersError:
+        ok = False
+    if not ok:
+        raise PassphraseError(f"{where}: wrong passphrase")
+    return key
+
+
+def seal(key: Key, plaintext: bytes) -> bytes:
+    """Encrypt and authenticate one file's bytes under a fresh random nonce."""
+    header = MAGIC + key.key_id + secrets.token_bytes(NONCE_BYTES)
+    return header + AESGCM(key.secret).encrypt(header[-NONCE_BYTES:], plaintext, header)
+
+
+def is_sealed(data: bytes) -> bool:
+    return data.startswith(MAGIC)
+
+
+def key_id_of(data: bytes) -> bytes | None:
+    """The key id a sealed file was written with (readable without the key), or None."""
+    return data[len(MAGIC):len(MAGIC) + KEY_ID_BYTES] if is_sealed(data) and len(data) >= HEADER_BYTES else None
+
+
+def unseal(key: Key, data: bytes, where: str) -> bytes:
+    """Decrypt one sealed file; AnswersError naming it when it is not one, was sealed with
+    another key, or was damaged or altered."""
+    if not is_sealed(data):
+        raise AnswersError(f"{where}: not an encrypted answers file")
+    if len(data) < HEADER_BYTES + TAG_BYTES:
+        raise AnswersError(f"{where}: encrypted file is truncated; it was left as it is")
+    if key_id_of(data) != key.key_id:
+        raise AnswersError(f"{where}: encrypted with a different passphrase")
+    header = data[:HEADER_BYTES]
+    try:
+        return AESGCM(key.secret).decrypt(header[-NONCE_BYTES:], data[HEADER_BYTES:], header)
+    except InvalidTag:
+        raise AnswersError(f"{where}: encrypted file is damaged or altered; it was left as it is") from None
+
+
+def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False, what: str = "Passphrase",
+                    env: Mapping[str, str] = os.environ, env_var: str = ENV_PASSPHRASE,
+                    stdin: TextIO | None = None, prompt: Callable[[str], str] = getpass.getpass) -> str:
+    """The passphrase, like restic's: --passphrase-file, else the environment variable, else a
+    prompt when someone is at the keyboard; otherwise a clear PassphraseError."""
+    if passphrase_file is not None:
+        try:
+            with open(passphrase_file, encoding="utf-8") as fh:
+                value = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PassphraseError(f"{passphrase_file}: cannot read the passphrase file "
+                                  f"({getattr(exc, 'strerror', None) or exc})") from None
+        value = value[:-1] if value.endswith("\n") else value
+    elif env.get(env_var):
+        value = env[env_var]
+    elif (stdin or sys.stdin) is not None and (stdin or sys.stdin).isatty():
+        value = prompt(f"{what}: ")
+        if confirm and prompt(f"{what} again: ") != value:
+            raise PassphraseError("the two passphrases differ; nothing was changed")
+    else:
+        raise PassphraseError(f"no passphrase given: use --passphrase-file FILE or set {env_var}")
+    if not value:
+        raise PassphraseError("the passphrase must not be empty")
+    return value
