@@ -25,6 +25,8 @@ from .workspace import Workspace, default_workspace
 
 WIDE = w.Layout(width="auto")
 AUTO = w.Layout(width="auto")
+#: A button in a column keeps its own width instead of stretching across the row.
+LEFT = w.Layout(width="auto", align_self="flex-start")
 ROW = w.Layout(width="auto", margin="0 0 1em 0", padding="0.4em 0.6em", border="1px solid #e5e7eb")
 
 
@@ -165,7 +167,7 @@ class ChecklistForm(_Shown):
             choice = AnswerGroup(f"{n}. {item.text}", options, hint=SITUATIONAL_HINT if item.situational else "",
                                  why=item.explain)
             choice.observe(self._update_progress, "value")
-            add_note = w.ToggleButton(description="Add a note", value=False, layout=AUTO,
+            add_note = w.ToggleButton(description="Add a note", value=False, layout=LEFT,
                                       tooltip=f"Add a private note to item {n}")
             add_note.observe(lambda ch, iid=item.id: self._show_note(iid, ch["new"]), "value")
             self.choices[item.id], self.note_toggles[item.id] = choice, add_note

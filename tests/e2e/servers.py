@@ -82,6 +82,8 @@ class Workspace:
             path.mkdir(parents=True, exist_ok=True)
             env[var] = str(path)
         env["REDFLAG_ANSWERS_DIR"] = str(self.answers)
+        # The Exit button's everyday website is on the internet: tests leave for a blank page.
+        env["REDFLAG_EXIT_URL"] = "about:blank"
         return env
 
     def saved_files(self) -> set[Path]:

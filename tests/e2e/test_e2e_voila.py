@@ -70,3 +70,25 @@ def test_voila_form_save_then_summary(page, voila_server, workspace, shipped, sc
     screens.shot(page, "4-voila-summary")
     tab.click()
     expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def test_voila_exit_this_page_on_a_real_form(page, voila_server, workspace, shipped, screens):
+    """The app's own checklist page: the Exit button is there after scrolling, and Shift pressed
+    three times leaves at once (no statement left on screen), with the unsaved answer forgotten."""
+    c = shipped["toxic-relationship"]
+    page.goto(f"{voila_server.url}/voila/render/{c.id}.ipynb", timeout=S.KERNEL_TIMEOUT)
+    form = S.Form(page.locator("body")).wait_ready()
+    form.radio(1, "Often").click()
+    expect(form.progress).to_have_text(re.compile(rf"^\s*1 of {len(c.items)} answered"))
+    before = workspace.saved_files()
+    page.mouse.wheel(0, 20_000)
+    button = page.get_by_role("button", name="Exit this page")
+    expect(button).to_be_visible()
+    assert button.bounding_box()["y"] < page.viewport_size["height"]  # still on screen at the bottom
+    screens.shot(page, "5-voila-exit-button-after-scrolling")
+    page.locator("legend").first.click()  # focus in the page, outside any text field
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_url("about:blank", timeout=S.UI_TIMEOUT)
+    assert c.items[0].text not in page.content() and c.title not in page.content()
+    assert workspace.saved_files() == before  # leaving saves nothing
