@@ -17,15 +17,12 @@ import pandas as pd
 from .checklist import GROUPS, Checklist, Vocabulary
 from .markup import local_day
 from .scoring import Result
+from .summary import percent_text
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
 _SAFETY_ROW = "background-color:#fef3c7"
-def _pct(x: float) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f} %"
-
-
 def items_styler(result: Result) -> Styler:
     """A person's answers, item by item; rows that raise the safety flag are highlighted."""
     table = result.items
@@ -50,7 +47,7 @@ def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
         "Checklist": runs["title"],
         "Kind": [GROUPS[checklists_group] for checklists_group in runs["group"]],
         "Answered": [f"{a} of {a + u}" for a, u in zip(runs["answered"], runs["unanswered"])],
-        "Percent": [_pct(p) for p in runs["percent"]],
+        "Percent": [percent_text(p) for p in runs["percent"]],
         "Level": [("see support above" if safe else vocabulary.level_label(str(level)))
                   for level, safe in zip(runs["level"], runs["safety"])],
         "Safety": runs["safety"].map({True: "yes – see support above", False: ""}),
@@ -68,7 +65,7 @@ def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> 
         "Theme": themes["title"],
         "Kind": themes["group"].map(GROUPS),
         "Items answered": themes["answered"],
-        "Percent": [_pct(p) for p in themes["percent"]],
+        "Percent": [percent_text(p) for p in themes["percent"]],
         "From": themes["checklists"].map(
             lambda ids: ", ".join(checklists[i].title if i in checklists else i for i in ids.split(", "))),
     })

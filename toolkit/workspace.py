@@ -88,10 +88,6 @@ class Workspace:
         answers = Path(answers_dir) if answers_dir is not None else default_answers_dir()
         return cls(checklists, resources, AnswerStore(answers, checklists))
 
-    def with_answers(self, answers_dir: str | os.PathLike[str]) -> Workspace:
-        """The same checklists and resources with another answers folder."""
-        return Workspace(self.checklists, self.resources, AnswerStore(answers_dir, self.checklists))
-
 
 def default_workspace() -> Workspace:
     """The shipped checklists and the default answers folder, loaded once per process
