@@ -1,12 +1,19 @@
 """A printable report of the saved answers: standalone HTML or Markdown. Pure: returns text.
 
 No scripts and no external assets (it must print and open anywhere, offline); everything
-from data or from a person is escaped by the templates. Private notes are left out: a report
-is often shown to someone else.
+from data or from a person is escaped by the templates. The only markup made here is each
+checklist's trend chart, an inline SVG built by `render.trend_svg` (inert, escaped, nothing
+outside it referenced). Private notes are left out: a report is often shown to someone else.
+
+Printing (Chromium, "Save as PDF"): the title, the support box (when an answer touches on
+safety) and the start of the results share page 1; table rows and charts never split across
+pages, table headers repeat, headings stay with what follows.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,18 +22,47 @@ from markupsafe import Markup
 
 from .checklist import GROUPS, Checklist, SavedRun
 from .markup import md_escape, render, support_context
-from .render import changes_styler, checklists_styler, themes_styler
+from .render import changes_styler, checklists_styler, themes_styler, trend_lines, trend_svg
 from .resources import Resources
-from .summary import changes, latest_runs, percent_text, result_lines, summarise
+from .scoring import score
+from .summary import ResultLine, changes, latest_runs, percent_text, result_lines, summarise, trend
 
 __all__ = ["md_escape", "report_html", "report_md"]
 
 
+def _answer_rows(run: SavedRun, checklist: Checklist) -> list[dict[str, Any]]:
+    """The run item by item: statement, answer, points; never the notes."""
+    items = score(run, checklist).items
+    return [{"n": n, "text": r.text, "answer": r.answer or "–", "safety": bool(r.safety),
+             "points": "–" if math.isnan(r.points) else f"{r.points:.0f} of {r.max_points:.0f}"}
+            for n, r in enumerate(items.itertuples(), start=1)]
+
+
+def _details(runs: Sequence[SavedRun], latest: Sequence[SavedRun], checklists: Mapping[str, Checklist],
+             lines: Sequence[ResultLine], charts: bool) -> list[dict[str, Any]]:
+    """Each checklist's latest answers item by item, and its trend over every saved run."""
+    by_id = {line.checklist.id: line for line in lines}
+    out = []
+    for n, run in enumerate(latest, start=1):
+        c, line = checklists[run.checklist_id], by_id[run.checklist_id]
+        history = trend(runs, checklists, run.checklist_id)
+        out.append({"line": line, "anchor": f"checklist-{n}", "rows": _answer_rows(run, c),
+                    "trend": trend_lines(history, c.vocabulary),
+                    "chart": Markup(trend_svg(history, c.vocabulary, name=c.title, ident=f"trend-{n}",
+                                              describe=False)) if charts else ""})
+    return out
+
+
+def _can_draw() -> bool:
+    """matplotlib is an optional dependency (the `ui` extra): without it, no charts."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], resources: Resources,
-             now: datetime | None, html: bool, country: str | None) -> dict[str, Any]:
+             now: datetime | None, html: bool, country: str | None, charts: bool = False) -> dict[str, Any]:
     """What every report shows, whatever the output format."""
     context: dict[str, Any] = {"now": now or datetime.now().astimezone(), "lines": [],
-                               "safety": False, "moved": [], "themes": []}
+                               "safety": False, "moved": [], "themes": [], "details": []}
     if runs:
         latest = latest_runs(runs)
         summary = summarise(latest, checklists)
@@ -40,8 +76,10 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
                 if not table.empty:
                     moved.append((c.title, Markup(changes_styler(table).to_html()) if html else table))
         vocabulary = next(iter(checklists.values())).vocabulary
+        lines = result_lines(summary, checklists)
         context.update(
-            lines=result_lines(summary, checklists), safety=summary.safety, moved=moved,
+            lines=lines, safety=summary.safety, moved=moved,
+            details=_details(runs, latest, checklists, lines, html and charts and _can_draw()),
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
                      "kind": GROUPS[t.group]}
                     for t in summary.themes.itertuples()],
@@ -52,9 +90,14 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
 
 
 def report_html(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist],
-                resources: Resources, now: datetime | None = None, country: str | None = None) -> str:
-    """The report as one standalone HTML page; `country` puts its support lines first."""
-    return render("report.html.j2", **_context(runs, checklists, resources, now, True, country))
+                resources: Resources, now: datetime | None = None, country: str | None = None,
+                charts: bool = True) -> str:
+    """The report as one standalone HTML page; `country` puts its support lines first.
+
+    With `charts` (and matplotlib installed) each checklist gets its trend chart as inline SVG;
+    its text alternative (every saved run's date, percent and level) is shown either way.
+    """
+    return render("report.html.j2", **_context(runs, checklists, resources, now, True, country, charts))
 
 
 def report_md(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -9,11 +12,15 @@ from pathlib import Path
 
 import pytest
 from _helpers import SHIPPED_DIR
+from markupsafe import escape
 
 from toolkit import load_checklists, load_runs
 from toolkit.cli import main
+from toolkit.markup import md_escape
+from toolkit.render import trend_lines
 from toolkit.report import report_html, report_md
 from toolkit.resources import load_resources
+from toolkit.summary import trend
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "answers"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -135,3 +142,119 @@ def test_cli_report_that_cannot_be_written_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "report.html" in err[0] and "could not write" in err[0]
     assert not target.parent.exists()
+
+
+# ------------------------------------------------------------------ checklist by checklist
+
+
+def _section(page: str, title: str) -> str:
+    """The "Checklist by checklist" part of the page for one checklist."""
+    detail = page[page.index("<h2>Checklist by checklist</h2>"):]
+    start = detail.index(f">{title}</h3>")
+    end = detail.find("<section", start)
+    return detail[start:end if end > 0 else detail.index("<h2>", start)]
+
+
+def test_each_checklist_has_its_answers_item_by_item(runs, checklists):
+    from toolkit.markup import local_day
+    from toolkit.scoring import score
+    from toolkit.summary import latest_runs
+
+    page = report_html(runs, checklists, RESOURCES, now=NOW)
+    assert page.index("Changes since last time") < page.index("<h2>Checklist by checklist</h2>") < \
+        page.index("What this does not ask")
+    for run in latest_runs(runs):
+        c = checklists[run.checklist_id].edition(run.checklist_version)
+        part = _section(page, c.title)
+        assert f"saved {local_day(run.saved_at)}" in part
+        assert "<thead><tr><th scope=\"col\">#</th><th scope=\"col\">Statement</th>" in part
+        items = score(run, c).items
+        rows = part.split("<tr")[2:]  # after the header row
+        assert len(rows) == len(items)
+        for row, item in zip(rows, items.itertuples()):
+            assert f"<td>{escape(item.text)}</td>" in row
+            assert f"<td>{item.answer or '–'}" in row
+            points = "–" if item.points != item.points else f"{item.points:.0f} of {item.max_points:.0f}"
+            assert f">{points}</td>" in row
+            assert ("touches on your safety" in row) == bool(item.safety) == ('class="safety"' in row)
+
+
+def test_each_checklist_has_its_trend_as_an_inline_svg_and_in_words(runs, checklists):
+    from toolkit.summary import latest_runs
+
+    page = report_html(runs, checklists, RESOURCES, now=NOW)
+    latest = latest_runs(runs)
+    assert page.count("<svg ") == len(latest) == page.count("</svg>")
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "ids are unique across the charts"
+    for run in latest:
+        c = checklists[run.checklist_id]
+        part = _section(page, c.title)
+        svg = part[part.index("<svg "):part.index("</svg>") + 6]
+        assert 'role="img"' in svg and f'aria-label="{html.escape(c.title)}: chart' in svg
+        assert "<title>" in svg and "<desc>" not in svg  # the numbers are in the caption below
+        mine = [r for r in runs if r.checklist_id == run.checklist_id]
+        for line in trend_lines(trend(runs, checklists, c.id), c.vocabulary):
+            assert f"<li>{line}</li>" in part
+        assert part.count("<li>") == len(mine)
+    toxic = _section(page, checklists["toxic-relationship"].title)
+    assert "50 %, touches on your safety." in toxic
+    words = toxic[:toxic.index("<svg")] + toxic[toxic.index("</svg>"):]  # the chart names every band
+    assert "moderate" not in words, "no level word beside a safety answer"
+
+
+def test_report_stays_inert_with_its_charts(runs, checklists):
+    page = report_html(runs, checklists, RESOURCES, now=NOW)
+    lowered = page.lower()
+    for needle in ("<script", "<link", "<img", "<iframe", "<object", "<embed", "url(", "@import",
+                   "<style type=\"text/css\">*", "<?xml", "<!doctype svg", "<foreignobject"):
+        assert needle not in lowered, needle
+    parser = Tags()
+    parser.feed(page)
+    for tag, attrs in parser.tags:
+        for key, value in attrs.items():
+            if key in ("href", "xlink:href") and tag != "a":
+                assert value.startswith("#"), (tag, key, value)
+            if key == "src":
+                raise AssertionError(f"<{tag} src=…> in the report")
+
+
+def test_without_charts_the_numbers_are_still_there(runs, checklists):
+    page = report_html(runs, checklists, RESOURCES, now=NOW, charts=False)
+    assert "<svg" not in page
+    assert "Your saved runs, oldest first" in page and "50 %, touches on your safety." in page
+
+
+def test_markdown_report_lists_answers_and_runs(runs, checklists):
+    text = report_md(runs, checklists, RESOURCES, now=NOW)
+    part = text[text.index("## Checklist by checklist"):]
+    toxic = checklists["toxic-relationship"]
+    assert f"### {toxic.title}" in part
+    assert "- 01 Sep 2026: 75 %, high." in part and "- 03 Oct 2026: 0 %, none." in part
+    first = toxic.edition(1).items[0]  # the fixture runs answer version 1
+    assert f"1. {md_escape(first.text)} — Sometimes, points: 6 of 12" in part
+    assert "<svg" not in text
+
+
+def test_hostile_checklist_title_stays_escaped_in_the_charts(tmp_path, checklists):
+    """A title with markup: escaped in the heading, the chart's aria-label and <title>."""
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    src = Path(checklists["avoid-partners-where"].path)
+    payload = '<script>alert(1)</script>"><svg onload=alert(1)>'
+    text = src.read_text().replace(f'title = "{checklists["avoid-partners-where"].title}"',
+                                   f"title = {json.dumps(payload)}")
+    assert json.dumps(payload) in text
+    (folder / src.name).write_text(text)
+    mine = load_checklists(folder)
+    runs = [r for r in load_runs(FIXTURES, {**checklists, **mine}) if r.checklist_id == "avoid-partners-where"]
+    page = report_html(runs, mine, RESOURCES, now=NOW)
+    assert "<script" not in page and page.count("<svg") == 1 and "onload=alert(1)>" not in page
+    assert html.escape(payload) in page
+    svg = page[page.index("<svg "):page.index("</svg>") + 6]
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    assert root.get("aria-label").startswith(payload + ": ")
+    assert root[0].text.startswith(payload + ": ")
+    assert not [k for el in root.iter() for k in el.attrib if k.lower().startswith("on")]

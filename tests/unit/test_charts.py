@@ -1,0 +1,276 @@
+"""The trend charts (render.trend_figure / trend_png / trend_svg / trend_text): readable dates,
+no title inside, the vocabulary's bands, safety marked, a text alternative with every number,
+and an inline SVG that is inert and references nothing outside itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolkit.markup import local_day
+from toolkit.render import (
+    MAX_DATE_TICKS,
+    SAFETY_WORDS,
+    trend_figure,
+    trend_lines,
+    trend_png,
+    trend_svg,
+    trend_text,
+)
+from toolkit.summary import trend
+
+pytest.importorskip("matplotlib")
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.dates as mdates  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+
+T0 = datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)
+HOSTILE = "<script>alert(1)</script>"
+
+
+def table(times, percents, vocab, safety=None, levels=None) -> pd.DataFrame:
+    """A trend table as `summary.trend` returns it."""
+    n = len(times)
+    return pd.DataFrame({
+        "saved_at": pd.to_datetime(list(times), utc=True),
+        "percent": [float(p) for p in percents],
+        "level": pd.Categorical(levels or [vocab.level_for(p) for p in percents]),
+        "safety": list(safety or [False] * n),
+        "answered": [5] * n,
+    })
+
+
+def drawn(trend_table, vocab):
+    fig = trend_figure(trend_table, vocab)
+    FigureCanvasAgg(fig).draw()
+    return fig, fig.axes[0]
+
+
+def local_naive(moment: datetime) -> datetime:
+    return moment.astimezone().replace(tzinfo=None)
+
+
+def axis_range(ax) -> tuple[datetime, datetime]:
+    """The x-axis range as naive local datetimes (the chart's own frame)."""
+    lo, hi = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
+    return lo, hi
+
+
+def tick_labels(fig, ax) -> list:
+    """The date tick labels inside the axis range, left to right."""
+    lo, hi = ax.get_xlim()
+    return [label for tick, label in zip(ax.get_xticks(), ax.get_xticklabels()) if lo <= tick <= hi]
+
+
+def assert_readable_dates(fig, ax) -> None:
+    labels = tick_labels(fig, ax)
+    texts = [label.get_text() for label in labels]
+    assert 2 <= len(texts) <= MAX_DATE_TICKS, texts
+    assert len(set(texts)) == len(texts), f"two ticks read alike: {texts}"
+    assert any(re.search(r"\d{4}", t) for t in texts), f"no tick names the year: {texts}"
+    boxes = [label.get_window_extent(fig.canvas.get_renderer()) for label in labels]
+    for left, right in zip(boxes, boxes[1:]):
+        assert left.x1 + 2 <= right.x0, f"tick labels collide: {texts}"
+
+
+# ------------------------------------------------------------------ the date axis
+
+
+def test_one_run_sits_on_a_range_of_days_not_years(vocab):
+    fig, ax = drawn(table([T0], [50], vocab), vocab)
+    lo, hi = axis_range(ax)
+    assert timedelta(days=7) <= hi - lo <= timedelta(days=31)
+    run = local_naive(T0)
+    assert lo < run < hi
+    assert abs((run - lo) - (hi - run)) <= timedelta(hours=1), "the one run is in the middle"
+    assert_readable_dates(fig, ax)
+
+
+def test_two_years_of_runs_get_few_distinct_date_ticks(vocab):
+    times = pd.date_range("2025-01-03 09:00", "2026-12-20 18:00", periods=60, tz="UTC")
+    fig, ax = drawn(table(times, [(n * 37) % 100 for n in range(60)], vocab), vocab)
+    assert_readable_dates(fig, ax)
+    lo, hi = axis_range(ax)
+    assert lo <= local_naive(times[0].to_pydatetime()) and local_naive(times[-1].to_pydatetime()) <= hi
+    assert hi - lo < timedelta(days=2 * 365 + 60), "padding is a few percent, not years"
+
+
+@pytest.mark.parametrize("start", ["2024-02-29 00:10", "2024-01-30 23:59", "2026-11-28 21:30"])
+@pytest.mark.parametrize("days", [0, 1, 10, 14, 29, 40, 45, 60, 180, 400, 730, 1500])
+def test_date_ticks_never_collide_or_repeat(vocab, start, days):
+    """Month ends (29 Feb next to 1 Mar) and every scale from one day to four years."""
+    first = pd.Timestamp(start, tz="UTC")
+    times = [first + pd.Timedelta(days=days) * k / 4 for k in range(5)]
+    assert_readable_dates(*drawn(table(times, [10, 50, 90, 30, 60], vocab), vocab))
+
+
+@given(start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)),
+       span=st.floats(min_value=0, max_value=3000), n=st.integers(min_value=1, max_value=12))
+def test_date_ticks_are_readable_for_any_runs(vocab, start, span, n):
+    first = pd.Timestamp(start, tz="UTC")
+    times = [first + pd.Timedelta(days=span) * k / max(n - 1, 1) for k in range(n)]
+    assert_readable_dates(*drawn(table(times, [50] * n, vocab), vocab))
+
+
+# ------------------------------------------------------------------ what the chart shows
+
+
+def test_no_title_inside_the_chart_and_bands_named_by_the_vocabulary(vocab):
+    fig, ax = drawn(table([T0], [50], vocab), vocab)
+    assert ax.get_title() == "" and fig.get_suptitle() == ""
+    texts = {t.get_text() for t in ax.texts}
+    assert {level.label for level in vocab.levels} <= texts
+    colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in ax.patches}
+    for level in vocab.levels:
+        assert tuple(round(c, 3) for c in mcolors.to_rgb(level.colour)) in colours
+
+
+def test_safety_runs_are_triangles_with_a_legend(vocab):
+    _, ax = drawn(table([T0, T0 + timedelta(days=20)], [30, 50], vocab, safety=[False, True]), vocab)
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [SAFETY_WORDS]
+    _, calm = drawn(table([T0], [30], vocab), vocab)
+    assert calm.get_legend() is None
+
+
+def test_runs_with_too_few_answers_are_named_in_the_legend(vocab):
+    trend_table = table([T0, T0 + timedelta(days=3)], [20, 40], vocab, levels=["insufficient", "moderate"])
+    _, ax = drawn(trend_table, vocab)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [vocab.insufficient_label]
+
+
+def test_no_runs_draws_an_empty_chart(vocab):
+    empty = table([], [], vocab)
+    fig, ax = drawn(empty, vocab)
+    assert_readable_dates(fig, ax)
+    assert trend_text(empty, vocab) == "No saved runs yet."
+    assert "<svg" in trend_svg(empty, vocab)
+
+
+def test_labels_are_text_not_mathtext(vocab):
+    strange = dataclasses.replace(vocab, levels=tuple(
+        dataclasses.replace(level, label=f"$\\frac{{1}}{{{n}}}$ {level.label}")
+        for n, level in enumerate(vocab.levels)))
+    _, ax = drawn(table([T0], [50], strange), strange)
+    assert {f"$\\frac{{1}}{{{n}}}$" for n in range(len(vocab.levels))} <= {t.get_text().split()[0] for t in ax.texts}
+    assert "$\\frac{1}{0}$ " in trend_svg(table([T0], [50], strange), strange)
+
+
+# ------------------------------------------------------------------ the text alternative
+
+
+def test_text_alternative_lists_every_run(vocab):
+    times = [T0 + timedelta(days=9 * k, hours=k) for k in range(6)]
+    percents = [0, 12.4, 37.5, 50, 87.6, 100]
+    safety = [False, False, True, False, False, True]
+    trend_table = table(times, percents, vocab, safety=safety)
+    lines = trend_lines(trend_table, vocab)
+    assert len(lines) == 6
+    for line, when, pct, flagged, level in zip(lines, times, percents, safety, trend_table["level"]):
+        assert line.startswith(local_day(when) + ": ")
+        assert f"{pct:.0f} %" in line
+        if flagged:  # a safety answer outranks the level
+            assert SAFETY_WORDS in line and vocab.level_label(level) not in line.split(", ", 1)[1]
+        else:
+            assert line.endswith(f", {vocab.level_label(level)}.")
+    assert trend_text(trend_table, vocab) == "\n".join(lines)
+
+
+def test_text_alternative_of_the_fixture_runs(runs_and_checklists):
+    runs, checklists = runs_and_checklists
+    toxic = trend(runs, checklists, "toxic-relationship")
+    vocab = checklists["toxic-relationship"].vocabulary
+    assert trend_text(toxic, vocab) == f"{local_day(toxic['saved_at'][0])}: 50 %, {SAFETY_WORDS}."
+    avoid = trend(runs, checklists, "avoid-partners-where")
+    assert [line.split(": ", 1)[1] for line in trend_lines(avoid, vocab)] == ["75 %, high.", "0 %, none."]
+
+
+@pytest.fixture(scope="module")
+def runs_and_checklists():
+    from pathlib import Path
+
+    from _helpers import SHIPPED_DIR
+
+    from toolkit import load_checklists, load_runs
+
+    checklists = load_checklists(SHIPPED_DIR)
+    return load_runs(Path(__file__).resolve().parents[1] / "fixtures" / "answers", checklists), checklists
+
+
+# ------------------------------------------------------------------ PNG and inline SVG
+
+
+def test_png_keeps_its_signature(vocab):
+    png = trend_png(table([T0], [50], vocab), "Signs of a toxic relationship", vocab)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"Signs of a toxic relationship" in png  # metadata only
+
+
+def svg_tree(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def test_svg_is_an_inert_self_contained_image(vocab):
+    trend_table = table([T0, T0 + timedelta(days=30)], [20, 70], vocab, safety=[False, True])
+    svg = trend_svg(trend_table, vocab, name="Signs of a toxic relationship", ident="chart-7")
+    assert svg.startswith("<svg ") and svg.endswith("</svg>")
+    lowered = svg.lower()
+    for needle in ("<?xml", "<!doctype", "<script", "<style", "<metadata", "<foreignobject", "<image",
+                   "<a ", "url(", "@import", "javascript:", "<!--"):
+        assert needle not in lowered, needle
+    root = svg_tree(svg)
+    assert root.get("role") == "img"
+    label = root.get("aria-label")
+    assert label.startswith("Signs of a toxic relationship: chart") and "(2 runs)" in label
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root[0].tag == f"{ns}title" and root[0].text == label
+    assert root[1].tag == f"{ns}desc" and root[1].text == trend_text(trend_table, vocab)
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    assert all(i.startswith("chart-7-") for i in ids)
+    for el in root.iter():
+        for key, value in el.attrib.items():
+            assert not key.lower().startswith("on"), key
+            if key == "xmlns":
+                continue
+            assert "://" not in value, (key, value)
+            if key.endswith("href"):
+                assert value.startswith("#") and value[1:] in ids, value
+    shown = [el.text for el in root.iter(f"{ns}text")]
+    assert "Signs of a toxic relationship" not in " ".join(t or "" for t in shown), "no title in the chart"
+    assert SAFETY_WORDS in shown
+
+
+def test_svg_without_desc_and_ident_checked(vocab):
+    svg = trend_svg(table([T0], [50], vocab), vocab, describe=False)
+    assert "<desc>" not in svg and svg_tree(svg)[0].tag.endswith("title")
+    with pytest.raises(ValueError):
+        trend_svg(table([T0], [50], vocab), vocab, ident='x" onload="alert(1)')
+
+
+def test_two_charts_on_one_page_share_no_ids(vocab):
+    one = trend_svg(table([T0], [50], vocab), vocab, ident="trend-1")
+    two = trend_svg(table([T0], [50], vocab), vocab, ident="trend-2")
+    ids = [re.findall(r' id="([^"]+)"', svg) for svg in (one, two)]
+    assert ids[0] and ids[1] and not set(ids[0]) & set(ids[1])
+
+
+@pytest.mark.parametrize("payload", [HOSTILE, '"><svg onload=alert(1)>', "x & y -- z --> <!-- w"])
+def test_svg_escapes_the_name_and_vocabulary_texts(vocab, payload):
+    hostile = dataclasses.replace(vocab, insufficient_label=f"few {payload}", levels=tuple(
+        dataclasses.replace(level, label=f"{level.label} {payload}") for level in vocab.levels))
+    trend_table = table([T0, T0 + timedelta(days=2)], [20, 70], hostile, levels=["insufficient", "high"])
+    svg = trend_svg(trend_table, hostile, name=f"Title {payload}")
+    root = svg_tree(svg)  # well-formed: nothing broke out of an attribute or a text node
+    assert [el.tag.rpartition("}")[2] for el in root.iter()].count("svg") == 1
+    assert svg.count("<") == sum(1 for _ in root.iter()) * 2 - svg.count("/>"), "every < is a real tag"
+    assert not [k for el in root.iter() for k in el.attrib if k.lower().startswith("on")]
+    assert root.get("aria-label").startswith(f"Title {payload}: ")  # the text, escaped, came back whole
+    texts = [el.text or "" for el in root.iter() if el.tag.endswith("}text")]
+    assert f"high {payload}" in texts and f"few {payload}" in texts
