@@ -63,7 +63,8 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
     if country:
         first, others = resources.for_country(country)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
-            "others_label": "Other countries", "calm_message": "", "device_note": resources.device_note}
+            "others_label": "Other countries", "others_open": False, "calm_message": "",
+            "device_note": resources.device_note}
 
 
 def support_html(resources: Resources, urgent: bool = True, country: str | None = None) -> str:

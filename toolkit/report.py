@@ -86,6 +86,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")
     context.update(support_context(resources, urgent=context["safety"], country=country))
+    context["others_open"] = True  # a printed page cannot open a folded list
     return context
 
 

@@ -578,7 +578,7 @@ class History(_Shown):
 
     def draw(self, runs: list[SavedRun]) -> None:
         """One chart and one changes table per checklist with saved runs."""
-        from .render import changes_styler, trend_png
+        from .render import changes_styler, trend_lines, trend_svg
         from .scoring import score
         from .summary import changes, trend
 
@@ -597,8 +597,11 @@ class History(_Shown):
                            "that matters more than where the line is.").format(flagged) if flagged else "")
             parts.append(w.HTML(str(Markup("<h3>{}</h3><p>{} saved run(s).{}</p>").format(
                 c.title, len(mine), note)), layout=WIDE))
-            parts.append(w.Image(value=trend_png(trend(mine, checklists, cid), c.title, c.vocabulary),
-                                 format="png", layout=w.Layout(max_width="650px")))
+            table = trend(mine, checklists, cid)
+            # The chart as inline SVG with role=img and its numbers as text (a PNG has no text).
+            parts.append(w.HTML(ui("chart", Markup(trend_svg(table, c.vocabulary, name=c.title,
+                                                             ident=f"history-{cid}")),
+                                   trend_lines(table, c.vocabulary)), layout=WIDE))
             if len(mine) >= 2:
                 moved = changes(mine[-2], mine[-1], c)
                 parts.append(w.HTML("<h4>What changed since last time</h4>" + (

@@ -18,6 +18,7 @@ import collections
 import html
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -99,8 +100,39 @@ def _scheme(url: str) -> str:
     return cleaned.split(":", 1)[0] if ":" in cleaned else ""
 
 
-def html_problems(markup: str) -> list[str]:
+#: The report's own trend charts (render.trend_svg): the one <svg> allowed, checked apart.
+_CHART = re.compile(r'<svg [^<>]*class="redflag-trend"[^<>]*>.*?</svg>', re.S)
+_CHART_TAGS = {"title", "desc", "defs", "g", "path", "use", "text", "tspan", "rect", "line",
+               "polyline", "polygon", "circle", "ellipse"}
+
+
+def chart_problems(svg: str) -> list[str]:
+    """A chart must be well-formed (no text broke out of an attribute or a text node), hold only
+    drawing elements, no event attributes, and link only inside itself (no url(), no @import)."""
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as exc:
+        return [f"chart is not well-formed SVG: {exc}"]
     problems = []
+    for el in root.iter():
+        tag = el.tag.rpartition("}")[2]
+        if tag not in _CHART_TAGS and el is not root:
+            problems.append(f"<{tag}> inside a chart")
+        for name, value in el.attrib.items():
+            if name.lower().startswith("on"):
+                problems.append(f"event attribute {name}= in a chart")
+            if name == "aria-label":
+                continue  # the chart's name: text (escaped), never a link or a style
+            if name.endswith("href") and not value.startswith("#"):
+                problems.append(f"{name}={value!r} in a chart")
+            if re.search(r"url\s*\(|@import|javascript:", value, re.I):
+                problems.append(f"{name}={value!r} in a chart")
+    return problems
+
+
+def html_problems(markup: str) -> list[str]:
+    problems = [p for svg in _CHART.findall(markup) for p in chart_problems(svg)]
+    markup = _CHART.sub("", markup)
     doc = parse(markup)
     for tag, attrs in doc.tags:
         if tag in DANGEROUS_TAGS:
