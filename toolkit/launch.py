@@ -2,23 +2,34 @@
 
 Both listen on 127.0.0.1 and need a token: a web page in the browser (DNS rebinding) or
 another user of the machine cannot open the answers without it. The token travels in the
-environment, not on the command line, where other users could read it in the process list.
+environment, not on the command line, where other users could read it in the process list;
+the browser is opened on a private local page that forwards to the address, for the same reason.
+
+Neither calls out: JupyterLab's news feed and update check are off (the settings in
+jupyter/overrides.json, and here on the server as well), and the app view uses the package's
+own Voilà template ("redflag", in toolkit/share/jupyter), which loads nothing from a CDN.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import webbrowser
+from collections.abc import Mapping
 from pathlib import Path
 
 from .notebooks import START
 
 PORT = 8866
+#: A Jupyter data folder in the package (put first on JUPYTER_PATH): Voilà's "redflag" template.
+JUPYTER_DATA = Path(__file__).resolve().parent / "share" / "jupyter"
+VOILA_TEMPLATE = "redflag"
 
 
 def _root_flag() -> list[str]:
@@ -27,15 +38,29 @@ def _root_flag() -> list[str]:
 
 
 def lab_command(folder: Path) -> list[str]:
-    """JupyterLab on 127.0.0.1, opening the start page (Lab makes and prints its own token)."""
+    """JupyterLab on 127.0.0.1, opening the start page (Lab makes and prints its own token).
+
+    The server never fetches the Jupyter news feed or checks PyPI for updates, even if someone
+    turns those settings back on in Lab's Settings Editor."""
     return [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", *_root_flag(),
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--ServerApp.root_dir={folder}", str(folder / START)]
 
 
 def app_command(folder: Path, port: int = PORT) -> list[str]:
-    """Voilà in directory mode (links between pages work) with token checking on."""
+    """Voilà in directory mode (links between pages work) with token checking on; run it with
+    `app_env`, which holds the token and lets Voilà find the template."""
     return [sys.executable, "-m", "voila", str(folder), "--no-browser", f"--port={port}",
-            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--token"]
+            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", f"--template={VOILA_TEMPLATE}", "--token"]
+
+
+def app_env(token: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The app's environment: `base` (default: this process's), the token in JUPYTER_TOKEN, and
+    the package's Jupyter data folder first on JUPYTER_PATH."""
+    env = dict(os.environ if base is None else base)
+    env["JUPYTER_TOKEN"] = token
+    env["JUPYTER_PATH"] = os.pathsep.join([str(JUPYTER_DATA), *filter(None, [env.get("JUPYTER_PATH")])])
+    return env
 
 
 def app_url(token: str, port: int = PORT) -> str:
@@ -52,11 +77,24 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60
     return False
 
 
+def forwarding_page(url: str) -> Path:
+    """A page only this user can read (0600) that sends the browser on to `url`. The browser is
+    started with this file's address: a browser's command line, like any other, is visible to
+    every user of the machine, and `url` holds the token."""
+    fd, name = tempfile.mkstemp(prefix="redflag-open-", suffix=".html")
+    target = html.escape(url, quote=True)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                f'<meta http-equiv="refresh" content="0;url={target}"><title>Opening the checklists</title>'
+                f'</head><body><p><a href="{target}">Open the checklists</a></p></body></html>\n')
+    return Path(name)
+
+
 def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
     """Run the app view until Ctrl+C: print the address with its token, open it if we can."""
     token = secrets.token_urlsafe(24)
-    env = {**os.environ, "JUPYTER_TOKEN": token}
-    proc = subprocess.Popen(app_command(folder, port), env=env)
+    proc = subprocess.Popen(app_command(folder, port), env=app_env(token))
+    page = None
     try:
         if _wait_for_port(port, proc):
             url = app_url(token, port)
@@ -64,11 +102,15 @@ def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
                   "The address holds a private key (token): don't share it. Ctrl+C stops the app.\n",
                   flush=True)
             if open_browser:
+                page = forwarding_page(url)
                 try:
-                    webbrowser.get().open(url)
+                    webbrowser.get().open(page.as_uri())
                 except webbrowser.Error:
                     pass  # no browser here (a server, a container): the address is printed above
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         return proc.wait()
+    finally:
+        if page is not None:
+            page.unlink(missing_ok=True)

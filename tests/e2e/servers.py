@@ -1,10 +1,13 @@
 """Shared helpers for the real-browser tests and benchmarks/bench_ui.py.
 
-Servers: JupyterLab and Voilà run from *this* Python environment (the project's venv, so the
-Lab settings overrides in {sys.prefix}/share/jupyter/lab/settings are the ones users get), on
+Servers: JupyterLab and Voilà run from *this* Python environment (the project's venv), on
 127.0.0.1 with a free port, no token, a private HOME/Jupyter/IPython/Matplotlib folder, a
 private answers folder (REDFLAG_ANSWERS_DIR) and a temp copy of the notebooks as root, so
-nothing is ever written into the repository or the user's home.
+nothing is ever written into the repository or the user's home. Lab reads its settings
+overrides from a copy of this checkout's jupyter/overrides.json (`--LabApp.app_settings_dir`),
+the file `make setup` and postBuild install as {sys.prefix}/share/jupyter/lab/settings/
+overrides.json: the tests check the checkout's settings even when the venv was set up from
+another checkout.
 
 Pages: the waits and selectors of /work/shared/NOTES-jupyter.md (Run All through the menu,
 widgets located by role), plus one correction: the toolbar's kernel indicator reads "idle"
@@ -30,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
+LAB_OVERRIDES = REPO / "jupyter" / "overrides.json"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -57,17 +61,20 @@ class Workspace:
     notebooks: Path = field(init=False)
     answers: Path = field(init=False)
     logs: Path = field(init=False)
+    lab_settings: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.home = self.root / "home"
         self.notebooks = self.root / "notebooks"
         self.answers = self.root / "answers"      # created by the toolkit on first save (0700)
         self.logs = self.root / "logs"
-        for d in (self.home, self.logs):
+        self.lab_settings = self.root / "lab-settings"
+        for d in (self.home, self.logs, self.lab_settings):
             d.mkdir(parents=True, exist_ok=True)
         self.notebooks.mkdir(parents=True, exist_ok=True)
         for nb in NOTEBOOKS.glob("*.ipynb"):
             shutil.copy2(nb, self.notebooks / nb.name)
+        shutil.copy2(LAB_OVERRIDES, self.lab_settings / "overrides.json")
 
     def env(self) -> dict[str, str]:
         """The servers' (and so the kernels') environment: nothing points at the real home."""
@@ -161,17 +168,28 @@ class Server:
         self.wait_stopped(grace)
 
 
-def lab_command(port: int, root: Path) -> list[str]:
+def lab_command(port: int, root: Path, settings_dir: Path | None = None) -> list[str]:
+    """settings_dir: where Lab reads overrides.json (default: the venv's share/jupyter/lab/settings)."""
+    settings = [f"--LabApp.app_settings_dir={settings_dir}"] if settings_dir else []
     return [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
             "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.ip=127.0.0.1",
-            f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}"]
+            f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", *settings]
 
 
 def voila_command(port: int, root: Path) -> list[str]:
-    # Directory mode (as `voila notebooks/`): the tree is at /, each notebook at
-    # /voila/render/NAME.ipynb, so the notebooks' relative links (e.g. "summary.ipynb") work.
-    return [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={port}",
-            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
+    # As `redflag app` starts it (toolkit.launch.app_command) but without the token: directory
+    # mode (the tree is at /, each notebook at /voila/render/NAME.ipynb, so the notebooks'
+    # relative links, e.g. "summary.ipynb", work) and the package's Voilà template.
+    from toolkit.launch import app_command
+    return [arg for arg in app_command(root, port) if arg != "--token"]
+
+
+def voila_env(ws: Workspace) -> dict[str, str]:
+    """The workspace's environment plus what `redflag app` adds (toolkit.launch.app_env) but the token."""
+    from toolkit.launch import app_env
+    env = app_env("", ws.env())
+    del env["JUPYTER_TOKEN"]
+    return env
 
 
 _KINDS = {"lab": (lab_command, "/api/status"), "voila": (voila_command, "/")}
@@ -181,7 +199,11 @@ def launch(kind: str, ws: Workspace, attempt: int = 0) -> Server:
     """Launch a server ("lab" or "voila") on a free port, rooted at the workspace's notebooks."""
     make_cmd, ready_path = _KINDS[kind]
     port = free_port()
-    return Server(kind, make_cmd(port, ws.notebooks), ws.notebooks, ws.env(),
+    if kind == "lab":
+        cmd, env = lab_command(port, ws.notebooks, ws.lab_settings), ws.env()
+    else:
+        cmd, env = make_cmd(port, ws.notebooks), voila_env(ws)
+    return Server(kind, cmd, ws.notebooks, env,
                   ws.logs / f"{kind}-{attempt}.log", port, ready_path)
 
 

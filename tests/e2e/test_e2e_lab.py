@@ -34,8 +34,8 @@ def _progress(n: int, total: int):
 
 
 def test_lab_uses_the_shipped_settings(lab_server):
-    """The server reads the venv's overrides.json, like `make lab` does for users: Lab 4.6's own
-    windowingMode default is "contentVisibility", overrides.json makes it "defer"."""
+    """The server reads the checkout's overrides.json, which `make lab` installs for users: Lab
+    4.6's own windowingMode default is "contentVisibility", overrides.json makes it "defer"."""
     tracker = S.lab_setting(lab_server, "@jupyterlab/notebook-extension:tracker")
     widgets = S.lab_setting(lab_server, "@jupyter-widgets/jupyterlab-manager:plugin")
     assert tracker.get("windowingMode") == "defer"

@@ -94,6 +94,9 @@ def test_binder_postbuild_installs_the_toolkit_and_lab_settings():
     overrides = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
     assert overrides["@jupyterlab/notebook-extension:tracker"]["windowingMode"] == "defer"
     assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is False
+    # no "get notified about Jupyter news?" prompt, and no news or update request ever
+    assert overrides["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false",
+                                                                         "checkForUpdates": False}
 
 
 def test_answers_folder_is_ignored_by_git():

@@ -1,0 +1,260 @@
+"""`redflag lab` and `redflag app` (toolkit/launch.py): what they start, and `run_app` as a real
+process. run_app must print the address with its token, keep the token off every command line
+(the launcher's, Voilà's and the browser's: /proc/<pid>/cmdline is readable by every user of the
+machine), hand it to Voilà in the environment, and stop Voilà on Ctrl+C.
+
+The tests that start the app are marked `kernel`: Voilà listens on loopback (other unit tests
+run with sockets blocked). They run the launcher in a subprocess, as `redflag app` does, and
+stop it with SIGINT, as Ctrl+C does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import toolkit
+from toolkit.launch import JUPYTER_DATA, VOILA_TEMPLATE, app_command, app_env, forwarding_page, lab_command
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP = 90.0   # s: Voilà's start on a busy 2-core machine (usually 2-4 s)
+
+LAUNCHER = """\
+import sys
+from pathlib import Path
+from toolkit.launch import run_app
+sys.exit(run_app(Path(sys.argv[1]), int(sys.argv[2]), open_browser=sys.argv[3] == "open"))
+"""
+
+# Stands in for the user's browser (webbrowser honours $BROWSER): records its command line and
+# the page it was asked to open, while that page still exists.
+FAKE_BROWSER = """\
+#!{python}
+import json, os, sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+url = sys.argv[1]
+page = Path(unquote(urlsplit(url).path)) if url.startswith("file:") else None
+Path({out!r}).write_text(json.dumps({{
+    "argv": sys.argv, "path": str(page) if page else None,
+    "text": page.read_text(encoding="utf-8") if page else None,
+    "mode": (page.stat().st_mode & 0o777) if page else None}}))
+"""
+
+
+# --------------------------------------------------------------------------- commands (no sockets)
+
+
+def test_lab_never_fetches_news_or_checks_for_updates(tmp_path):
+    argv = lab_command(tmp_path)
+    assert "--LabApp.news_url=None" in argv
+    assert "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate" in argv
+    assert argv[-1].endswith("00-start-here.ipynb")
+
+
+def test_the_app_uses_the_packaged_template_and_gets_the_token_from_its_environment(tmp_path):
+    argv = app_command(tmp_path, port=9999)
+    assert f"--template={VOILA_TEMPLATE}" in argv and "--token" in argv
+    assert (JUPYTER_DATA / "voila" / "templates" / VOILA_TEMPLATE / "index.html.j2").is_file()
+    env = app_env("secret-token", {"JUPYTER_PATH": "/elsewhere", "HOME": "/home/x"})
+    assert env["JUPYTER_TOKEN"] == "secret-token" and env["HOME"] == "/home/x"
+    assert env["JUPYTER_PATH"].split(os.pathsep) == [str(JUPYTER_DATA), "/elsewhere"]
+    assert app_env("t", {})["JUPYTER_PATH"] == str(JUPYTER_DATA)
+    assert not any("secret-token" in a for a in argv)
+
+
+def test_the_forwarding_page_is_private_and_leads_to_the_address():
+    url = "http://127.0.0.1:8866/voila/render/00-start-here.ipynb?token=abc&x=<1>"
+    page = forwarding_page(url)
+    try:
+        assert page.stat().st_mode & 0o777 == 0o600
+        text = page.read_text(encoding="utf-8")
+        escaped = "http://127.0.0.1:8866/voila/render/00-start-here.ipynb?token=abc&amp;x=&lt;1&gt;"
+        assert f'content="0;url={escaped}"' in text and f'href="{escaped}"' in text
+        assert "<1>" not in text
+    finally:
+        page.unlink()
+
+
+# --------------------------------------------------------------------------- run_app as a process
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cmdline(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == pid:                      # fields: state, ppid, ...
+            found.append(int(stat.parent.name))
+    return found
+
+
+_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _status(url: str) -> tuple[int, str]:
+    """Status and final address of a GET (redirects followed), with no proxy in between."""
+    try:
+        with _HTTP.open(url, timeout=30) as r:
+            return r.status, r.url
+    except urllib.error.HTTPError as exc:
+        return exc.code, url
+
+
+class App:
+    """`run_app` in a subprocess with a private home, answers folder and notebooks."""
+
+    def __init__(self, tmp_path: Path, open_browser: bool) -> None:
+        self.folder = tmp_path / "notebooks"
+        self.folder.mkdir()
+        for nb in (REPO / "notebooks").glob("*.ipynb"):
+            shutil.copy2(nb, self.folder / nb.name)
+        self.port = _free_port()
+        self.browser_out = tmp_path / "browser.json"
+        fake = tmp_path / "fake-browser"
+        fake.write_text(FAKE_BROWSER.format(python=sys.executable, out=str(self.browser_out)))
+        fake.chmod(0o700)
+        home = tmp_path / "home"
+        home.mkdir()
+        env = {**os.environ, "HOME": str(home), "REDFLAG_ANSWERS_DIR": str(tmp_path / "answers"),
+               "BROWSER": str(fake), "PYTHONUNBUFFERED": "1",
+               # the launcher imports this very toolkit, wherever the test imported it from
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(toolkit.__file__).parents[1]),
+                                                           os.environ.get("PYTHONPATH")]))}
+        env.pop("JUPYTER_TOKEN", None)
+        self.log = tmp_path / "app.log"
+        self._log = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, str(self.folder), str(self.port),
+             "open" if open_browser else "no"],
+            stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode(errors="replace"))
+
+    def printed_url(self, timeout: float = STARTUP) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            found = re.search(r"http://\S+", line)
+            if found:
+                return found.group(0)
+        raise AssertionError(f"run_app printed no address (exit {self.proc.poll()}):\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def voila_pid(self) -> int:
+        kids = _children(self.proc.pid)
+        assert len(kids) == 1, f"run_app should start one process (Voilà), found {kids}"
+        return kids[0]
+
+    def interrupt(self, timeout: float = 30.0) -> int:
+        """Ctrl+C for the launcher only (SIGINT to its pid): run_app must stop Voilà itself."""
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout)
+
+    def cleanup(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    started: list[App] = []
+
+    def start(open_browser: bool) -> App:
+        started.append(App(tmp_path, open_browser))
+        return started[-1]
+
+    yield start
+    for app in started:
+        app.cleanup()
+
+
+@pytest.mark.kernel
+def test_run_app_prints_the_token_keeps_it_off_the_command_line_and_stops_on_ctrl_c(app_factory):
+    t0 = time.monotonic()
+    app = app_factory(open_browser=False)
+    url = app.printed_url()
+    match = re.fullmatch(rf"http://127\.0\.0\.1:{app.port}/voila/render/00-start-here\.ipynb\?token=([\w-]+)", url)
+    assert match, url
+    token = match.group(1)
+    assert len(token) >= 32                      # secrets.token_urlsafe(24): 192 bits
+
+    voila = app.voila_pid()
+    voila_argv = _cmdline(voila)
+    assert "voila" in voila_argv and "--token" in voila_argv and f"--port={app.port}" in voila_argv
+    for pid, argv in ((app.proc.pid, _cmdline(app.proc.pid)), (voila, voila_argv)):
+        assert not any(token in arg for arg in argv), f"the token is on the command line of {pid}: {argv}"
+    environ = Path(f"/proc/{voila}/environ")
+    assert f"JUPYTER_TOKEN={token}".encode() in environ.read_bytes().split(b"\0")
+    assert environ.stat().st_mode & 0o777 == 0o400   # the kernel shows it to its owner only
+
+    base = f"http://127.0.0.1:{app.port}"
+    status, final = _status(f"{base}/voila/api/contents/")
+    assert status == 403
+    status, final = _status(f"{base}/")
+    assert status == 200 and final.startswith(f"{base}/login"), final
+    assert _status(f"{base}/voila/api/contents/?token={token}")[0] == 200
+
+    app.interrupt()                              # returns once the launcher has exited
+    assert not Path(f"/proc/{voila}").exists(), "Voilà is still running after Ctrl+C"
+    assert token not in app.log_text()           # Voilà's log shows "?token=..." only
+    print(f"\nrun_app: address printed, checked and stopped in {time.monotonic() - t0:.1f} s")
+
+
+@pytest.mark.kernel
+def test_run_app_opens_the_browser_without_the_token_on_its_command_line(app_factory):
+    app = app_factory(open_browser=True)
+    url = app.printed_url()
+    token = url.split("?token=", 1)[1]
+    deadline = time.monotonic() + 30
+    while not app.browser_out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)                         # polling for the fake browser's record
+    opened = json.loads(app.browser_out.read_text())
+    assert not any(token in arg for arg in opened["argv"]), opened["argv"]
+    assert opened["argv"][1].startswith("file://") and opened["mode"] == 0o600
+    assert f'content="0;url={url}"' in opened["text"]
+    app.interrupt()
+    assert not Path(opened["path"]).exists(), "the forwarding page outlived the app"
