@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
     from .summary import ResultLine
 
-_SAFETY_ROW = "background-color:#fef3c7"
+# Highlights set their text colour too: a dark theme's light text on them would be unreadable.
+_SAFETY_ROW = "background-color:#fef3c7;color:#1f2937"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
 
 
@@ -142,10 +143,23 @@ def changes_styler(table: pd.DataFrame) -> Styler:
     """What changed since last time: before, after, and whether it moved for better or worse."""
     shown = pd.DataFrame({"Item": table["text"], "Before": table["before"], "Now": table["after"],
                           "Change": table["change"]})
-    colours = {"worse": "background-color:#fee2e2", "better": "background-color:#dcfce7"}
+    colours = {"worse": "background-color:#fee2e2;color:#1f2937", "better": "background-color:#dcfce7;color:#1f2937"}
     return (shown.style.hide(axis="index").format(escape="html")
             .map(lambda v: colours.get(v, ""), subset=["Change"])
             .set_table_attributes("class='redflag-changes'"))
+
+
+def trend_alt(trend: pd.DataFrame, title: str) -> str:
+    """The trend chart in words, for people who cannot see it (the image's accessible name)."""
+    if trend.empty:
+        return f"Chart of {title}: no saved runs."
+    runs = list(zip(trend["saved_at"], trend["percent"]))
+    said = f"{_pct(runs[0][1])} on {local_day(runs[0][0])}"
+    if len(runs) > 1:
+        said = f"first {said}, latest {_pct(runs[-1][1])} on {local_day(runs[-1][0])}"
+    flagged = int(trend["safety"].astype(bool).sum())
+    safety = f"; {flagged} with an answer that touches on your safety" if flagged else ""
+    return f"Chart of {title}, percent of the possible points in {len(runs)} saved run(s): {said}{safety}."
 
 
 def trend_png(trend: pd.DataFrame, title: str, vocabulary: Vocabulary) -> bytes:

@@ -25,6 +25,7 @@ from .render import (
     level_html,
     support_html,
     themes_styler,
+    trend_alt,
     trend_png,
     ui,
 )
@@ -139,9 +140,11 @@ class ChecklistForm(_Shown):
             add_note.observe(lambda ch, box=note: setattr(box.layout, "display", None if ch["new"] else "none"),
                              "value")
             self.choices[item.id], self.notes[item.id], self.note_toggles[item.id] = choice, note, add_note
-            rows.append(w.VBox([choice, w.HBox([why, add_note], layout=WIDE), note], layout=w.Layout(
+            row = w.VBox([choice, w.HBox([why, add_note], layout=WIDE), note], layout=w.Layout(
                 width="auto", margin="0 0 1em 0", padding="0.4em 0.6em",
-                border="1px solid #e5e7eb")))
+                border="1px solid #e5e7eb"))
+            row.add_class("redflag-item")  # one item's controls (the browser tests count its Tab stops)
+            rows.append(row)
         self.items_box = w.VBox(rows, layout=WIDE)
 
         self.progress_bar = w.IntProgress(value=0, min=0, max=len(c.items), description="Progress:",
@@ -321,8 +324,10 @@ class Summary(_Shown):
         self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers",
                                    layout=w.Layout(width="auto"))
         self.upload.observe(self._on_upload, "value")
-        self.delete_button = w.Button(description="Delete all my answers…",
-                                      button_style="warning", layout=w.Layout(width="auto"))
+        # ipywidgets' "warning" orange under white text is 2.7:1; white on this amber is 5.0:1 (WCAG AA).
+        self.delete_button = w.Button(description="Delete all my answers…", button_style="warning",
+                                      style=w.ButtonStyle(button_color="#b45309", text_color="white"),
+                                      layout=w.Layout(width="auto"))
         self.delete_button.on_click(self.ask_delete)
         self.confirm_delete = w.Button(description="Yes, delete everything", button_style="danger",
                                        layout=w.Layout(width="auto"))
@@ -344,6 +349,7 @@ class Summary(_Shown):
         self.history = History(ws, draw=False)
         self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=("Overview", "History", "Your data"))
+        self.tabs.add_class("redflag-tabs")  # readable labels on unselected tabs (widgets.py)
         self.root = w.VBox([quick_exit(), self.support, self.tabs], layout=WIDE)
         self.refresh()
 
@@ -501,8 +507,11 @@ class History(_Shown):
                            "that matters more than where the line is.").format(flagged) if flagged else "")
             parts.append(w.HTML(str(Markup("<h3>{}</h3><p>{} saved run(s).{}</p>").format(
                 c.title, len(mine), note)), layout=WIDE))
-            parts.append(w.Image(value=trend_png(trend(mine, checklists, cid), c.title, c.vocabulary),
-                                 format="png", layout=w.Layout(max_width="650px")))
+            points = trend(mine, checklists, cid)
+            # An <img> with alt text (the chart in words): ipywidgets' Image has no alt, and its
+            # tooltip breaks the view (ipywidgets 8.1 reads the description Image lacks).
+            png = base64.b64encode(trend_png(points, c.title, c.vocabulary)).decode("ascii")
+            parts.append(w.HTML(ui("chart", png, trend_alt(points, c.title)), layout=WIDE))
             if len(mine) >= 2:
                 moved = changes(mine[-2], mine[-1], c)
                 parts.append(w.HTML("<h4>What changed since last time</h4>" + (

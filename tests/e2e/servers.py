@@ -30,6 +30,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
+#: axe-core, at the version package.json pins exactly and package-lock.json locks (`make axe`).
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -82,6 +84,8 @@ class Workspace:
             path.mkdir(parents=True, exist_ok=True)
             env[var] = str(path)
         env["REDFLAG_ANSWERS_DIR"] = str(self.answers)
+        # A stray "Exit this page" (or Shift x3) in a test goes nowhere, not to the real exit page.
+        env["REDFLAG_EXIT_URL"] = "about:blank"
         return env
 
     def saved_files(self) -> set[Path]:

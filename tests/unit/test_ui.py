@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
+import re
+
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -274,8 +278,14 @@ def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
     save_answers(SavedRun(c.id, c.version, {**{i: "often" for i in c.item_ids}, c.item_ids[0]: "never"},
                          saved_at=t0 + timedelta(days=7)), tmp_path)
     history = History(workspace_for(tmp_path, checklists))
-    images = [w for w in history.body.children if w.__class__.__name__ == "Image"]
-    assert len(images) == 1 and images[0].value[:8] == b"\x89PNG\r\n\x1a\n"
+    charts = [w.value for w in history.body.children if 'class="redflag-chart"' in getattr(w, "value", "")]
+    assert len(charts) == 1
+    png = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', charts[0]).group(1)
+    assert base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
+    # the chart in words, for screen readers: its alt text names the list, the runs and the percents
+    alt = html_lib.unescape(re.search(r'alt="([^"]*)"', charts[0]).group(1))
+    assert alt.startswith(f"Chart of {c.title}, percent of the possible points in 2 saved run(s): first ")
+    assert re.search(r"first \d+ % on \d\d \w{3} 2026, latest \d+ % on \d\d \w{3} 2026\.$", alt), alt
     html = "".join(getattr(w, "value", "") for w in history.body.children if w.__class__.__name__ == "HTML")
     assert "What changed since last time" in html
     assert "better" in html and c.items[0].text[:30] in html
