@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+AXE    := node_modules/axe-core/axe.min.js
 PORT   ?= 8866
 
-.PHONY: help setup lab app test test-fast lint chromium clean
+.PHONY: help setup lab app test test-fast lint chromium axe clean
 
 help:
 	@echo "make lab        set everything up and open JupyterLab on notebooks/00-start-here.ipynb"
@@ -13,6 +14,7 @@ help:
 	@echo "make test       run every test (unit, notebooks, real browser)"
 	@echo "make test-fast  unit and notebook tests only (no browser)"
 	@echo "make lint       ruff and mypy (part of make test)"
+	@echo "make axe        axe-core, pinned in package-lock.json, for the accessibility tests (part of make test)"
 
 $(STAMP): pyproject.toml jupyter/overrides.json
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +39,18 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; exit 1; fi; }
 
-test: setup chromium lint
+# axe-core for the accessibility tests (tests/e2e/test_e2e_a11y.py): the exact version package.json
+# names, locked with its checksum in package-lock.json; `npm ci` installs just that into node_modules/.
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: run 'sudo apt-get install npm' for the accessibility tests"; exit 1; fi; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+axe: $(AXE)
+
+test: setup chromium axe lint
 	$(PY) -m pytest
 
 test-fast: setup lint
@@ -48,4 +61,4 @@ lint: setup
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

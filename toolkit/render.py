@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from pandas.io.formats.style import Styler
 
-_SAFETY_ROW = "background-color:#fef3c7"
+# Highlights set their text colour too: a dark theme's light text on them would be unreadable.
+_SAFETY_ROW = "background-color:#fef3c7;color:#1f2937"
 def items_styler(result: Result) -> Styler:
     """A person's answers, item by item; rows that raise the safety flag are highlighted."""
     table = result.items
@@ -82,7 +83,8 @@ def changes_styler(table: pd.DataFrame) -> Styler:
     """What changed since last time: before, after, and whether it moved for better or worse."""
     shown = pd.DataFrame({"Item": table["text"], "Before": table["before"], "Now": table["after"],
                           "Change": table["change"]})
-    colours = {"worse": "background-color:#fee2e2", "better": "background-color:#dcfce7"}
+    colours = {"worse": "background-color:#fee2e2;color:#1f2937",
+               "better": "background-color:#dcfce7;color:#1f2937"}
     return (shown.style.hide(axis="index").format(escape="html")
             .map(lambda v: colours.get(v, ""), subset=["Change"])
             .set_table_attributes("class='redflag-changes'"))

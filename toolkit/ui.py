@@ -172,6 +172,7 @@ class ChecklistForm(_Shown):
             add_note.observe(lambda ch, iid=item.id: self._show_note(iid, ch["new"]), "value")
             self.choices[item.id], self.note_toggles[item.id] = choice, add_note
             self.rows[item.id] = w.VBox([choice, add_note], layout=ROW)
+            self.rows[item.id].add_class("redflag-item")  # one item's controls (tests count its Tab stops)
         self.items_box = w.VBox(list(self.rows.values()), layout=WIDE)
 
         self.progress_bar = w.IntProgress(value=0, min=0, max=len(c.items), description="Progress:",
@@ -378,8 +379,10 @@ class Summary(_Shown):
         self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers",
                                    layout=w.Layout(width="auto"))
         self.upload.observe(self._on_upload, "value")
-        self.delete_button = w.Button(description="Delete all my answers…",
-                                      button_style="warning", layout=w.Layout(width="auto"))
+        # ipywidgets' "warning" orange under white text is 2.7:1; white on this amber is 5.0:1 (WCAG AA).
+        self.delete_button = w.Button(description="Delete all my answers…", button_style="warning",
+                                      style=w.ButtonStyle(button_color="#b45309", text_color="white"),
+                                      layout=w.Layout(width="auto"))
         self.delete_button.on_click(self.ask_delete)
         self.confirm_delete = w.Button(description="Yes, delete everything", button_style="danger",
                                        layout=w.Layout(width="auto"))
@@ -409,6 +412,7 @@ class Summary(_Shown):
         self.history = History(ws, draw=False)
         self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=("Overview", "History", "Your data"))
+        self.tabs.add_class("redflag-tabs")  # readable labels on unselected tabs (widgets.py)
         self.unlock = UnlockBox(ws, self.refresh)
         self.root = w.VBox([quick_exit(), self.unlock.root, self.support, self.tabs], layout=WIDE)
         self.refresh()

@@ -604,6 +604,34 @@ _QUICK_EXIT_CSS = r"""
 @media print { .redflag-quick-exit { display: none; } }
 """
 
+# Page-wide rules for the pages that show our widgets, shipped with QuickExit because every page
+# has one. `.jp-Notebook` is the notebook in JupyterLab and <body> in Voilà; `:has()` keeps the
+# rules off other notebooks open in the same JupyterLab. Each fixes what axe-core (WCAG 2.1 AA)
+# found in the markup JupyterLab, Voilà and ipywidgets give us (tests/e2e/test_e2e_a11y.py).
+_PAGE_CSS = r"""
+/* Links are told apart from text by more than colour (WCAG 1.4.1; axe "link-in-text-block"):
+   Voilà's link blue on its text colour is 1.9:1, and our support lines' links had no cue at all. */
+.jp-Notebook:has(.redflag-quick-exit-host) :is(.jp-RenderedMarkdown, .widget-html-content) a[href] {
+  text-decoration: underline;
+  text-underline-offset: 0.15em;
+}
+/* A focus ring on every control of our pages, seen on light and dark themes alike: black inside,
+   yellow outside, drawn as a shadow because ipywidgets' dropdown sets `outline: none !important`
+   (focused, it only tints its border: WCAG 2.4.7). The answer radios and the Exit button have
+   their own (above). The transparent outline still shows in forced-colours mode. */
+.jp-Notebook:has(.redflag-quick-exit-host) .jupyter-widgets
+    :is(button, select, textarea, summary, input:not([type="radio"])):focus-visible {
+  outline: 2px solid transparent;
+  outline-offset: 2px;
+  box-shadow: 0 0 0 2px #0b0c0c, 0 0 0 5px #ffdd00;
+}
+/* ipywidgets Tab: an unselected tab's label is --jp-ui-font-color2 on --jp-layout-color2,
+   4.45:1 (WCAG 1.4.3 needs 4.5:1); the primary text colour keeps the theme's look. */
+.jupyter-widgets.jupyter-widget-tab.redflag-tabs > .lm-TabBar .lm-TabBar-tab {
+  color: var(--jp-ui-font-color1);
+}
+"""
+
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -634,7 +662,7 @@ class QuickExit(anywidget.AnyWidget):
     """
 
     _esm = _QUICK_EXIT_ESM
-    _css = _QUICK_EXIT_CSS
+    _css = _QUICK_EXIT_CSS + _PAGE_CSS
 
     url = traitlets.Unicode(DEFAULT_EXIT_URL, help="The page to leave for.").tag(sync=True)
 

@@ -1,10 +1,10 @@
 """Session fixtures for the real-browser tests: one JupyterLab server, one Voilà server (directory
 mode) and one headless Chromium per session, all on a private temp folder.
 
-Chromium missing: the tests skip locally, but fail under CI (CI=true), where a skipped browser
-suite would look like a pass. Screenshots of every page visited go to a fresh
-/tmp/redflag-screens-* folder, printed at the end of the run and written to
-/tmp/redflag-last-screens.txt; a failing test adds a FAILED-<test>.png there.
+Chromium (or axe-core, for the accessibility tests) missing: the tests skip locally, but fail
+under CI (CI=true), where a skipped browser suite would look like a pass. Screenshots of every
+page visited go to a fresh /tmp/redflag-screens-* folder, printed at the end of the run and
+written to /tmp/redflag-last-screens.txt; a failing test adds a FAILED-<test>.png there.
 """
 
 from __future__ import annotations
@@ -51,6 +51,15 @@ def browser():
     yield b
     b.close()
     pw.stop()
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> str:
+    """axe-core's script, as package-lock.json pins it (installed by `make axe`: npm ci)."""
+    if not S.AXE_JS.is_file():
+        _unavailable(f"{S.AXE_JS.relative_to(S.REPO)} is missing: run `make axe` (npm ci) to run the "
+                     "accessibility tests")
+    return S.AXE_JS.read_text(encoding="utf-8")
 
 
 _WANTED = pytest.StashKey[set]()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -203,8 +206,6 @@ def test_summary_uses_latest_run_of_each_checklist(tmp_path, checklists):
 
 
 def test_download_then_upload_restores_every_run(tmp_path, checklists):
-    import base64
-    import re
 
     first, second = tmp_path / "a", tmp_path / "b"
     save_runs(first, checklists, **{"toxic-relationship": "rarely", "trauma-bonding": "never"})
@@ -289,8 +290,6 @@ def test_support_resources_lists_emergency_and_988():
 
 
 def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
-    import base64
-    import re
 
     save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
     summary = Summary(workspace_for(tmp_path, checklists))
