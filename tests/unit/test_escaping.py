@@ -191,21 +191,14 @@ def assert_inert_md(text: str, payload: str, sink: str, *, shown: bool = True) -
     CHECKED[sink] += 1
 
 
-# The one image we draw ourselves: History's chart, a PNG data URI whose alt text (the chart in
-# words) is escaped, so it holds no quote or bracket. Anything else that looks like it stays an <img>.
-_CHART = re.compile(r'<img class="redflag-chart" src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="([^"<>]*)" '
-                    r'width="650" height="260" style="max-width:100%;height:auto">')
-
-
 def widget_html(root: w.Widget) -> str:
-    """The HTML of every HTML widget under root (the way the front end would receive it); our
-    chart images become their alt text, so the checks read that text like any other."""
+    """The HTML of every HTML widget under root (the way the front end would receive it)."""
     out = []
     stack = [root]
     while stack:
         widget = stack.pop()
         if isinstance(widget, (w.HTML, w.HTMLMath)):
-            out.append(_CHART.sub(r"<p>\1</p>", widget.value))
+            out.append(widget.value)
         stack.extend(getattr(widget, "children", ()) or ())
     return "\n".join(out)
 
