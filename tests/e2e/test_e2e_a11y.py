@@ -461,7 +461,7 @@ def _keyboard_answers(page, form, c, kind: str, workspace, screens) -> None:
     expect(form.progress).to_have_text(_progress(3, total))
     ring = page.evaluate(_FOCUS_JS)
     assert ring["focusVisible"] and "outline" in ring["ring"] and "yellow" in ring["ring"], ring
-    form.item(total).screenshot(path=str(screens.dir / f"a11y-{kind}-focus-ring.png"))
+    form.item(total).screenshot(path=str(screens.dir / f"a11y-{kind.replace(' ', '-')}-focus-ring.png"))
 
     for _ in range(MAX_STOPS_PER_ITEM):         # from the last group to Save
         page.keyboard.press("Tab")
