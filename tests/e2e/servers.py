@@ -37,6 +37,32 @@ LAB_OVERRIDES = REPO / "jupyter" / "overrides.json"
 #: axe-core, at the version package.json pins exactly and package-lock.json locks (`make axe`).
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
+
+#: Text contrast (WCAG) of the given elements that are shown and hold text, measured in the
+#: page: each as {text, bg, ratio, opacity}, the text colour blended over its first opaque
+#: background. For `locator.evaluate_all` or `page.evaluate(CONTRAST_JS, [handles])`.
+CONTRAST_JS = """(els) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (e) => {
+    for (; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return els.filter((e) => e.getClientRects().length > 0 && e.textContent.trim()).map((e) => {
+    const style = getComputedStyle(e);
+    const bg = background(e), [r, g, b, alpha = 1] = rgb(style.color);
+    const fg = [r, g, b].map((v, i) => v * alpha + bg[i] * (1 - alpha));
+    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    return { text: e.textContent.trim().slice(0, 40), bg: `rgb(${bg.join(', ')})`,
+             ratio: (hi + 0.05) / (lo + 0.05), opacity: style.opacity };
+  });
+}"""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 

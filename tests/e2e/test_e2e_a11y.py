@@ -92,28 +92,6 @@ _AXE_RESULT = "() => window.__redflagAxe"
 # Text contrast of the highlighted cells and small print axe also checks, measured here so the
 # figures can be printed and so a page without them fails (the audit would have proved nothing);
 # and of the dropdowns, which axe leaves "for review" (incomplete): their arrow is a background image.
-_CONTRAST_JS = """(selector) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = (e) => {
-    for (; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  return [...document.querySelectorAll(selector)].filter((e) => e.offsetParent !== null && e.textContent.trim())
-    .map((e) => {
-      const bg = background(e), [r, g, b, a = 1] = rgb(getComputedStyle(e).color);
-      const fg = [r, g, b].map((v, i) => v * a + bg[i] * (1 - a));
-      const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-      return { text: e.textContent.trim().slice(0, 40), bg: `rgb(${bg.join(', ')})`,
-               ratio: Math.round(100 * (hi + 0.05) / (lo + 0.05)) / 100 };
-    });
-}"""
 _HIGHLIGHTS = {  # what the Styler tables paint (render.py), as the browser reports it
     "safety row (#fef3c7)": "rgb(254, 243, 199)",
     "change: worse (#fee2e2)": "rgb(254, 226, 226)",
@@ -371,15 +349,15 @@ def _check_contrast(page, label: str, wanted: dict[str, str], root: str = "body"
     # select, summary: axe may leave them "for review" (the dropdown's arrow is a background image;
     # in Lab the "Why this matters" line counts as partly covered by the button beside it)
     kinds = ("table td", "small", "[aria-live='polite']", "select", "summary")
-    cells = page.evaluate(_CONTRAST_JS, ", ".join(f"{root} {kind}" for kind in kinds))
+    cells = page.locator(", ".join(f"{root} {kind}" for kind in kinds)).evaluate_all(S.CONTRAST_JS)
     for what, colour in wanted.items():
         found = [c for c in cells if c["bg"] == colour]
         assert found, f"{label}: no {what} on the page, so its contrast went unchecked"
-        _FIGURES[f"{label}: lowest text contrast on {what}"] = f"{min(c['ratio'] for c in found)}:1"
+        _FIGURES[f"{label}: lowest text contrast on {what}"] = f"{min(c['ratio'] for c in found):.2f}:1"
     low = [c for c in cells if c["ratio"] < 4.5]
     assert not low, f"{label}: text below 4.5:1: {low}"
     _FIGURES[f"{label}: lowest contrast of table cells, small print, progress, dropdowns, summaries"] = (
-        f"{min(c['ratio'] for c in cells)}:1 over {len(cells)} elements")
+        f"{min(c['ratio'] for c in cells):.2f}:1 over {len(cells)} elements")
 
 
 def _progress(n: int, total: int):

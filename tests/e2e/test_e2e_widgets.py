@@ -89,29 +89,6 @@ _PROBE_JS = """(() => {
 })();""".replace("__STATEMENTS__", json.dumps(STATEMENTS))
 _AT_UNLOAD = "redflag-at-unload "
 
-_CONTRAST_JS = """(els) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = (e) => {
-    for (; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  return els.map((e) => {
-    const style = getComputedStyle(e);
-    const bg = background(e), [r, g, b, alpha = 1] = rgb(style.color);
-    const fg = [r, g, b].map((v, i) => v * alpha + bg[i] * (1 - alpha));   // text colour over its background
-    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-    return { text: e.textContent.trim().slice(0, 30), ratio: (hi + 0.05) / (lo + 0.05), opacity: style.opacity };
-  });
-}"""
-
-
 # --------------------------------------------------------------------------- fixtures
 
 
@@ -201,7 +178,7 @@ def _check_groups(page, kind: str, screens, figures: dict) -> list[str]:
     expect(groups[2].get_by_role("radio", name="Often")).to_be_checked()  # value set by the kernel
     expect(page.locator(".kernel-mirror")).to_have_text("kernel sees: 1=None 2=None 3=often")
 
-    contrast = page.evaluate(_CONTRAST_JS, [
+    contrast = page.evaluate(S.CONTRAST_JS, [
         *groups[0].locator("legend, .redflag-answer-choice > span").element_handles(),
         groups[1].locator(".redflag-answer-hint").element_handle(),
         page.get_by_role("button", name="Exit this page").element_handle()])
