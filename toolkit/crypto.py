@@ -24,10 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from .errors import AnswersError, PassphraseError
 
 MAGIC = b"RFLGENC1"
@@ -61,6 +57,8 @@ def _b64(data: bytes) -> str:
 
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     """The key; the passphrase is NFC-normalised so that it types the same on every system."""
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # only when a key is needed
+
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(
         unicodedata.normalize("NFC", passphrase).encode("utf-8", "surrogatepass"))
 
@@ -118,6 +116,8 @@ def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
 
 def seal(key: Key, plaintext: bytes) -> bytes:
     """Encrypt and authenticate one file's bytes under a fresh random nonce."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     header = MAGIC + key.key_id + secrets.token_bytes(NONCE_BYTES)
     return header + AESGCM(key.secret).encrypt(header[-NONCE_BYTES:], plaintext, header)
 
@@ -140,6 +140,9 @@ def unseal(key: Key, data: bytes, where: str) -> bytes:
         raise AnswersError(f"{where}: encrypted file is truncated; it was left as it is")
     if key_id_of(data) != key.key_id:
         raise AnswersError(f"{where}: encrypted with a different passphrase")
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     header = data[:HEADER_BYTES]
     try:
         return AESGCM(key.secret).decrypt(header[-NONCE_BYTES:], data[HEADER_BYTES:], header)

@@ -25,21 +25,7 @@ from .workspace import Workspace, default_workspace
 
 WIDE = w.Layout(width="auto")
 AUTO = w.Layout(width="auto")
-#: A button in a column keeps its own width instead of stretching across the row.
-LEFT = w.Layout(width="auto", align_self="flex-start")
 ROW = w.Layout(width="auto", margin="0 0 1em 0", padding="0.4em 0.6em", border="1px solid #e5e7eb")
-
-
-class _Notes(dict[str, w.Textarea]):
-    """Item id -> note box, each made on first use."""
-
-    def __init__(self, make: Callable[[str], w.Textarea]) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, item_id: str) -> w.Textarea:
-        box = self[item_id] = self._make(item_id)
-        return box
 
 
 def _message(text: str, kind: str = "info") -> str:
@@ -157,23 +143,17 @@ class ChecklistForm(_Shown):
 
         self.header = w.HTML(ui("form_header", c), layout=WIDE)
         self.choices: dict[str, AnswerGroup] = {}
-        self.notes = _Notes(self._new_note)
-        self.note_toggles: dict[str, w.ToggleButton] = {}
-        self.rows: dict[str, w.VBox] = {}
         options = [[o.label, o.id] for o in scale]
         for n, item in enumerate(c.items, start=1):
-            # One native radio group per statement: the statement is its legend (announced with
-            # every choice), one Tab stop, arrow keys move the choice.
+            # One widget per statement: a native radio group whose legend is the statement (one
+            # Tab stop, arrow keys move the choice), "Why this matters" and a private note. One
+            # widget rather than five keeps a twenty-item form quick to open.
             choice = AnswerGroup(f"{n}. {item.text}", options, hint=SITUATIONAL_HINT if item.situational else "",
-                                 why=item.explain)
+                                 why=item.explain, notes=True, layout=ROW)
+            choice.add_class("redflag-item")  # one item's controls (the browser tests count its Tab stops)
             choice.observe(self._update_progress, "value")
-            add_note = w.ToggleButton(description="Add a note", value=False, layout=LEFT,
-                                      tooltip=f"Add a private note to item {n}")
-            add_note.observe(lambda ch, iid=item.id: self._show_note(iid, ch["new"]), "value")
-            self.choices[item.id], self.note_toggles[item.id] = choice, add_note
-            self.rows[item.id] = w.VBox([choice, add_note], layout=ROW)
-            self.rows[item.id].add_class("redflag-item")  # one item's controls (tests count its Tab stops)
-        self.items_box = w.VBox(list(self.rows.values()), layout=WIDE)
+            self.choices[item.id] = choice
+        self.items_box = w.VBox(list(self.choices.values()), layout=WIDE)
 
         self.progress_bar = w.IntProgress(value=0, min=0, max=len(c.items), description="Progress:",
                                           style={"description_width": "initial"})
@@ -231,7 +211,7 @@ class ChecklistForm(_Shown):
     def current_answers(self) -> Answers:
         """The answers on screen (unchosen items left out, empty notes dropped)."""
         responses = {iid: c.value for iid, c in self.choices.items() if c.value is not None}
-        notes = {iid: t.value for iid, t in self.notes.items() if t.value.strip()}
+        notes = {iid: c.note for iid, c in self.choices.items() if c.note.strip()}
         return Answers(self.checklist.id, self.checklist.version, responses, notes)
 
     def progress_text(self) -> str:
@@ -248,36 +228,18 @@ class ChecklistForm(_Shown):
         self.progress.value = str(Markup("<span aria-live='polite'>{}</span>").format(text))
         self.progress_top.value = str(Markup("<small>{}</small>").format(text))
 
-    def _new_note(self, item_id: str) -> w.Textarea:
-        """A note box, made when first wanted: a form of twenty items opens faster without
-        twenty hidden text boxes."""
-        box = w.Textarea(placeholder="A private note for yourself (saved with your answers)",
-                         layout=w.Layout(width="95%", display="none"), rows=2)
-        row = self.rows[item_id]
-        row.children = (*row.children, box)
-        return box
-
-    def _show_note(self, item_id: str, visible: bool) -> None:
-        if visible or item_id in self.notes:
-            self.notes[item_id].layout.display = None if visible else "none"
-
     def forget_unsaved(self) -> None:
         """Quick exit: the page is gone; the kernel forgets whatever was not saved."""
-        for iid in self.choices:
-            self.choices[iid].value = None
-            self.note_toggles[iid].value = False
-        for box in self.notes.values():
-            box.value = ""
+        for choice in self.choices.values():
+            choice.value, choice.note, choice.note_open = None, "", False
         self.status.value = self.support.value = self.result.value = ""
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
         for iid, choice in self.choices.items():
             choice.value = answers.responses.get(iid)
-            note = answers.notes.get(iid, "")
-            if note or iid in self.notes:
-                self.notes[iid].value = note
-            self.note_toggles[iid].value = bool(note)
+            choice.note = answers.notes.get(iid, "")
+            choice.note_open = bool(choice.note)
         return [i for i in dict.fromkeys([*answers.responses, *answers.notes]) if i not in self.choices]
 
     # ------------------------------------------------------------ actions

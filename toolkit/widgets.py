@@ -97,7 +97,20 @@ function render({ model, el }) {
   const whyText = document.createElement("p");
   why.append(whySummary, whyText);
   el.classList.add("redflag-answer-host");
-  el.replaceChildren(fieldset, why);
+  // "Add a note": a button that opens a private text box (only when `notes` is on).
+  const noteButton = document.createElement("button");
+  noteButton.type = "button";
+  noteButton.className = "redflag-answer-note-toggle";
+  noteButton.textContent = "Add a note";
+  noteButton.setAttribute(SUPPRESS, "true");
+  const note = document.createElement("textarea");
+  note.className = "redflag-answer-note";
+  note.id = `${name}-note`;
+  note.rows = 2;
+  note.placeholder = "A private note for yourself (saved with your answers)";
+  note.setAttribute(SUPPRESS, "true");
+  noteButton.setAttribute("aria-controls", note.id);
+  el.replaceChildren(fieldset, why, noteButton, note);
 
   let inputs = [];
 
@@ -114,6 +127,27 @@ function render({ model, el }) {
     const explain = String(model.get("why") ?? "");
     whyText.textContent = explain;
     why.hidden = explain === "";
+    note.setAttribute("aria-label", `Private note: ${legend.textContent}`);
+  }
+
+  function showNote() {
+    const open = Boolean(model.get("note_open"));
+    noteButton.hidden = !model.get("notes");
+    noteButton.setAttribute("aria-expanded", String(open));
+    note.hidden = !open || !model.get("notes");
+    const value = String(model.get("note") ?? "");
+    if (note.value !== value) note.value = value;
+  }
+
+  function onToggle() {
+    model.set("note_open", !model.get("note_open"));
+    model.save_changes();
+    if (model.get("note_open")) note.focus();
+  }
+
+  function onNote() {
+    model.set("note", note.value);
+    model.save_changes();
   }
 
   function showValue() {
@@ -157,18 +191,24 @@ function render({ model, el }) {
   }
 
   choices.addEventListener("change", onChange);
+  noteButton.addEventListener("click", onToggle);
+  note.addEventListener("input", onNote);
   const handlers = [
     ["change:statement", showText], ["change:hint", showText], ["change:why", showText],
     ["change:options", showOptions],
     ["change:value", showValue], ["change:disabled", showDisabled],
+    ["change:note", showNote], ["change:note_open", showNote], ["change:notes", showNote],
   ];
   for (const [event, handler] of handlers) model.on(event, handler);
   showText();
   showOptions();
   showDisabled();
+  showNote();
   return () => {
     for (const [event, handler] of handlers) model.off(event, handler);
     choices.removeEventListener("change", onChange);
+    noteButton.removeEventListener("click", onToggle);
+    note.removeEventListener("input", onNote);
   };
 }
 
@@ -176,6 +216,32 @@ export default { render };
 """
 
 _ANSWER_GROUP_CSS = r"""
+.redflag-answer-note-toggle {
+  margin: 0 0 0.5rem;
+  padding: 0.2rem 0.6rem;
+  font: inherit;
+  color: #1f2937;
+  background: #f3f4f6;
+  border: 1px solid #6b7280;
+  border-radius: 3px;
+  cursor: pointer;
+}
+.redflag-answer-note-toggle:focus-visible, .redflag-answer-note:focus-visible {
+  outline: 3px solid #0b0c0c;
+  outline-offset: 2px;
+  box-shadow: 0 0 0 5px #ffdd00;
+}
+.redflag-answer-note {
+  display: block;
+  box-sizing: border-box;
+  width: 95%;
+  margin: 0 0 0.5rem;
+  font: inherit;
+}
+.redflag-answer-note[hidden], .redflag-answer-note-toggle[hidden] {
+  display: none;
+}
+
 .redflag-answer-why {
   margin: -0.75rem 0 0.5rem;
 }
@@ -272,6 +338,9 @@ class AnswerGroup(anywidget.AnyWidget):
     why = traitlets.Unicode("", help="Optional 'Why this matters' text, in a disclosure after the group.").tag(
         sync=True)
     disabled = traitlets.Bool(False, help="Whether the choices are read-only.").tag(sync=True)
+    notes = traitlets.Bool(False, help="Offer an 'Add a note' button and a private note box.").tag(sync=True)
+    note = traitlets.Unicode("", help="The private note (never shown in the text repr).").tag(sync=True)
+    note_open = traitlets.Bool(False, help="Whether the note box is shown.").tag(sync=True)
 
     def __init__(self, statement: str = "", options: Iterable[Sequence[str]] = (), value: str | None = None,
                  *, hint: str = "", disabled: bool = False, **kwargs: Any) -> None:
@@ -368,6 +437,10 @@ function exitPage(s) {
   cover.textContent = "html, body { background: #fff !important; } body > * { display: none !important; }";
   document.head.appendChild(cover);
   document.title = "";
+  // JupyterLab sets the tab title again when its focus changes: from now on, nothing may.
+  try {
+    Object.defineProperty(document, "title", { configurable: true, get: () => "", set: () => {} });
+  } catch (err) { /* an older browser: the title was blanked once */ }
   document.body.replaceChildren();
   // 2. Tell the kernel(s), so unsaved answers are forgotten there too.
   for (const model of models) {

@@ -294,7 +294,7 @@ def test_note_typed_in_the_form_is_inert_in_the_result(tmp_path, core, payload):
     first = next(iter(form.choices))
     for choice in form.choices.values():
         choice.value = "often"
-    form.notes[first].value = payload
+    form.choices[first].note = payload
     form.save_button.click()
     assert form.status.value and "could not" not in form.status.value
     assert_inert_html(form.result.value, payload, "form note -> result table")
@@ -302,7 +302,7 @@ def test_note_typed_in_the_form_is_inert_in_the_result(tmp_path, core, payload):
     # Resume puts the note back in the text box (a value, not HTML) and re-renders the result.
     form.resume_choice.value = form.resume_choice.options[1][1]
     form.resume_button.click()
-    assert form.notes[first].value == payload
+    assert form.choices[first].note == payload
     assert_inert_html(widget_html(form.root), payload, "form note -> whole form after resume")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+from datetime import datetime, timezone
 
 import pytest
 
@@ -56,7 +58,7 @@ def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
     form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
     answer_all(form, "sometimes")
     first = next(iter(form.choices))
-    form.notes[first].value = "remember the weekend"
+    form.choices[first].note = "remember the weekend"
     form.save_button.click()
     files = run_files(tmp_path)
     assert len(files) == 1
@@ -106,7 +108,7 @@ def test_resume_restores_answers_and_notes(tmp_path, checklists):
     assert form.choices[ids[0]].value == "always"
     assert form.choices[ids[3]].value == "never"
     assert form.choices[ids[5]].value is None
-    assert form.notes[ids[3]].value == "note"
+    assert form.choices[ids[3]].note == "note"
     assert f"2 of {len(ids)} answered" in form.progress.value
     assert "Resumed" in form.status.value
 
@@ -139,7 +141,7 @@ def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
 def test_text_plain_never_contains_answers(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "always")
-    form.notes["my-fault"].value = "a secret note"
+    form.choices["my-fault"].note = "a secret note"
     bundle = form._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "always" not in data["text/plain"] and "secret" not in data["text/plain"]
@@ -303,17 +305,15 @@ def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
 
 def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
-    assert form.notes["my-fault"].layout.display == "none"
-    form.note_toggles["my-fault"].value = True
-    assert form.notes["my-fault"].layout.display is None
-    form.notes["my-fault"].value = "written down"
+    assert form.choices["my-fault"].notes and not form.choices["my-fault"].note_open
+    form.choices["my-fault"].note_open = True  # what "Add a note" does in the page
+    form.choices["my-fault"].note = "written down"
     form.choices["my-fault"].value = "rarely"
     path = form.save()
     other = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     other.resume_choice.value = str(path)
     other.resume_button.click()
-    assert other.note_toggles["my-fault"].value is True
-    assert other.notes["my-fault"].layout.display is None
+    assert other.choices["my-fault"].note_open is True  # a resumed note is shown open
 
 
 def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tmp_path, checklists):
@@ -365,10 +365,10 @@ def test_quick_exit_forgets_unsaved_answers_and_notes(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "often")
     first = next(iter(form.choices))
-    form.notes[first].value = "something private"
+    form.choices[first].note = "something private"
     form.exit._handle_custom_msg({"event": "exit"}, [])
     assert all(c.value is None for c in form.choices.values())
-    assert all(n.value == "" for n in form.notes.values())
+    assert all(c.note == "" and not c.note_open for c in form.choices.values())
     assert "0 of" in form.progress.value and run_files(tmp_path) == []
 
 
@@ -378,3 +378,20 @@ def test_every_page_has_one_exit_button(tmp_path, checklists):
     ws = workspace_for(tmp_path, checklists)
     for view in (ChecklistForm("trauma-bonding", ws), Summary(ws), History(ws), SupportResources(ws)):
         assert sum(isinstance(w, QuickExit) for w in view.root.children) == 1, type(view).__name__
+
+
+def test_the_form_path_imports_no_pandas_numpy_matplotlib_or_cryptography(tmp_path, checklists):
+    """A fresh kernel shows a form sooner when it imports only what the form needs: tables,
+    charts and encryption come in when a result, a chart or a protected folder needs them."""
+    import subprocess
+    import sys
+
+    save_answers(SavedRun("trauma-bonding", checklists["trauma-bonding"].version, {"my-fault": "often"},
+                          saved_at=datetime(2026, 1, 1, tzinfo=timezone.utc)), tmp_path)
+    code = ("import sys\nfrom toolkit.ui import ChecklistForm\nform = ChecklistForm('trauma-bonding')\n"
+            "assert len(form.resume_choice.options) == 2\n"
+            "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'cryptography') if m in sys.modules))")
+    env = {**os.environ, "REDFLAG_ANSWERS_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
