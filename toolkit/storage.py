@@ -155,8 +155,11 @@ def load_answers(path: Folder, checklists: Checklists, key: crypto.Key | None = 
     """Read and validate one saved run (sealed ones with `key`). The file is only read, never
     changed."""
     path = Path(path)
-    where = display_path(path)
-    raw = _read_limited(path, MAX_FILE_BYTES)
+    return _run_from_bytes(_read_limited(path, MAX_FILE_BYTES), display_path(path), checklists, key)
+
+
+def _run_from_bytes(raw: bytes, where: str, checklists: Checklists, key: crypto.Key | None) -> SavedRun:
+    """A saved run from a file's bytes (unsealed with `key` when sealed), validated."""
     if crypto.is_sealed(raw):
         if key is None:
             raise AnswersError(f"{where}: this answers file is protected: unlock it with your passphrase")
@@ -552,8 +555,7 @@ class AnswerStore:
             write_private(self.folder / KEY_FILE, doc)
             _fsync_dir(self.folder)
             self.key = key
-        return self._convert(lambda path: not crypto.is_sealed(_read_limited(path, MAX_FILE_BYTES)),
-                             self.key)
+        return self._convert(lambda path, raw: not crypto.is_sealed(raw), self.key)
 
     def unprotect(self) -> tuple[int, list[str]]:
         """Turn protection off: every sealed run back to a plain file, then the key file goes
@@ -561,7 +563,7 @@ class AnswerStore:
         key = self._need_key()
         if key is None:
             return 0, []
-        done, left = self._convert(lambda path: SEALED_NAME.match(path.name) is not None, None)
+        done, left = self._convert(lambda path, raw: SEALED_NAME.match(path.name) is not None, None)
         if not any(SEALED_NAME.match(p.name) for p in run_files(self.folder)):
             (self.folder / KEY_FILE).unlink()
             _fsync_dir(self.folder)
@@ -581,34 +583,33 @@ class AnswerStore:
             new, doc = crypto.new_key(new_passphrase)
             write_private(pending, doc)
             _fsync_dir(self.folder)
-        done, left = self._convert(
-            lambda path: crypto.key_id_of(_read_limited(path, MAX_FILE_BYTES)) == old.key_id, new, also=new)
+        done, left = self._convert(lambda path, raw: crypto.key_id_of(raw) == old.key_id, new)
         os.replace(pending, self.folder / KEY_FILE)
         _fsync_dir(self.folder)
         self.key = new
         self._cache.clear()
         return done, left
 
-    def _convert(self, wanted: Callable[[Path], bool], key: crypto.Key | None,
-                 also: crypto.Key | None = None) -> tuple[int, list[str]]:
-        """Rewrite the runs `wanted` picks as new files (sealed with `key`, or plain), each synced
-        before the old file is removed; a run already present in its new form is not written twice."""
+    def _convert(self, wanted: Callable[[Path, bytes], bool], key: crypto.Key | None) -> tuple[int, list[str]]:
+        """Rewrite the runs `wanted` picks (by name and bytes) as new files, sealed with `key` or
+        plain, each synced before the old file is removed; a run already present in its new form
+        is not written twice. Each file is read once."""
         self._cache.clear()
+        target = key.key_id if key else None
+        files = [(path, _read_limited(path, MAX_FILE_BYTES)) for path in run_files(self.folder)]
         present = set()
-        for path in run_files(self.folder):
-            is_target = (crypto.key_id_of(_read_limited(path, MAX_FILE_BYTES)) == key.key_id if key
-                         else not crypto.is_sealed(_read_limited(path, MAX_FILE_BYTES)))
-            if is_target:
+        for path, raw in files:
+            if crypto.key_id_of(raw) == target:
                 try:
-                    present.add(_fingerprint(load_answers(path, self.checklists, key or also)))
+                    present.add(_fingerprint(_run_from_bytes(raw, display_path(path), self.checklists, key)))
                 except ToolkitError:
                     pass
         done, left = 0, []
-        for path in run_files(self.folder):
-            if not wanted(path):
+        for path, raw in files:
+            if not wanted(path, raw):
                 continue
             try:
-                run = load_answers(path, self.checklists, self.key)
+                run = _run_from_bytes(raw, display_path(path), self.checklists, self.key)
             except ToolkitError as exc:
                 left.append(str(exc))
                 continue
