@@ -23,9 +23,41 @@ from .storage import MAX_BUNDLE_BYTES
 from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
 
+# Shared layout and style models. Every ipywidget otherwise opens a Layout and a Style model of
+# its own (a kernel message each: a form would open about eighty), and a page opened in a fresh
+# kernel waits for every one. Shared models are never changed after this point: a widget that is
+# shown and hidden gets `_own_layout()`, or hiding it would hide everything sharing the layout.
 WIDE = w.Layout(width="auto")
-AUTO = w.Layout(width="auto")
 ROW = w.Layout(width="auto", margin="0 0 1em 0", padding="0.4em 0.6em", border="1px solid #e5e7eb")
+
+
+def _style_for(widget_class: type[w.DOMWidget], **traits: Any) -> w.Style:
+    """A style model for `widget_class` (ipywidgets does not export every Style class)."""
+    style_class: type[w.Style] = widget_class.class_traits()["style"].klass
+    return style_class(**traits)
+
+
+TEXT_STYLE = _style_for(w.HTML)
+BUTTON_STYLE = w.ButtonStyle()
+LABELLED_CHOICE = _style_for(w.Dropdown, description_width="initial")
+LABELLED_TEXT = _style_for(w.Password, description_width="initial")
+LABELLED_PROGRESS = _style_for(w.IntProgress, description_width="initial")
+SHARED = (WIDE, ROW, TEXT_STYLE, BUTTON_STYLE, LABELLED_CHOICE, LABELLED_TEXT, LABELLED_PROGRESS)
+
+
+def _own_layout(**traits: Any) -> w.Layout:
+    """A layout for one widget that is shown and hidden (the shared ones never change)."""
+    return w.Layout(width="auto", **traits)
+
+
+def _html(value: str = "") -> w.HTML:
+    return w.HTML(value, layout=WIDE, style=TEXT_STYLE)
+
+
+def _button(description: str, **traits: Any) -> w.Button:
+    traits.setdefault("layout", WIDE)
+    traits.setdefault("style", BUTTON_STYLE)
+    return w.Button(description=description, **traits)
 
 
 def _message(text: str, kind: str = "info") -> str:
@@ -50,11 +82,11 @@ class UnlockBox:
     def __init__(self, workspace: Workspace, on_unlock: Callable[[], None]) -> None:
         self.workspace = workspace
         self._on_unlock = on_unlock
-        self.passphrase = w.Password(description="Passphrase:", style={"description_width": "initial"})
-        self.button = w.Button(description="Unlock", button_style="primary", layout=AUTO)
+        self.passphrase = w.Password(description="Passphrase:", style=LABELLED_TEXT)
+        self.button = _button("Unlock", button_style="primary")
         self.button.on_click(self.try_unlock)
-        self.status = w.HTML(layout=WIDE)
-        self.root = w.VBox([w.HTML(ui("unlock_intro"), layout=WIDE), w.HBox([self.passphrase, self.button]),
+        self.status = _html()
+        self.root = w.VBox([_html(ui("unlock_intro")), w.HBox([self.passphrase, self.button], layout=WIDE),
                             self.status], layout=w.Layout(display="flex" if self.locked else "none"))
 
     @property
@@ -91,8 +123,8 @@ class CountryChoice:
             ((name, code) for code, name in workspace.resources.countries.items()))
         self.widget = w.Dropdown(options=options, value=workspace.country or "",
                                  description="Your country or region:",
-                                 style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-        self.status = w.HTML(layout=WIDE)
+                                 style=LABELLED_CHOICE, layout=WIDE)
+        self.status = _html()
         self._on_change = on_change
         self.widget.observe(self._changed, "value")
         self.root = w.VBox([self.widget, self.status], layout=WIDE)
@@ -141,7 +173,7 @@ class ChecklistForm(_Shown):
         self.label = f"Checklist form: {c.title}"
         scale = c.vocabulary.scale
 
-        self.header = w.HTML(ui("form_header", c), layout=WIDE)
+        self.header = _html(ui("form_header", c))
         self.choices: dict[str, AnswerGroup] = {}
         options = [[o.label, o.id] for o in scale]
         for n, item in enumerate(c.items, start=1):
@@ -149,32 +181,35 @@ class ChecklistForm(_Shown):
             # Tab stop, arrow keys move the choice), "Why this matters" and a private note. One
             # widget rather than five keeps a twenty-item form quick to open.
             choice = AnswerGroup(f"{n}. {item.text}", options, hint=SITUATIONAL_HINT if item.situational else "",
-                                 why=item.explain, notes=True, layout=ROW)
-            choice.add_class("redflag-item")  # one item's controls (the browser tests count its Tab stops)
+                                 why=item.explain, notes=True, layout=ROW,
+                                 _dom_classes=("redflag-item",))  # the browser tests count its Tab stops
             choice.observe(self._update_progress, "value")
             self.choices[item.id] = choice
         self.items_box = w.VBox(list(self.choices.values()), layout=WIDE)
 
-        self.progress_bar = w.IntProgress(value=0, min=0, max=len(c.items), description="Progress:",
-                                          style={"description_width": "initial"})
-        self.progress = w.HTML(layout=WIDE)
-        self.progress_top = w.HTML(layout=WIDE)
-        self.save_button = w.Button(description="Save my answers", button_style="primary",
-                                    tooltip="Save privately on this computer", layout=w.Layout(width="auto"))
+        # Widgets start with their values (no update message straight after opening them).
+        done, live, small = self._progress_values()
+        self.progress_bar = w.IntProgress(value=done, min=0, max=len(c.items), description="Progress:",
+                                          style=LABELLED_PROGRESS, layout=WIDE)
+        self.progress = _html(live)
+        self.progress_top = _html(small)
+        self.save_button = _button("Save my answers", button_style="primary",
+                                    tooltip="Save privately on this computer")
         self.save_button.on_click(self.save)
         self.hide_button = self._hide_button()
         self.hide_top = self._hide_button()
-        self.show_button = w.Button(description="Show again", layout=w.Layout(width="auto"))
+        self.show_button = _button("Show again")
         self.show_button.on_click(self.show)
-        self.resume_choice = w.Dropdown(description="Earlier answers:", style={"description_width": "initial"},
-                                        layout=w.Layout(width="auto"))
-        self.resume_button = w.Button(description="Resume",
-                                      tooltip="Fill the form from earlier saved answers",
-                                      layout=w.Layout(width="auto"))
+        self.unlock = UnlockBox(ws, self._unlocked)
+        earlier = [] if self.unlock.locked else self._resume_options()
+        self.resume_choice = w.Dropdown(description="Earlier answers:", style=LABELLED_CHOICE, layout=WIDE,
+                                        options=[("Choose…", ""), *earlier], value="")
+        self.resume_button = _button("Resume", tooltip="Fill the form from earlier saved answers",
+                                     disabled=not earlier)
         self.resume_button.on_click(self.resume)
-        self.status = w.HTML(layout=WIDE)
-        self.support = w.HTML(layout=WIDE)
-        self.result = w.HTML(layout=WIDE)
+        self.status = _html()
+        self.support = _html()
+        self.result = _html()
 
         self.content = w.VBox([
             self.header,
@@ -183,18 +218,14 @@ class ChecklistForm(_Shown):
             w.HBox([self.progress_bar, self.progress], layout=WIDE),
             w.HBox([self.save_button, self.hide_button], layout=WIDE),
             self.status, self.support, self.result,
-        ], layout=WIDE)
-        self.hidden_box = w.HBox([w.HTML("Hidden. "), self.show_button],
+        ], layout=_own_layout())  # hidden by "Hide" and while locked
+        self.hidden_box = w.HBox([_html("Hidden. "), self.show_button],
                                  layout=w.Layout(display="none"))
         self.exit = quick_exit(self.forget_unsaved)
-        self.unlock = UnlockBox(ws, self._unlocked)
         self.root = w.VBox([self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE), self.content,
                             self.hidden_box], layout=WIDE)
-        self._update_progress()
         if self.unlock.locked:
             self.content.layout.display = "none"
-        else:
-            self.refresh_resume()
 
     def _unlocked(self) -> None:
         self.content.layout.display = "flex"
@@ -202,7 +233,7 @@ class ChecklistForm(_Shown):
 
     def _hide_button(self) -> w.Button:
         """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
-        button = w.Button(description="Hide", tooltip="Clear the screen at once", layout=w.Layout(width="auto"))
+        button = _button("Hide", tooltip="Clear the screen at once", layout=_own_layout())
         button.on_click(self.hide)
         return button
 
@@ -222,11 +253,15 @@ class ChecklistForm(_Shown):
             text += f" ({unsure} marked “Not sure”, which don't count towards the result)"
         return text
 
-    def _update_progress(self, _change: Any = None) -> None:
+    def _progress_values(self) -> tuple[int, str, str]:
+        """Answered count, the live-region text by Save and the small copy at the top."""
         text = self.progress_text()
-        self.progress_bar.value = sum(c.value is not None for c in self.choices.values())
-        self.progress.value = str(Markup("<span aria-live='polite'>{}</span>").format(text))
-        self.progress_top.value = str(Markup("<small>{}</small>").format(text))
+        return (sum(c.value is not None for c in self.choices.values()),
+                str(Markup("<span aria-live='polite'>{}</span>").format(text)),
+                str(Markup("<small>{}</small>").format(text)))
+
+    def _update_progress(self, _change: Any = None) -> None:
+        self.progress_bar.value, self.progress.value, self.progress_top.value = self._progress_values()
 
     def forget_unsaved(self) -> None:
         """Quick exit: the page is gone; the kernel forgets whatever was not saved."""
@@ -244,18 +279,21 @@ class ChecklistForm(_Shown):
 
     # ------------------------------------------------------------ actions
 
-    def refresh_resume(self) -> None:
+    def _resume_options(self) -> list[tuple[str, str]]:
+        """This checklist's saved runs, newest first, as (label, path) for the Resume list."""
         try:
             saved = self.workspace.store.saved()
         except ToolkitError:
             saved = []
         mine = sorted(((p, r) for p, r in saved if isinstance(r, SavedRun) and r.checklist_id == self.checklist.id),
-                      key=lambda pr: pr[1].saved_at, reverse=True)  # newest first
-        options: list[tuple[str, str]] = [("Choose…", "")]
-        options += [(f"{_when(r.saved_at)} – {len(r.responses)} answered", str(p)) for p, r in mine]
-        self.resume_choice.options = options
+                      key=lambda pr: pr[1].saved_at, reverse=True)
+        return [(f"{_when(r.saved_at)} – {len(r.responses)} answered", str(p)) for p, r in mine]
+
+    def refresh_resume(self) -> None:
+        options = self._resume_options()
+        self.resume_choice.options = [("Choose…", ""), *options]
         self.resume_choice.value = ""
-        self.resume_button.disabled = len(options) == 1
+        self.resume_button.disabled = not options
 
     def resume(self, _button: Any = None) -> None:
         path = self.resume_choice.value
@@ -323,49 +361,45 @@ class Summary(_Shown):
     def __init__(self, workspace: Workspace | None = None) -> None:
         self.workspace = ws = workspace if workspace is not None else default_workspace()
         self.label = "Summary of your saved answers"
-        self.support = w.HTML(layout=WIDE)
-        self.overview = w.HTML(layout=WIDE)
-        self.tables = w.HTML(layout=WIDE)
-        self.refresh_button = w.Button(description="Refresh", layout=w.Layout(width="auto"))
+        self.support = _html()
+        self.overview = _html()
+        self.tables = _html()
+        self.refresh_button = _button("Refresh")
         self.refresh_button.on_click(lambda _: self.refresh())
-        self.report_button = w.Button(description="Printable report",
-                                      tooltip="A page to print or keep: results, themes, changes",
-                                      layout=w.Layout(width="auto"))
+        self.report_button = _button("Printable report",
+                                      tooltip="A page to print or keep: results, themes, changes")
         self.report_button.on_click(self.prepare_report)
-        self.report_link = w.HTML(layout=WIDE)
+        self.report_link = _html()
 
-        self.download_button = w.Button(description="Download my answers",
-                                        layout=w.Layout(width="auto"))
+        self.download_button = _button("Download my answers")
         self.download_button.on_click(self.prepare_download)
-        self.download_link = w.HTML(layout=WIDE)
-        self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers",
-                                   layout=w.Layout(width="auto"))
+        self.download_link = _html()
+        self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers", style=BUTTON_STYLE,
+                                   layout=WIDE)
         self.upload.observe(self._on_upload, "value")
         # ipywidgets' "warning" orange under white text is 2.7:1; white on this amber is 5.0:1 (WCAG AA).
-        self.delete_button = w.Button(description="Delete all my answers…", button_style="warning",
-                                      style=w.ButtonStyle(button_color="#b45309", text_color="white"),
-                                      layout=w.Layout(width="auto"))
+        self.delete_button = _button("Delete all my answers…", button_style="warning",
+                                      style=w.ButtonStyle(button_color="#b45309", text_color="white"))
         self.delete_button.on_click(self.ask_delete)
-        self.confirm_delete = w.Button(description="Yes, delete everything", button_style="danger",
-                                       layout=w.Layout(width="auto"))
+        self.confirm_delete = _button("Yes, delete everything", button_style="danger")
         self.confirm_delete.on_click(self.delete_all)
-        self.cancel_delete = w.Button(description="Cancel", layout=w.Layout(width="auto"))
+        self.cancel_delete = _button("Cancel")
         self.cancel_delete.on_click(lambda _: self._set_confirm(False))
-        self.confirm_text = w.HTML()
+        self.confirm_text = _html()
         self.confirm_box = w.HBox([self.confirm_text, self.confirm_delete, self.cancel_delete],
                                   layout=w.Layout(display="none"))
-        self.data_status = w.HTML(layout=WIDE)
+        self.data_status = _html()
         self.country = CountryChoice(ws, self.refresh)
-        self.protect_pass = w.Password(description="Passphrase:", style={"description_width": "initial"})
-        self.protect_again = w.Password(description="The same again:", style={"description_width": "initial"})
-        self.protect_button = w.Button(description="Protect my answers", layout=w.Layout(width="auto"),
+        self.protect_pass = w.Password(description="Passphrase:", style=LABELLED_TEXT)
+        self.protect_again = w.Password(description="The same again:", style=LABELLED_TEXT)
+        self.protect_button = _button("Protect my answers",
                                        tooltip="Encrypt every saved answer with a passphrase")
         self.protect_button.on_click(self.protect)
-        self.protect_status = w.HTML(layout=WIDE)
-        self.protect_box = w.VBox([w.HTML(ui("protect_intro"), layout=WIDE), self.protect_pass,
+        self.protect_status = _html()
+        self.protect_box = w.VBox([_html(ui("protect_intro")), self.protect_pass,
                                    self.protect_again, self.protect_button, self.protect_status], layout=WIDE)
         self.data_tab = w.VBox([
-            w.HTML(ui("data_intro", str(ws.answers_dir)), layout=WIDE), self.country.root,
+            _html(ui("data_intro", str(ws.answers_dir))), self.country.root,
             w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
             self.protect_box, self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
         self.overview_tab = w.VBox([self.overview, self.tables,
@@ -511,7 +545,7 @@ class SupportResources(_Shown):
     def __init__(self, workspace: Workspace | None = None) -> None:
         self.workspace = workspace if workspace is not None else default_workspace()
         self.label = "Support resources"
-        self.box = w.HTML(layout=WIDE)
+        self.box = _html()
         self.country = CountryChoice(self.workspace, self.refresh)
         self.root = w.VBox([quick_exit(), self.country.root, self.box], layout=WIDE)
         self.refresh()
@@ -538,7 +572,7 @@ class History(_Shown):
         try:
             runs = self.workspace.store.runs()
         except ToolkitError as exc:
-            self.body.children = [w.HTML(_message(str(exc), "error"))]
+            self.body.children = [_html(_message(str(exc), "error"))]
             return
         self.draw(runs)
 
@@ -549,8 +583,8 @@ class History(_Shown):
         from .summary import changes, trend
 
         if not runs:
-            self.body.children = [w.HTML("<p>No saved answers yet: history appears once you have "
-                                         "saved a checklist.</p>", layout=WIDE)]
+            self.body.children = [_html("<p>No saved answers yet: history appears once you have "
+                                         "saved a checklist.</p>")]
             return
         checklists = self.workspace.checklists
         parts: list[w.Widget] = []
@@ -561,16 +595,15 @@ class History(_Shown):
             flagged = sum(score(r, c).safety for r in mine)
             note = (Markup(" In {} of them at least one answer touches on your safety (▲ in the chart): "
                            "that matters more than where the line is.").format(flagged) if flagged else "")
-            parts.append(w.HTML(str(Markup("<h3>{}</h3><p>{} saved run(s).{}</p>").format(
-                c.title, len(mine), note)), layout=WIDE))
+            parts.append(_html(str(Markup("<h3>{}</h3><p>{} saved run(s).{}</p>").format(
+                c.title, len(mine), note))))
             table = trend(mine, checklists, cid)
             # The chart as inline SVG with role=img and its numbers as text (a PNG has no text).
-            parts.append(w.HTML(ui("chart", Markup(trend_svg(table, c.vocabulary, name=c.title,
+            parts.append(_html(ui("chart", Markup(trend_svg(table, c.vocabulary, name=c.title,
                                                              ident=f"history-{cid}")),
-                                   trend_lines(table, c.vocabulary)), layout=WIDE))
+                                   trend_lines(table, c.vocabulary))))
             if len(mine) >= 2:
                 moved = changes(mine[-2], mine[-1], c)
-                parts.append(w.HTML("<h4>What changed since last time</h4>" + (
-                    changes_styler(moved).to_html() if not moved.empty else "<p>No answer changed.</p>"),
-                    layout=WIDE))
+                parts.append(_html("<h4>What changed since last time</h4>" + (
+                    changes_styler(moved).to_html() if not moved.empty else "<p>No answer changed.</p>")))
         self.body.children = parts

@@ -107,3 +107,18 @@ def report_at_end(request, name: str, write) -> None:
     manager = request.config.pluginmanager
     if not manager.has_plugin(name):
         manager.register(_Report(), name)
+
+
+def shown(widget: Any, root: Any) -> bool:
+    """Whether `widget` is on screen: it and every box above it up to `root` are displayed."""
+    def path(node):
+        if node is widget:
+            return [node]
+        for child in getattr(node, "children", ()):
+            found = path(child)
+            if found:
+                return [node, *found]
+        return []
+    chain = path(root)
+    assert chain, f"{widget!r} is not inside the page"
+    return all(getattr(getattr(n, "layout", None), "display", None) != "none" for n in chain)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from _helpers import workspace_for
+from _helpers import shown, workspace_for
 
 from toolkit import AnswersError, PassphraseError, SavedRun
 from toolkit.cli import main
@@ -312,13 +312,15 @@ def test_unlock_box_and_protect_my_answers_in_the_notebooks(tmp_path, checklists
     # A new kernel (a new workspace on the same folder) shows the Unlock box, not the answers.
     locked = workspace_for(tmp_path / "answers", checklists)
     form = ChecklistForm("trauma-bonding", locked)
-    assert form.unlock.root.layout.display != "none" and form.content.layout.display == "none"
+    assert shown(form.unlock.passphrase, form.root) and shown(form.unlock.status, form.root)
+    assert not shown(form.choices["my-fault"], form.root) and shown(form.exit, form.root)
     form.unlock.passphrase.value = "wrong"
     form.unlock.button.click()
     assert "wrong passphrase" in form.unlock.status.value and form.content.layout.display == "none"
     form.unlock.passphrase.value = PASS
     form.unlock.button.click()
-    assert form.content.layout.display != "none" and form.unlock.passphrase.value == ""
+    assert shown(form.choices["my-fault"], form.root) and not shown(form.unlock.passphrase, form.root)
+    assert form.unlock.passphrase.value == ""
     assert len(form.resume_choice.options) == 1 + sum(r.checklist_id == "trauma-bonding" for r in runs)
     for choice in form.choices.values():
         choice.value = "never"

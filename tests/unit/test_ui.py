@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from _faults import break_fsync  # noqa: E402
-from _helpers import SHIPPED_DIR, workspace_for  # noqa: E402
+from _helpers import SHIPPED_DIR, shown, workspace_for  # noqa: E402
 
 from toolkit import load_answers, load_checklists, save_answers  # noqa: E402
 from toolkit.checklist import Answers, SavedRun  # noqa: E402
@@ -131,11 +131,31 @@ def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     form.choices["my-fault"].value = "often"
     form.hide_top.click()
-    assert form.content.layout.display == "none"
-    assert form.hidden_box.layout.display == "flex"
+    assert not shown(form.choices["my-fault"], form.root) and not shown(form.save_button, form.root)
+    # "Show again" and the quick exit stay on screen (a layout shared with the page must not be
+    # the one that is hidden, or the whole page goes blank).
+    assert shown(form.show_button, form.root) and shown(form.exit, form.root)
     form.show_button.click()
-    assert form.content.layout.display == "flex"
+    assert shown(form.choices["my-fault"], form.root) and shown(form.hide_top, form.root)
+    assert not shown(form.show_button, form.root)
     assert form.choices["my-fault"].value == "often"  # nothing lost
+
+
+def test_shared_layouts_and_styles_never_change(tmp_path, checklists):
+    """The shared layout/style models keep the state they started with whatever the pages do."""
+    from toolkit import ui as U
+
+    before = [m.get_state() for m in U.SHARED]
+    ws = workspace_for(tmp_path, checklists)
+    form = ChecklistForm("trauma-bonding", ws)
+    form.hide_top.click()
+    form.show_button.click()
+    answer_all(form, "often")
+    form.save()
+    view = Summary(ws)
+    view.delete_button.click()
+    view.cancel_delete.click()
+    assert [m.get_state() for m in U.SHARED] == before
 
 
 def test_text_plain_never_contains_answers(tmp_path, checklists):
