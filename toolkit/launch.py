@@ -47,11 +47,20 @@ def lab_command(folder: Path) -> list[str]:
             f"--ServerApp.root_dir={folder}", str(folder / START)]
 
 
-def app_command(folder: Path, port: int = PORT) -> list[str]:
+#: Seconds a page's kernel outlives the page (tab closed, page left) before it is shut down.
+#: Voilà starts a kernel for every page opened and never stops one by itself; a kernel holds
+#: whatever was on its page, unsaved answers included. A kernel whose page is open is kept.
+CULL_AFTER = 60
+
+
+def app_command(folder: Path, port: int = PORT, cull_after: int = CULL_AFTER) -> list[str]:
     """Voilà in directory mode (links between pages work) with token checking on; run it with
     `app_env`, which holds the token and lets Voilà find the template."""
     return [sys.executable, "-m", "voila", str(folder), "--no-browser", f"--port={port}",
-            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", f"--template={VOILA_TEMPLATE}", "--token"]
+            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", f"--template={VOILA_TEMPLATE}", "--token",
+            f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+            f"--MappingKernelManager.cull_interval={max(1, cull_after // 2)}",
+            "--MappingKernelManager.cull_connected=False"]
 
 
 def app_env(token: str, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -204,12 +204,12 @@ def lab_command(port: int, root: Path, settings_dir: Path | None = None) -> list
             f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", *settings]
 
 
-def voila_command(port: int, root: Path) -> list[str]:
+def voila_command(port: int, root: Path, cull_after: int | None = None) -> list[str]:
     # As `redflag app` starts it (toolkit.launch.app_command) but without the token: directory
     # mode (the tree is at /, each notebook at /voila/render/NAME.ipynb, so the notebooks'
     # relative links, e.g. "summary.ipynb", work) and the package's Voilà template.
-    from toolkit.launch import app_command
-    return [arg for arg in app_command(root, port) if arg != "--token"]
+    from toolkit.launch import CULL_AFTER, app_command
+    return [arg for arg in app_command(root, port, cull_after or CULL_AFTER) if arg != "--token"]
 
 
 def voila_env(ws: Workspace) -> dict[str, str]:

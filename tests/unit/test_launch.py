@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit.launch import JUPYTER_DATA, VOILA_TEMPLATE, app_command, app_env, forwarding_page, lab_command
+from toolkit.launch import CULL_AFTER, JUPYTER_DATA, VOILA_TEMPLATE, app_command, app_env, forwarding_page, lab_command
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP = 90.0   # s: Voilà's start on a busy 2-core machine (usually 2-4 s)
@@ -69,6 +69,9 @@ def test_lab_never_fetches_news_or_checks_for_updates(tmp_path):
 def test_the_app_uses_the_packaged_template_and_gets_the_token_from_its_environment(tmp_path):
     argv = app_command(tmp_path, port=9999)
     assert f"--template={VOILA_TEMPLATE}" in argv and "--token" in argv
+    # A page's kernel is shut down once the page has gone (tests/e2e/test_e2e_privacy.py shows it).
+    assert f"--MappingKernelManager.cull_idle_timeout={CULL_AFTER}" in argv
+    assert "--MappingKernelManager.cull_connected=False" in argv
     assert (JUPYTER_DATA / "voila" / "templates" / VOILA_TEMPLATE / "index.html.j2").is_file()
     env = app_env("secret-token", {"JUPYTER_PATH": "/elsewhere", "HOME": "/home/x"})
     assert env["JUPYTER_TOKEN"] == "secret-token" and env["HOME"] == "/home/x"
