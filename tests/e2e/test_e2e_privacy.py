@@ -44,7 +44,8 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 FORM = "avoid-partners-where"                     # 6 items, no safety item
-APP_CULL_AFTER = 2                                # s: the locked app's kernel cull time here
+APP_CULL_AFTER = 4   # s: the locked app's kernel cull time here (long enough that a page still
+                     # loading on a busy machine connects to its kernel before a cull check)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 LOCAL_SCHEMES = {"data", "blob"}
 # Lab server endpoints that make the *server* fetch from the internet (the Jupyter news feed, and
@@ -344,7 +345,7 @@ def test_app_shuts_down_a_kernel_once_its_page_is_gone(locked_app, browser):
         form = S.Form(page.locator("body")).wait_ready()
         mine = _kernel_pids(server) - before
         assert len(mine) == 1, (before, mine)
-        time.sleep(3 * APP_CULL_AFTER)                 # well past the cull time, page still open
+        time.sleep(2 * APP_CULL_AFTER)                 # well past the cull time, page still open
         assert mine <= _kernel_pids(server), "a kernel whose page is open was shut down"
         form.radio(1, "Often").click()                  # ... and it still answers the page
         expect(form.progress).to_have_text(re.compile(r"^1 of \d+ answered"))
