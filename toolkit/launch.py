@@ -15,10 +15,12 @@ from __future__ import annotations
 import html
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import webbrowser
 from collections.abc import Mapping
@@ -99,9 +101,22 @@ def forwarding_page(url: str) -> Path:
     return Path(name)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_signals() -> list[signal.Signals]:
+    """Closing the terminal (SIGHUP) or `kill` (SIGTERM) stop the app like Ctrl+C: by default
+    they would end this launcher only and leave Voilà serving, its kernels holding the pages."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    return [s for s in (getattr(signal, "SIGHUP", None), signal.SIGTERM) if s is not None]
+
+
 def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
     """Run the app view until Ctrl+C: print the address with its token, open it if we can."""
     token = secrets.token_urlsafe(24)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _stop_signals()}
     proc = subprocess.Popen(app_command(folder, port), env=app_env(token))
     page = None
     try:
@@ -123,3 +138,5 @@ def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
     finally:
         if page is not None:
             page.unlink(missing_ok=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -188,9 +188,9 @@ class App:
         assert len(kids) == 1, f"run_app should start one process (Voilà), found {kids}"
         return kids[0]
 
-    def interrupt(self, timeout: float = 30.0) -> int:
-        """Ctrl+C for the launcher only (SIGINT to its pid): run_app must stop Voilà itself."""
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, sig: int = signal.SIGINT, timeout: float = 30.0) -> int:
+        """Ctrl+C (or another signal) for the launcher only: run_app must stop Voilà itself."""
+        self.proc.send_signal(sig)
         return self.proc.wait(timeout)
 
     def cleanup(self) -> None:
@@ -245,6 +245,21 @@ def test_run_app_prints_the_token_keeps_it_off_the_command_line_and_stops_on_ctr
     assert not Path(f"/proc/{voila}").exists(), "Voilà is still running after Ctrl+C"
     assert token not in app.log_text()           # Voilà's log shows "?token=..." only
     print(f"\nrun_app: address printed, checked and stopped in {time.monotonic() - t0:.1f} s")
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "terminal-closed"])
+def test_run_app_stops_voila_when_it_is_killed_or_its_terminal_closes(app_factory, sig):
+    """Without its own handlers the launcher would die alone and leave Voilà serving the pages,
+    each page's kernel still holding what was on it."""
+    app = app_factory(open_browser=False)
+    app.printed_url()
+    voila = app.voila_pid()
+    app.interrupt(sig)                           # to the launcher's pid only, as in the Ctrl+C test
+    deadline = time.monotonic() + 15
+    while Path(f"/proc/{voila}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{voila}").exists(), f"Voilà is still running after {sig!r} to the launcher"
 
 
 @pytest.mark.kernel
