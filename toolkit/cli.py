@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"open the notebooks in {what} on this computer only")
         p.add_argument("folder", nargs="?", metavar="DIR",
                        help="notebooks folder (default: the checkout's notebooks/, else a per-user folder)")
+    p.add_argument("--port", type=int, default=None, metavar="N",
+                   help="the app's port on 127.0.0.1 (default 8866)")
     p = sub.add_parser("forget", help="delete every saved answer in the answers folder")
     p.add_argument("--yes", action="store_true", help="confirm: really delete them")
     sub.add_parser("protect", help="protect the saved answers with a passphrase (encrypts every run)")
@@ -256,7 +258,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     write_notebooks(ws.checklists, ws.resources, folder)
     if args.command == "app":
-        return run_app(folder)
+        return run_app(folder) if args.port is None else run_app(folder, args.port)
     argv = lab_command(folder)
     sys.stdout.flush()
     os.execv(argv[0], argv)  # replaces this process: Ctrl+C stops the server as usual

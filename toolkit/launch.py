@@ -26,6 +26,7 @@ import webbrowser
 from collections.abc import Mapping
 from pathlib import Path
 
+from .errors import ToolkitError
 from .notebooks import START
 
 PORT = 8866
@@ -81,9 +82,8 @@ def app_url(token: str, port: int = PORT) -> str:
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return True
+        if _port_taken(port):
+            return True
         time.sleep(0.2)
     return False
 
@@ -113,8 +113,18 @@ def _stop_signals() -> list[signal.Signals]:
     return [s for s in (getattr(signal, "SIGHUP", None), signal.SIGTERM) if s is not None]
 
 
+def _port_taken(port: int) -> bool:
+    """Whether something already listens on 127.0.0.1:port. The launcher checks this first:
+    otherwise it would see that program answer, take it for Voilà and hand it the token."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
     """Run the app view until Ctrl+C: print the address with its token, open it if we can."""
+    if _port_taken(port):
+        raise ToolkitError(f"port {port} on this computer is already in use (is the app already running?): "
+                           f"stop that program, or choose another port, e.g. `redflag app --port {port + 1}`")
     token = secrets.token_urlsafe(24)
     previous = {sig: signal.signal(sig, _interrupt) for sig in _stop_signals()}
     proc = subprocess.Popen(app_command(folder, port), env=app_env(token))

@@ -276,3 +276,24 @@ def test_run_app_opens_the_browser_without_the_token_on_its_command_line(app_fac
     assert f'content="0;url={url}"' in opened["text"]
     app.interrupt()
     assert not Path(opened["path"]).exists(), "the forwarding page outlived the app"
+
+
+@pytest.mark.kernel      # loopback sockets: a listener stands in for another program on the port
+def test_app_refuses_a_port_something_else_listens_on(tmp_path, capsys, monkeypatch):
+    """Another program on the port would otherwise answer the launcher's check, and the
+    address printed (and opened) with the token would go to it."""
+    from toolkit.cli import main
+
+    opened: list[str] = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: opened.append("Popen") or pytest.fail("Voilà started"))
+    monkeypatch.setattr("webbrowser.open", lambda *a, **k: opened.append("browser"))
+    monkeypatch.setenv("REDFLAG_ANSWERS_DIR", str(tmp_path / "answers"))
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        code = main(["app", str(tmp_path / "notebooks"), "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert code == 1 and opened == []
+    assert f"port {port}" in err and "already in use" in err and f"--port {port + 1}" in err
+    assert "token" not in out and "http" not in out + err
