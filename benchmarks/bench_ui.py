@@ -205,9 +205,8 @@ def _settle(page, server: S.Server, timeout: float = 10.0) -> None:
     """Leave the page and wait until its kernel has exited, so one page's kernel shutting down
     does not slow the next page's start (that noise is larger than the difference measured)."""
     page.goto("about:blank")
-    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and children.exists() and children.read_text().strip():
+    while time.monotonic() < deadline and S.child_pids(server):
         time.sleep(0.02)
 
 

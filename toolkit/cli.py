@@ -17,6 +17,7 @@ from pathlib import Path
 from .checklist import checkout_root
 from .crypto import read_passphrase
 from .errors import ToolkitError
+from .launch import PORT
 from .resources import Resource
 from .scoring import score
 from .storage import write_private
@@ -65,8 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"open the notebooks in {what} on this computer only")
         p.add_argument("folder", nargs="?", metavar="DIR",
                        help="notebooks folder (default: the checkout's notebooks/, else a per-user folder)")
-    p.add_argument("--port", type=int, default=None, metavar="N",
-                   help="the app's port on 127.0.0.1 (default 8866)")
+        if name == "app":
+            p.add_argument("--port", type=int, default=PORT, metavar="N",
+                           help=f"the app's port on 127.0.0.1 (default {PORT})")
     p = sub.add_parser("forget", help="delete every saved answer in the answers folder")
     p.add_argument("--yes", action="store_true", help="confirm: really delete them")
     sub.add_parser("protect", help="protect the saved answers with a passphrase (encrypts every run)")
@@ -258,7 +260,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     write_notebooks(ws.checklists, ws.resources, folder)
     if args.command == "app":
-        return run_app(folder) if args.port is None else run_app(folder, args.port)
+        return run_app(folder, args.port)
     argv = lab_command(folder)
     sys.stdout.flush()
     os.execv(argv[0], argv)  # replaces this process: Ctrl+C stops the server as usual

@@ -218,14 +218,12 @@ class ChecklistForm(_Shown):
             w.HBox([self.progress_bar, self.progress], layout=WIDE),
             w.HBox([self.save_button, self.hide_button], layout=WIDE),
             self.status, self.support, self.result,
-        ], layout=_own_layout())  # hidden by "Hide" and while locked
+        ], layout=_own_layout(display="none" if self.unlock.locked else "flex"))  # Hide, and the lock
         self.hidden_box = w.HBox([_html("Hidden. "), self.show_button],
                                  layout=w.Layout(display="none"))
         self.exit = quick_exit(self.forget_unsaved)
         self.root = w.VBox([self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE), self.content,
                             self.hidden_box], layout=WIDE)
-        if self.unlock.locked:
-            self.content.layout.display = "none"
 
     def _unlocked(self) -> None:
         self.content.layout.display = "flex"

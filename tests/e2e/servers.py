@@ -272,6 +272,13 @@ def start_voila(ws: Workspace) -> Server:
     return start_servers(ws, ["voila"])["voila"]
 
 
+def child_pids(server: Server) -> set[int]:
+    """The server's child processes: for Voilà, one kernel per page opened and not yet shut down."""
+    pid = server.proc.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in children.read_text().split()} if children.exists() else set()
+
+
 def kernel_sessions(server: Server) -> dict[str, dict]:
     """Notebook path -> kernel model (execution_state, connections) of the server's sessions."""
     with urllib.request.urlopen(f"{server.url}/api/sessions", timeout=10) as r:

@@ -324,13 +324,6 @@ def test_app_with_the_printed_token_works_and_its_kernel_is_locked(locked_app, b
         context.close()
 
 
-def _kernel_pids(server: S.Server) -> set[int]:
-    """The server's child processes: one kernel per page opened and not yet shut down."""
-    pid = server.proc.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    return {int(p) for p in children.read_text().split()} if children.exists() else set()
-
-
 def test_app_shuts_down_a_kernel_once_its_page_is_gone(locked_app, browser):
     """Voilà starts a kernel for every page and would keep each one, with whatever was on its
     page, until the app stops. `redflag app` shuts one down once its page has gone (here after
@@ -340,20 +333,20 @@ def test_app_shuts_down_a_kernel_once_its_page_is_gone(locked_app, browser):
     context.set_default_timeout(S.UI_TIMEOUT)
     page = context.new_page()
     try:
-        before = _kernel_pids(server)
+        before = S.child_pids(server)
         page.goto(f"{server.url}/voila/render/{FORM}.ipynb?token={locked_app.token}", timeout=S.KERNEL_TIMEOUT)
         form = S.Form(page.locator("body")).wait_ready()
-        mine = _kernel_pids(server) - before
+        mine = S.child_pids(server) - before
         assert len(mine) == 1, (before, mine)
         time.sleep(2 * APP_CULL_AFTER)                 # well past the cull time, page still open
-        assert mine <= _kernel_pids(server), "a kernel whose page is open was shut down"
+        assert mine <= S.child_pids(server), "a kernel whose page is open was shut down"
         form.radio(1, "Often").click()                  # ... and it still answers the page
         expect(form.progress).to_have_text(re.compile(r"^1 of \d+ answered"))
         t0 = time.monotonic()
         page.goto("about:blank")
-        while mine & _kernel_pids(server) and time.monotonic() - t0 < 30:
+        while mine & S.child_pids(server) and time.monotonic() - t0 < 30:
             time.sleep(0.1)
-        assert not mine & _kernel_pids(server), "the kernel outlived its page by 30 s"
+        assert not mine & S.child_pids(server), "the kernel outlived its page by 30 s"
         print(f"\nlocked app: a left page's kernel was shut down after {time.monotonic() - t0:.1f} s "
               f"(cull time {APP_CULL_AFTER} s in this test)")
     finally:
