@@ -39,11 +39,12 @@ def templates() -> jinja2.Environment:
     return env
 
 
-def local_day(moment: Any) -> str:
-    """A saved time as a date in the person's own time zone ("05 Oct 2026")."""
+def local_day(moment: Any, fmt: str = "%d %b %Y") -> str:
+    """A saved time in the person's own time zone: a date ("05 Oct 2026") unless `fmt` says
+    more (a pandas Timestamp works too)."""
     if hasattr(moment, "to_pydatetime"):
         moment = moment.to_pydatetime()
-    return str(moment.astimezone().strftime("%d %b %Y"))
+    return str(moment.astimezone().strftime(fmt))
 
 
 def render(name: str, **context: Any) -> str:
@@ -63,7 +64,7 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
     if country:
         first, others = resources.for_country(country)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
-            "others_label": "Other countries", "others_open": False, "calm_message": "",
+            "others_label": "Other countries", "others_open": False,
             "device_note": resources.device_note}
 
 

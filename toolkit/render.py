@@ -21,7 +21,7 @@ import pandas as pd
 from .checklist import GROUPS, Checklist, Vocabulary
 from .markup import local_day
 from .scoring import Result
-from .summary import percent_text
+from .summary import percent_text, points_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -36,8 +36,7 @@ def items_styler(result: Result) -> Styler:
         "#": range(1, len(table) + 1),
         "Item": table["text"],
         "Your answer": table["answer"].replace("", "–"),
-        "Points": [f"{p:.0f} of {m:.0f}" if not math.isnan(p) else "–"
-                   for p, m in zip(table["points"], table["max_points"])],
+        "Points": [points_text(p, m) for p, m in zip(table["points"], table["max_points"])],
         "Your note": table["note"],
     })
     flagged = table["safety"].to_numpy()

@@ -13,7 +13,6 @@ pages, table headers repeat, headings stay with what follows.
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,7 @@ from .markup import md_escape, render, support_context
 from .render import changes_styler, checklists_styler, themes_styler, trend_lines, trend_svg
 from .resources import Resources
 from .scoring import score
-from .summary import ResultLine, changes, latest_runs, percent_text, result_lines, summarise, trend
+from .summary import ResultLine, changes, latest_runs, percent_text, points_text, result_lines, summarise, trend
 
 __all__ = ["md_escape", "report_html", "report_md"]
 
@@ -34,7 +33,7 @@ def _answer_rows(run: SavedRun, checklist: Checklist) -> list[dict[str, Any]]:
     """The run item by item: statement, answer, points; never the notes."""
     items = score(run, checklist).items
     return [{"n": n, "text": r.text, "answer": r.answer or "–", "safety": bool(r.safety),
-             "points": "–" if math.isnan(r.points) else f"{r.points:.0f} of {r.max_points:.0f}"}
+             "points": points_text(r.points, r.max_points)}
             for n, r in enumerate(items.itertuples(), start=1)]
 
 

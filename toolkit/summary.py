@@ -193,6 +193,11 @@ def percent_text(x: float | None) -> str:
     return "–" if x is None or np.isnan(x) else f"{x:.0f} %"
 
 
+def points_text(points: float, max_points: float) -> str:
+    """An item's points ("3 of 4"), or "–" when it was not answered (or marked "Not sure")."""
+    return "–" if np.isnan(points) else f"{points:.0f} of {max_points:.0f}"
+
+
 def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
                  group: str | None = None) -> list[ResultLine]:
     """The checklist table as ResultLines, optionally one group (see checklist.GROUPS)."""

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .checklist import GROUPS, Answers, SavedRun
 from .errors import ToolkitError
-from .markup import level_html, support_html, ui
+from .markup import level_html, local_day, support_html, ui
 from .storage import MAX_BUNDLE_BYTES
 from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
@@ -156,10 +156,8 @@ class _Shown:
 
 
 def _when(moment: datetime) -> str:
-    """A saved time in the person's own time zone (a pandas Timestamp is a datetime too)."""
-    if hasattr(moment, "to_pydatetime"):
-        moment = moment.to_pydatetime()
-    return moment.astimezone().strftime("%d %b %Y, %H:%M")
+    """A saved time with the hour, for telling two runs of one day apart."""
+    return local_day(moment, "%d %b %Y, %H:%M")
 
 
 class ChecklistForm(_Shown):
@@ -243,19 +241,14 @@ class ChecklistForm(_Shown):
         notes = {iid: c.note for iid, c in self.choices.items() if c.note.strip()}
         return Answers(self.checklist.id, self.checklist.version, responses, notes)
 
-    def progress_text(self) -> str:
+    def _progress_values(self) -> tuple[int, str, str]:
+        """Answered count, the live-region text by Save and the small copy at the top."""
         done = sum(c.value is not None for c in self.choices.values())
         unsure = sum(c.value == "unsure" for c in self.choices.values())
         text = f"{done} of {len(self.choices)} answered"
         if unsure:
             text += f" ({unsure} marked “Not sure”, which don't count towards the result)"
-        return text
-
-    def _progress_values(self) -> tuple[int, str, str]:
-        """Answered count, the live-region text by Save and the small copy at the top."""
-        text = self.progress_text()
-        return (sum(c.value is not None for c in self.choices.values()),
-                str(Markup("<span aria-live='polite'>{}</span>").format(text)),
+        return (done, str(Markup("<span aria-live='polite'>{}</span>").format(text)),
                 str(Markup("<small>{}</small>").format(text)))
 
     def _update_progress(self, _change: Any = None) -> None:
@@ -577,7 +570,6 @@ class History(_Shown):
     def draw(self, runs: list[SavedRun]) -> None:
         """One chart and one changes table per checklist with saved runs."""
         from .render import changes_styler, trend_lines, trend_svg
-        from .scoring import score
         from .summary import changes, trend
 
         if not runs:
@@ -590,12 +582,12 @@ class History(_Shown):
             mine = [r for r in runs if r.checklist_id == cid]
             if not mine:
                 continue
-            flagged = sum(score(r, c).safety for r in mine)
+            table = trend(mine, checklists, cid)
+            flagged = int(table["safety"].sum())
             note = (Markup(" In {} of them at least one answer touches on your safety (▲ in the chart): "
                            "that matters more than where the line is.").format(flagged) if flagged else "")
             parts.append(_html(str(Markup("<h3>{}</h3><p>{} saved run(s).{}</p>").format(
                 c.title, len(mine), note))))
-            table = trend(mine, checklists, cid)
             # The chart as inline SVG with role=img and its numbers as text (a PNG has no text).
             parts.append(_html(ui("chart", Markup(trend_svg(table, c.vocabulary, name=c.title,
                                                              ident=f"history-{cid}")),
