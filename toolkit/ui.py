@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -554,10 +555,15 @@ class History(_Shown):
         self.workspace = workspace if workspace is not None else default_workspace()
         self.label = "History of your saved answers"
         self.body = w.VBox(layout=WIDE)  # what the Summary's History tab shows
-        self.unlock = UnlockBox(self.workspace, self.refresh)
-        self.root = w.VBox([quick_exit(), self.unlock.root, self.body], layout=WIDE)
         if draw:
             self.refresh()
+
+    @cached_property
+    def root(self) -> w.Widget:
+        """The page on its own, built when first shown: the Summary shows only `body`, and
+        would otherwise open an exit button and an unlock box it never displays."""
+        unlock = UnlockBox(self.workspace, self.refresh)
+        return w.VBox([quick_exit(), unlock.root, self.body], layout=WIDE)
 
     def refresh(self) -> None:
         try:
