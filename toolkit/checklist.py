@@ -166,8 +166,11 @@ class Checklist:
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
-    def explain(self, level: str) -> str:
-        """What a level means for this checklist: its own wording, else the vocabulary's."""
+    def explain(self, level: str, safety: bool = False) -> str:
+        """What a level means for this checklist: its own wording, else the vocabulary's. With
+        a safety answer, the safety sentence instead: it outranks the level and its reassurance."""
+        if safety:
+            return self.vocabulary.safety_sentence
         return self.level_words.get(level) or self.vocabulary.explain_level(level, self.direction)
 
     def item(self, item_id: str) -> Item:

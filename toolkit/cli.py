@@ -20,7 +20,7 @@ from .errors import ToolkitError
 from .launch import PORT
 from .resources import Resource
 from .scoring import score
-from .storage import write_private
+from .storage import forget_all, write_private
 from .workspace import Workspace, default_answers_dir
 
 SAFETY_LINE = ("  ! At least one answer touches on your safety; that matters more than any total. "
@@ -273,7 +273,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
         print(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
               file=sys.stderr)
         return 2
-    count = _workspace(args, unlock=False).store.forget()
+    count = forget_all(folder)  # no checklist is needed (or read) to delete the files
     print(f"deleted {count} saved runs from {folder}")
     return 0
 

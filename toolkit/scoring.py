@@ -79,12 +79,11 @@ class _Catalogue:
         vocab = next(iter(checklists.values())).vocabulary
         eds = editions(checklists)
         cids = list(checklists)
+        edition_index = {(ed.id, ed.version): e for e, ed in enumerate(eds)}
         codes = [_Codes() for _ in eds]
-        items: list[tuple[Checklist, Item]] = []
-        for e, ed in enumerate(eds):
-            for it in ed.items:
-                codes[e][it.id] = len(items)
-                items.append((ed, it))
+        items = catalogue_items(checklists)
+        for code, (ed, it) in enumerate(items):
+            codes[edition_index[(ed.id, ed.version)]][it.id] = code
         options = list(vocab.scale)
         return cls(
             checklist_ids=cids,
@@ -94,7 +93,7 @@ class _Catalogue:
             reverse=np.array([it.reverse for _, it in items], dtype=bool),
             strength=np.array([c.direction == "strength" for c, _ in items], dtype=bool),
             codes=codes,
-            edition_index={(ed.id, ed.version): e for e, ed in enumerate(eds)},
+            edition_index=edition_index,
             current={cid: eds.index(checklists[cid]) for cid in cids},
             edition_checklist=np.array([cids.index(ed.id) for ed in eds], dtype=np.int64),
             n_items=np.array([len(ed.items) for ed in eds], dtype=np.int64),
@@ -245,9 +244,7 @@ class Result:
     @property
     def explanation(self) -> str:
         """What the result means; a safety answer outranks the level and its reassurance."""
-        if self.safety:
-            return self.checklist.vocabulary.safety_sentence
-        return self.checklist.explain(self.level)
+        return self.checklist.explain(self.level, self.safety)
 
 
 def score(answers: Answers, checklist: Checklist) -> Result:

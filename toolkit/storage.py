@@ -15,7 +15,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -273,12 +273,12 @@ def _remove_stale_temps(directory: Path) -> None:
             pass
 
 
-def stamp(answers: Answers, saved_at: datetime | None = None) -> SavedRun:
-    """A draft as a saved run: the moment it is saved (now, unless given) becomes part of it."""
-    if isinstance(answers, SavedRun) and saved_at is None:
+def stamp(answers: Answers) -> SavedRun:
+    """A draft as a saved run: the moment it is saved becomes part of it (a SavedRun keeps its own)."""
+    if isinstance(answers, SavedRun):
         return answers
     return SavedRun(answers.checklist_id, answers.checklist_version, answers.responses,
-                    answers.notes, saved_at=saved_at or datetime.now().astimezone())
+                    answers.notes, saved_at=datetime.now().astimezone())
 
 
 def save_answers(answers: Answers, directory: Folder, key: crypto.Key | None = None) -> Path:
@@ -395,11 +395,13 @@ def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
 
 
 def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
-                  name: str = "upload", seal_key: crypto.Key | None = None) -> ImportReport:
+                  name: str = "upload", seal_key: crypto.Key | None = None,
+                  present: Sequence[SavedRun] | None = None) -> ImportReport:
     """Restore runs from a bundle (or a single saved-answers file) as new files.
 
     Every run is validated on its own; a bad one is rejected with its reason and the others
-    are still imported. Existing files are never overwritten; a run already present is skipped.
+    are still imported. Existing files are never overwritten; a run already present is skipped
+    (`present`: the folder's runs when the caller has them already; else the folder is read).
     Entry names are only used when they are plain run names, so nothing is written outside
     the answers folder.
     """
@@ -418,7 +420,9 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
     else:
         raise AnswersError(f"{name}: not an answers bundle or a saved-answers file")
     folder = Path(directory)
-    existing = {_fingerprint(a) for _, a in read_saved(folder, checklists, seal_key) if isinstance(a, SavedRun)}
+    if present is None:
+        present = valid_runs(read_saved(folder, checklists, seal_key))
+    existing = {_fingerprint(a) for a in present}
     report = ImportReport()
     for n, entry in enumerate(entries, start=1):
         label = f"{name}: run {n}"
@@ -436,13 +440,13 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
         if key in existing:
             report.already_present.append(wanted or label)
             continue
-        data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
         # Keep the entry's name only when it names this run's checklist; otherwise make a fresh one.
         keep = wanted if wanted and wanted.startswith(answers.checklist_id + "_") else None
         try:
             if seal_key is not None:  # a protected folder: sealed, under a neutral name
                 path = save_answers(answers, folder, seal_key)
             else:
+                data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
                 path = _write_new(folder, _names(keep, answers), data_out)
         except AnswersError as exc:  # one failed write rejects this run, not the whole upload
             report.rejected.append((label, str(exc)))
@@ -700,7 +704,9 @@ class AnswerStore:
         write_private(self.folder / SETTINGS_FILE, data)
 
     def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
-        return import_bundle(data, self.folder, self.checklists, name=name, seal_key=self._need_key())
+        key = self._need_key()
+        return import_bundle(data, self.folder, self.checklists, name=name, seal_key=key,
+                             present=valid_runs(self.saved()))  # from the cache: each file read once
 
     def forget(self) -> int:
         """Delete every saved run here (sealed or not, with the key file); see `forget_all`."""

@@ -184,9 +184,7 @@ class ResultLine:
     @property
     def explanation(self) -> str:
         """What the result means; a safety answer outranks the level and its reassurance."""
-        if self.safety:
-            return self.checklist.vocabulary.safety_sentence
-        return self.checklist.explain(self.level)
+        return self.checklist.explain(self.level, self.safety)
 
 
 def percent_text(x: float | None) -> str:
@@ -213,14 +211,15 @@ def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
     if summary.safety:
         lines.append("Some of your answers touch on your safety. Please look at the support "
                      "resources first.")
-    for r in result_lines(summary, checklists):
+    results = result_lines(summary, checklists)
+    for r in results:
         if r.safety:  # no level or total beside a safety answer: it must not read as reassurance
             lines.append(f"{r.checklist.title}: touches on your safety ({r.answered} of {r.total} "
                          f"answered). {r.explanation}")
             continue
         lines.append(f"{r.checklist.title}: {r.level} ({r.percent_text} of the possible points, "
                      f"{r.answered} of {r.total} answered). {r.explanation}")
-    for r in result_lines(summary, checklists):
+    for r in results:
         if r.unsure_items:
             lines.append(f"{r.checklist.title}: you weren't sure about questions that touch on safety: "
                          + "; ".join(r.unsure_items))
