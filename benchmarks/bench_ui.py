@@ -219,9 +219,12 @@ def cold_open(browser, rounds: int) -> dict[str, list[float]]:
     _one_radio_notebook(ws.notebooks)
     # As the e2e tests start Voilà, but a page's kernel is shut down 2 s after the page is left
     # (60 s in `redflag app`), so that `_settle` can wait for it before the next page opens.
-    port = S.free_port()
-    server = S.Server("voila", S.voila_command(port, ws.notebooks, cull_after=2), ws.notebooks,
-                      S.voila_env(ws), ws.logs / "voila.log", port, "/").wait_ready()
+    def launch(attempt: int) -> S.Server:
+        port = S.free_port()
+        return S.Server("voila", S.voila_command(port, ws.notebooks, cull_after=2), ws.notebooks,
+                        S.voila_env(ws), ws.logs / f"voila-{attempt}.log", port, "/")
+
+    server = S.wait_or_relaunch(launch(0), launch)
     times: dict[str, list[float]] = {COLD_FORM: [], ONE_RADIO: []}
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})

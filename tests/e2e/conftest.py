@@ -20,12 +20,6 @@ _SCREENS: list[Path] = []
 LAST_SCREENS_FILE = Path("/tmp/redflag-last-screens.txt")
 
 
-def _unavailable(reason: str):
-    if S.ci_requires_browser():
-        pytest.fail(f"{reason} (CI is set: the browser tests must run, not skip)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def workspace():
     ws = S.Workspace(Path(tempfile.mkdtemp(prefix="redflag-e2e-")))
@@ -36,12 +30,12 @@ def workspace():
 @pytest.fixture(scope="session")
 def browser():
     if not Path(S.CHROMIUM).exists():
-        _unavailable(f"{S.CHROMIUM} is missing: install it with `apt-get install -y chromium` "
+        S.unavailable(f"{S.CHROMIUM} is missing: install it with `apt-get install -y chromium` "
                      "(or `make chromium`) to run the browser tests")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the Python package playwright is missing: pip install -e '.[e2e]'")
+        S.unavailable("the Python package playwright is missing: pip install -e '.[e2e]'")
     pw = sync_playwright().start()
     try:
         b = S.launch_browser(pw)
@@ -57,7 +51,7 @@ def browser():
 def axe_js() -> str:
     """axe-core's script, as package-lock.json pins it (installed by `make axe`: npm ci)."""
     if not S.AXE_JS.is_file():
-        _unavailable(f"{S.AXE_JS.relative_to(S.REPO)} is missing: run `make axe` (npm ci) to run the "
+        S.unavailable(f"{S.AXE_JS.relative_to(S.REPO)} is missing: run `make axe` (npm ci) to run the "
                      "accessibility tests")
     return S.AXE_JS.read_text(encoding="utf-8")
 

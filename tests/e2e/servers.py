@@ -28,6 +28,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,21 +236,25 @@ def launch(kind: str, ws: Workspace, attempt: int = 0) -> Server:
                   ws.logs / f"{kind}-{attempt}.log", port, ready_path)
 
 
+def wait_or_relaunch(server: Server, relaunch: Callable[[int], Server], attempts: int = 3) -> Server:
+    """Wait for `server`; if its port was taken in between, `relaunch(attempt)` on another."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return server.wait_ready()
+        except RuntimeError:
+            server.stop()
+            if attempt == attempts or "address already in use" not in server.log_tail().lower():
+                raise
+            server = relaunch(attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def start_servers(ws: Workspace, kinds, attempts: int = 3) -> dict[str, Server]:
     """Launch the servers at once, then wait for each; a port taken in between is retried."""
     servers = {kind: launch(kind, ws) for kind in kinds}
     try:
         for kind in kinds:
-            for attempt in range(1, attempts + 1):
-                try:
-                    servers[kind].wait_ready()
-                    break
-                except RuntimeError:
-                    servers[kind].stop()
-                    taken = "address already in use" in servers[kind].log_tail().lower()
-                    if attempt == attempts or not taken:
-                        raise
-                    servers[kind] = launch(kind, ws, attempt)
+            servers[kind] = wait_or_relaunch(servers[kind], lambda a, kind=kind: launch(kind, ws, a), attempts)
     except BaseException:
         stop_servers(servers.values())
         raise
@@ -295,6 +300,14 @@ def lab_setting(server: Server, plugin: str) -> dict:
 
 
 # --------------------------------------------------------------------------- browser
+
+
+def unavailable(reason: str, what: str = "browser tests") -> None:
+    """Skip for want of Chromium (or axe, or a PDF tool), except under CI, where it fails."""
+    import pytest
+    if ci_requires_browser():
+        pytest.fail(f"{reason} (CI is set: the {what} must run, not skip)", pytrace=False)
+    pytest.skip(reason)
 
 
 def ci_requires_browser() -> bool:
@@ -486,7 +499,7 @@ _OVERFLOW_JS = """() => {
   }
   return Math.max(0, Math.ceil(most));
 }"""
-_TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def dismiss_lab_news(page) -> None:
@@ -515,10 +528,10 @@ def full_screenshot(page, path: Path, max_height: int = 12_000) -> None:
     overflow = page.evaluate(_OVERFLOW_JS)
     if overflow > 0:
         page.set_viewport_size({"width": size["width"], "height": min(size["height"] + overflow, max_height)})
-        page.evaluate(_TWO_FRAMES_JS)
+        page.evaluate(TWO_FRAMES_JS)
         page.evaluate(_OVERFLOW_JS)  # back to the top after the re-layout
-        page.evaluate(_TWO_FRAMES_JS)
+        page.evaluate(TWO_FRAMES_JS)
     page.screenshot(path=str(path), full_page=True)
     if overflow > 0:
         page.set_viewport_size(size)
-        page.evaluate(_TWO_FRAMES_JS)
+        page.evaluate(TWO_FRAMES_JS)

@@ -494,7 +494,7 @@ def test_app_view_reflows_at_200_percent_zoom(app_pages, screens, figures):
         page.bring_to_front()                    # a background tab draws (and screenshots) slowly
         page.set_viewport_size({"width": ZOOM_WIDTH, "height": 900})
         try:
-            page.evaluate(S._TWO_FRAMES_JS)
+            page.evaluate(S.TWO_FRAMES_JS)
             width = page.evaluate(_SIDEWAYS_JS)
             path = screens.shot(page, f"a11y-app-{name}-{ZOOM_WIDTH}px")
         finally:

@@ -40,16 +40,10 @@ PRINT_TIMEOUT = 90  # seconds; a print takes about 1 s
 LAST_PRINT_FILE = Path("/tmp/redflag-last-print.txt")
 
 
-def _unavailable(reason: str) -> None:
-    if S.ci_requires_browser():
-        pytest.fail(f"{reason} (CI is set: the print tests must run, not skip)", pytrace=False)
-    pytest.skip(reason)
-
-
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if not found:
-        _unavailable(f"{name} is missing: apt-get install -y poppler-utils")
+        S.unavailable(f"{name} is missing: apt-get install -y poppler-utils", "print tests")
     return str(found)
 
 
@@ -63,7 +57,7 @@ class Printed:
 
     def __init__(self, folder: Path, paper: str, html: str) -> None:
         if not Path(S.CHROMIUM).exists():
-            _unavailable(f"{S.CHROMIUM} is missing: apt-get install -y chromium")
+            S.unavailable(f"{S.CHROMIUM} is missing: apt-get install -y chromium", "print tests")
         pdftotext, pdftoppm, pdfinfo = _tool("pdftotext"), _tool("pdftoppm"), _tool("pdfinfo")
         if paper != "letter":  # Chromium prints on Letter unless the page asks for a size
             html = html.replace("<style>", f"<style>@page{{size:{paper}}}", 1)

@@ -53,7 +53,6 @@ LOCAL_SCHEMES = {"data", "blob"}
 CALLS_OUT = ("/lab/api/news", "/lab/api/update")
 NEWS_PROMPT = re.compile(r"notified about official Jupyter news", re.IGNORECASE)
 EVIL_HOST = "evil.example"
-EXIT_URL_ENV = "REDFLAG_EXIT_URL"  # the quick exit must never fire in these tests; if it did, go nowhere
 
 
 # --------------------------------------------------------------------------- traffic
@@ -250,21 +249,16 @@ def locked_app(browser):
     ws = S.Workspace(Path(tempfile.mkdtemp(prefix="redflag-locked-")))
     shutil.copytree(S.REPO / "tests" / "fixtures" / "answers", ws.answers)
     token = secrets.token_urlsafe(24)
-    env = {**app_env(token, ws.env()), EXIT_URL_ENV: "about:blank"}
+    env = app_env(token, ws.env())  # ws.env() points the quick exit at about:blank
+
+    def launch(attempt: int) -> S.Server:
+        port = S.free_port()
+        return S.Server("locked-app", app_command(ws.notebooks, port, cull_after=APP_CULL_AFTER),
+                        ws.notebooks, env, ws.logs / f"app-{attempt}.log", port, "/")
+
     server = None
     try:
-        for attempt in range(3):
-            port = S.free_port()
-            server = S.Server("locked-app", app_command(ws.notebooks, port, cull_after=APP_CULL_AFTER),
-                              ws.notebooks, env,
-                              ws.logs / f"app-{attempt}.log", port, "/")
-            try:
-                server.wait_ready()
-                break
-            except RuntimeError:
-                server.stop()
-                if attempt == 2 or "address already in use" not in server.log_tail().lower():
-                    raise
+        server = S.wait_or_relaunch(launch(0), launch)
         yield SimpleNamespace(server=server, token=token, url=app_url(token, server.port), ws=ws,
                               start=START)
     finally:
@@ -294,63 +288,51 @@ def test_app_listens_on_loopback_only(locked_app):
     assert _listening_addresses(locked_app.server.port) == {"127.0.0.1"}
 
 
-def test_app_with_the_printed_token_works_and_its_kernel_is_locked(locked_app, browser, shipped,
+def test_app_with_the_printed_token_works_and_its_kernel_is_locked(locked_app, page, shipped,
                                                                      screens):
     """The address `redflag app` prints opens the start page; the token becomes a cookie, so the
     start page's link leads on to a checklist whose statements are on screen. While that page is
     open, its kernel (id taken from the page's websocket) cannot be read or driven without the
     token, whatever the Host header; with the token its websocket opens (the control)."""
     t0 = time.monotonic()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(S.UI_TIMEOUT)
-    page = context.new_page()
     kernels: set[str] = set()
     page.on("websocket", lambda ws: kernels.update(re.findall(r"/api/kernels/([0-9a-f-]{36})/channels", ws.url)))
-    try:
-        page.goto(locked_app.url, timeout=S.KERNEL_TIMEOUT)
-        c = shipped[FORM]
-        link = page.get_by_role("link", name=c.title).first
-        expect(link).to_be_visible(timeout=S.KERNEL_TIMEOUT)
-        link.click()
-        page.wait_for_url(re.compile(rf"/voila/render/{FORM}\.ipynb$"), timeout=S.KERNEL_TIMEOUT)
-        form = S.Form(page.locator("body")).wait_ready()
-        for n, item in enumerate(c.items, start=1):
-            expect(form.item(n)).to_contain_text(item.text)
-        screens.shot(page, "5-locked-app-with-token")
-        print(f"\nlocked app with the token: start page and checklist in {time.monotonic() - t0:.1f} s")
-        assert kernels, "the checklist page opened no kernel websocket"
-        _kernel_is_locked(locked_app, sorted(kernels)[-1])
-    finally:
-        context.close()
+    page.goto(locked_app.url, timeout=S.KERNEL_TIMEOUT)
+    c = shipped[FORM]
+    link = page.get_by_role("link", name=c.title).first
+    expect(link).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    link.click()
+    page.wait_for_url(re.compile(rf"/voila/render/{FORM}\.ipynb$"), timeout=S.KERNEL_TIMEOUT)
+    form = S.Form(page.locator("body")).wait_ready()
+    for n, item in enumerate(c.items, start=1):
+        expect(form.item(n)).to_contain_text(item.text)
+    screens.shot(page, "5-locked-app-with-token")
+    print(f"\nlocked app with the token: start page and checklist in {time.monotonic() - t0:.1f} s")
+    assert kernels, "the checklist page opened no kernel websocket"
+    _kernel_is_locked(locked_app, sorted(kernels)[-1])
 
 
-def test_app_shuts_down_a_kernel_once_its_page_is_gone(locked_app, browser):
+def test_app_shuts_down_a_kernel_once_its_page_is_gone(locked_app, page):
     """Voilà starts a kernel for every page and would keep each one, with whatever was on its
     page, until the app stops. `redflag app` shuts one down once its page has gone (here after
     APP_CULL_AFTER s idle; toolkit.launch.CULL_AFTER in use) and never while its page is open."""
     server = locked_app.server
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(S.UI_TIMEOUT)
-    page = context.new_page()
-    try:
-        before = S.child_pids(server)
-        page.goto(f"{server.url}/voila/render/{FORM}.ipynb?token={locked_app.token}", timeout=S.KERNEL_TIMEOUT)
-        form = S.Form(page.locator("body")).wait_ready()
-        mine = S.child_pids(server) - before
-        assert len(mine) == 1, (before, mine)
-        time.sleep(2 * APP_CULL_AFTER)                 # well past the cull time, page still open
-        assert mine <= S.child_pids(server), "a kernel whose page is open was shut down"
-        form.radio(1, "Often").click()                  # ... and it still answers the page
-        expect(form.progress).to_have_text(re.compile(r"^1 of \d+ answered"))
-        t0 = time.monotonic()
-        page.goto("about:blank")
-        while mine & S.child_pids(server) and time.monotonic() - t0 < 30:
-            time.sleep(0.1)
-        assert not mine & S.child_pids(server), "the kernel outlived its page by 30 s"
-        print(f"\nlocked app: a left page's kernel was shut down after {time.monotonic() - t0:.1f} s "
-              f"(cull time {APP_CULL_AFTER} s in this test)")
-    finally:
-        context.close()
+    before = S.child_pids(server)
+    page.goto(f"{server.url}/voila/render/{FORM}.ipynb?token={locked_app.token}", timeout=S.KERNEL_TIMEOUT)
+    form = S.Form(page.locator("body")).wait_ready()
+    mine = S.child_pids(server) - before
+    assert len(mine) == 1, (before, mine)
+    time.sleep(2 * APP_CULL_AFTER)                 # well past the cull time, page still open
+    assert mine <= S.child_pids(server), "a kernel whose page is open was shut down"
+    form.radio(1, "Often").click()                  # ... and it still answers the page
+    expect(form.progress).to_have_text(re.compile(r"^1 of \d+ answered"))
+    t0 = time.monotonic()
+    page.goto("about:blank")
+    while mine & S.child_pids(server) and time.monotonic() - t0 < 30:
+        time.sleep(0.1)
+    assert not mine & S.child_pids(server), "the kernel outlived its page by 30 s"
+    print(f"\nlocked app: a left page's kernel was shut down after {time.monotonic() - t0:.1f} s "
+          f"(cull time {APP_CULL_AFTER} s in this test)")
 
 
 def _websocket_status(port: int, path: str, host: str) -> str:

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -252,6 +253,14 @@ def _check_keyboard(page, kind: str, names: list[str], screens, figures: dict) -
         expect(g.locator("input:checked")).to_have_count(0)
 
 
+def _kernel_wrote(marker: Path, timeout: float = 15.0) -> bool:
+    """Whether the kernel wrote `marker` (its on_exit callback does) within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return marker.exists()
+
+
 def _check_exit(page, kind: str, exit_url: str, marker, screens, figures: dict, dialogs: list) -> None:
     """The button stays on screen at the bottom of the page; Shift x3 (not auto-repeat, not with
     other keys between) blanks the page, tells the kernel and replaces the page."""
@@ -259,7 +268,7 @@ def _check_exit(page, kind: str, exit_url: str, marker, screens, figures: dict, 
     expect(button).to_have_count(1)          # three QuickExit views, one button
     assert page.evaluate("window.__redflagShiftListeners") == {"keydown": 1, "keyup": 1}
     page.get_by_text("End of the test page.", exact=True).scroll_into_view_if_needed()
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.evaluate(S.TWO_FRAMES_JS)
     box, viewport = button.bounding_box(), page.viewport_size
     assert box and box["y"] >= 0 and box["x"] >= 0, box
     assert box["y"] + box["height"] <= viewport["height"] and box["x"] + box["width"] <= viewport["width"], box
@@ -309,10 +318,7 @@ def _check_exit(page, kind: str, exit_url: str, marker, screens, figures: dict, 
         time.monotonic() - t0, 2)
     expect(page).to_have_title(AWAY_TITLE)
     assert not any(s[:25] in page.content() for s in STATEMENTS)
-    deadline = time.monotonic() + 15
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)                     # polling a file the kernel writes
-    assert marker.exists(), "the kernel never heard of the exit (on_exit callback not run)"
+    assert _kernel_wrote(marker), "the kernel never heard of the exit (on_exit callback not run)"
     assert dialogs == [], f"a dialog held the exit up: {dialogs}"
     page.go_back()
     figures[f"{kind} URL after Back"] = page.url
@@ -375,7 +381,7 @@ def test_widgets_in_voila(page, voila_server, workspace, away, screens):
     # Reflow: 1280 px at 200 % and 400 % zoom is 640 and 320 CSS px: choices wrap, no sideways scroll.
     for width in (640, 320):
         page.set_viewport_size({"width": width, "height": 900})
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.evaluate(S.TWO_FRAMES_JS)
         overflow = page.evaluate("""() => [document.documentElement, ...document.querySelectorAll(
             '.redflag-answer-group, .redflag-answer-choices, .redflag-answer-choice')]
             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.tagName)""")
@@ -435,8 +441,5 @@ def test_exit_button_in_voila(page, voila_server, workspace, away, screens):
     page.keyboard.press("Enter")
     page.wait_for_url(exit_url, timeout=15_000)
     expect(page).to_have_title(AWAY_TITLE)
-    deadline = time.monotonic() + 15
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)                     # polling a file the kernel writes
-    assert marker.exists(), "the kernel never heard of the exit"
+    assert _kernel_wrote(marker), "the kernel never heard of the exit"
     assert dialogs == []

@@ -109,6 +109,15 @@ def report_at_end(request, name: str, write) -> None:
         manager.register(_Report(), name)
 
 
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """`redflag ARGV` in this process: exit code, stdout, stderr."""
+    from toolkit.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def shown(widget: Any, root: Any) -> bool:
     """Whether `widget` is on screen: it and every box above it up to `root` are displayed."""
     def path(node):

@@ -194,14 +194,11 @@ def test_text_alternative_of_the_fixture_runs(runs_and_checklists):
 
 
 @pytest.fixture(scope="module")
-def runs_and_checklists():
+def runs_and_checklists(checklists):
     from pathlib import Path
 
-    from _helpers import SHIPPED_DIR
+    from toolkit import load_runs
 
-    from toolkit import load_checklists, load_runs
-
-    checklists = load_checklists(SHIPPED_DIR)
     return load_runs(Path(__file__).resolve().parents[1] / "fixtures" / "answers", checklists), checklists
 
 

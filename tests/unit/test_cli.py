@@ -13,19 +13,13 @@ from datetime import timezone
 
 import pandas as pd
 import pytest
-from _helpers import REPO, expected_totals
+from _helpers import REPO, expected_totals, run_cli
 
 from toolkit import save_answers
 from toolkit.cli import main
 from toolkit.workspace import ENV_DIR
 
 CID = "toxic-relationship"
-
-
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from _helpers import shown, workspace_for
+from _helpers import run_cli, shown, workspace_for
 
 from toolkit import AnswersError, PassphraseError, SavedRun
 from toolkit.cli import main
@@ -119,12 +119,6 @@ def test_changing_the_passphrase(store, checklists):
 
 
 # ------------------------------------------------------------------ the command line
-
-
-def run_cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_protect_read_and_unprotect_with_passphrase_sources(tmp_path, store, checklists, capsys,

@@ -50,9 +50,10 @@ def test_trapped_always_alone_never_reads_as_reassurance_anywhere(tmp_path, chec
     form = ChecklistForm(CID, ws)
     form.fill(trapped_only)
     form.save()
+    summary = Summary(ws)
     views = {
         "form result": visible(form.support.value + form.result.value),
-        "summary": visible(Summary(ws).support.value + Summary(ws).overview.value),
+        "summary": visible(summary.support.value + summary.overview.value),
         "history": visible("".join(getattr(w, "value", "") for w in History(ws).body.children
                                    if isinstance(getattr(w, "value", None), str))),
         "report html": visible(report_html(ws.store.runs(), checklists, ws.resources)),
