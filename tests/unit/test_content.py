@@ -3,13 +3,14 @@ person and gender-neutral, safety items that flag early enough, and support reso
 who they serve, when they answer and when they were last checked.
 
 Reads the TOML files with tomllib directly, so a loader bug cannot hide a content problem.
-The sources are the documents in `../shared/sources/` (beside the repository; CI clones them
-there; REDFLAG_SOURCES_DIR overrides the place, e.g. when testing from a git worktree). Without
-them the copy check fails under CI=true and is skipped elsewhere.
+The copy check runs from hashes of the sources' word runs kept in tests/fixtures, so it runs in
+any clone; the sources themselves (`../shared/sources/`, or REDFLAG_SOURCES_DIR) are only needed
+to check those hashes are up to date.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ CHECKLISTS = REPO / "checklists"
 RESOURCES = CHECKLISTS / "_resources.toml"
 #: Where the sources live; REDFLAG_SOURCES_DIR points elsewhere (e.g. from a git worktree).
 SOURCES = Path(os.environ.get("REDFLAG_SOURCES_DIR") or REPO.parent / "shared" / "sources")
+#: Hashes of the sources' word runs, kept in the project (see "shared word runs" below).
+FINGERPRINTS = REPO / "tests" / "fixtures" / "source-fingerprints.txt"
 
 #: A run of this many words in a row shared with a source counts as copying.
 MAX_SHARED_RUN = 8
@@ -82,6 +85,11 @@ def prose_fields(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------ shared word runs
+#
+# The sources may not be copied into the project, and a fresh clone has no `../shared/`. So the
+# check runs from FINGERPRINTS: for each source file, a short hash of every run of
+# MAX_SHARED_RUN words in a row (hashes, never the words). With the sources present, a test
+# checks the file is exactly what they give (REDFLAG_WRITE_FINGERPRINTS=1 rewrites it).
 
 
 def words(text: str) -> list[str]:
@@ -90,66 +98,85 @@ def words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text)
 
 
+def run_hash(run: list[str]) -> str:
+    """A short hash of a run of words (12 hex digits: chance collisions stay negligible)."""
+    return hashlib.blake2b(" ".join(run).encode("utf-8"), digest_size=6).hexdigest()
+
+
+def runs(ws: list[str]) -> Iterator[tuple[int, str]]:
+    """(start, hash) of every run of MAX_SHARED_RUN words in `ws`."""
+    for i in range(len(ws) - MAX_SHARED_RUN + 1):
+        yield i, run_hash(ws[i:i + MAX_SHARED_RUN])
+
+
+def fingerprints_of(texts: dict[str, str]) -> str:
+    """The fingerprint file's text for source files (name -> text): one `[name]` section each,
+    its run hashes sorted and without repeats."""
+    out = [f"# {MAX_SHARED_RUN}-word runs of the source documents, hashed (tests/unit/test_content.py)"]
+    for name in sorted(texts):
+        out.append(f"[{name}]")
+        out.extend(sorted({h for _, h in runs(words(texts[name]))}))
+    return "\n".join(out) + "\n"
+
+
 @lru_cache(maxsize=1)
-def source_index() -> tuple[dict[str, list[str]], dict[tuple[str, str], list[tuple[str, int]]],
-                            dict[str, str]]:
-    """Words of each source file, where each pair of neighbouring words occurs, and one file
-    holding each word."""
-    if not SOURCES.is_dir():
-        message = f"source documents not found at {SOURCES} (clone shared/ beside the repository)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    texts = {p.name: words(p.read_text(encoding="utf-8", errors="replace"))
-             for p in sorted(SOURCES.iterdir()) if p.is_file()}
-    if not any(texts.values()):
-        pytest.fail(f"no source text found in {SOURCES}")
-    pairs: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for name, ws in texts.items():
-        for j in range(len(ws) - 1):
-            pairs.setdefault((ws[j], ws[j + 1]), []).append((name, j))
-    vocabulary: dict[str, str] = {}
-    for name, ws in texts.items():
-        for w in ws:
-            vocabulary.setdefault(w, name)
-    return texts, pairs, vocabulary
+def fingerprint_index() -> dict[str, str]:
+    """Run hash -> the source file it comes from, read from FINGERPRINTS."""
+    index: dict[str, str] = {}
+    name = ""
+    for line in FINGERPRINTS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            name = line.strip("[]")
+        elif line and not line.startswith("#"):
+            index.setdefault(line, name)
+    return index
 
 
-def longest_shared_run(text: str) -> tuple[int, str, str]:
-    """(length, words, source file) of the longest run of consecutive words `text` shares
-    with any source file."""
-    texts, pairs, vocabulary = source_index()
+def shared_run(text: str, index: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """The first run of MAX_SHARED_RUN words `text` shares with a source, and that source's
+    file name; None when there is none."""
+    index = fingerprint_index() if index is None else index
     mine = words(text)
-    best: tuple[int, str, str] = next(((1, w, vocabulary[w]) for w in mine if w in vocabulary), (0, "", ""))
-    for i in range(len(mine) - 1):
-        for name, j in pairs.get((mine[i], mine[i + 1]), ()):
-            src = texts[name]
-            n = 2
-            while i + n < len(mine) and j + n < len(src) and mine[i + n] == src[j + n]:
-                n += 1
-            if n > best[0]:
-                best = (n, " ".join(mine[i:i + n]), name)
-    return best
+    for i, h in runs(mine):
+        if h in index:
+            return " ".join(mine[i:i + MAX_SHARED_RUN]), index[h]
+    return None
 
 
 def test_the_run_finder_catches_a_planted_copy():
-    """The check below can fail: eight words lifted from a source (with other punctuation and
-    case) are found, and a reworded sentence is not."""
-    texts = source_index()[0]
-    name, ws = max(texts.items(), key=lambda kv: len(kv[1]))
-    planted = " ".join(ws[100:108]).upper() + "!"
-    found, run, where = longest_shared_run(f"Something of our own. {planted} And more.")
-    assert found >= MAX_SHARED_RUN and where and run
-    assert longest_shared_run("Purple kettles argue softly beneath twelve unhurried moons.")[0] < 3
+    """The check below can fail: a run of words from a "source" is found inside other text
+    with other punctuation and case; seven of them in a row, or a reworded sentence, are not."""
+    source = "Nobody should ever have to ask permission to see the people they love most."
+    index = {h: "planted.txt" for _, h in runs(words(source))}
+    run = " ".join(words(source)[2:2 + MAX_SHARED_RUN])
+    assert shared_run(f"Something of our own. {run.upper()}! And more.", index) == (run, "planted.txt")
+    seven = " ".join(words(source)[:MAX_SHARED_RUN - 1])
+    assert shared_run(f"Our words, then {seven}, then ours again.", index) is None
+    assert shared_run("Nobody needs leave to visit the people dearest to them.", index) is None
+
+
+def test_the_fingerprints_are_those_of_the_sources():
+    """FINGERPRINTS holds exactly the runs of the documents in SOURCES (when they are here)."""
+    if not SOURCES.is_dir():
+        pytest.skip(f"source documents not found at {SOURCES}: the copy check runs from {FINGERPRINTS.name}")
+    texts = {p.name: p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted(SOURCES.iterdir()) if p.is_file()}
+    assert any(words(t) for t in texts.values()), f"no source text found in {SOURCES}"
+    expected = fingerprints_of(texts)
+    if os.environ.get("REDFLAG_WRITE_FINGERPRINTS") == "1":
+        FINGERPRINTS.write_text(expected, encoding="utf-8")
+    assert FINGERPRINTS.read_text(encoding="utf-8") == expected, (
+        "the sources changed: REDFLAG_WRITE_FINGERPRINTS=1 pytest tests/unit/test_content.py -k fingerprints")
 
 
 @pytest.mark.parametrize("path", content_files(), ids=lambda p: p.name)
 def test_no_text_shares_eight_words_in_a_row_with_a_source(path):
     problems = []
     for place, text in prose_fields(load(path)):
-        length, run, source = longest_shared_run(text)
-        if length >= MAX_SHARED_RUN:
-            problems.append(f"{path.name}: {place} shares {length} words with {source}: \"{run}\"")
+        found = shared_run(text)
+        if found:
+            problems.append(f"{path.name}: {place} shares {MAX_SHARED_RUN} words in a row with {found[1]}: "
+                            f"\"{found[0]}\"")
     assert not problems, "write these in the project's own words:\n" + "\n".join(problems)
 
 
