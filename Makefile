@@ -2,11 +2,12 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+APP_STAMP  := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 AXE    := node_modules/axe-core/axe.min.js
 PORT   ?= 8866
 
-.PHONY: help setup lab app test test-fast lint chromium axe clean
+.PHONY: help setup setup-test lab app test test-fast lint chromium axe clean
 
 help:
 	@echo "make lab        set everything up and open JupyterLab on notebooks/00-start-here.ipynb"
@@ -16,26 +17,35 @@ help:
 	@echo "make lint       ruff and mypy (part of make test)"
 	@echo "make axe        axe-core, pinned in package-lock.json, for the accessibility tests (part of make test)"
 
-$(STAMP): pyproject.toml jupyter/overrides.json
+# Two installs: what answering needs (`make lab`, `make app`), and on top of it what the tests
+# need (pytest, Playwright, ruff, mypy: `make test`). A person who only answers gets the first.
+$(APP_STAMP): pyproject.toml jupyter/overrides.json
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[ui,lab,test,e2e,dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[ui,lab]"
 	@# rfc3987-syntax costs ~2 s per Jupyter process start and nothing here uses it.
 	-$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
+$(TEST_STAMP): $(APP_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[ui,lab,test,e2e,dev]"
+	-$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
+	touch $@
+
 # Bytecode for the toolkit, as pip writes for an installed wheel (an editable install does not,
 # and with PYTHONDONTWRITEBYTECODE set every fresh kernel would compile it again: ~20 ms a page).
-setup: $(STAMP)
+setup: $(APP_STAMP)
 	@$(PY) -m compileall -q toolkit
+
+setup-test: setup $(TEST_STAMP)
 
 lab: setup
 	$(VENV)/bin/redflag lab notebooks
 
 # Voila with a token: the address to open (with its token) is printed once the app is up.
 app: setup
-	$(VENV)/bin/redflag app notebooks
+	$(VENV)/bin/redflag app notebooks --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -53,13 +63,13 @@ $(AXE): package.json package-lock.json
 
 axe: $(AXE)
 
-test: setup chromium axe lint
+test: setup-test chromium axe lint
 	$(PY) -m pytest
 
-test-fast: setup lint
+test-fast: setup-test lint
 	$(PY) -m pytest -m "not e2e"
 
-lint: setup
+lint: setup-test
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 

@@ -9,6 +9,7 @@ written to /tmp/redflag-last-screens.txt; a failing test adds a FAILED-<test>.pn
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,6 +26,19 @@ def workspace():
     ws = S.Workspace(Path(tempfile.mkdtemp(prefix="redflag-e2e-")))
     yield ws
     shutil.rmtree(ws.root, ignore_errors=True)
+
+
+#: Without Playwright the browser-test modules cannot even be imported (they use its `expect`).
+#: They are then left out of collection, so `pytest -m "not e2e"` works on a machine without it;
+#: test_e2e_available.py stays and says why (a skip, or a failure under CI).
+HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if not HAS_PLAYWRIGHT and collection_path.name.startswith("test_e2e_") \
+            and collection_path.name != "test_e2e_available.py":
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")

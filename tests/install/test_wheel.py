@@ -69,6 +69,7 @@ def test_the_wheel_carries_the_checklists_and_templates(installed):
     archived = sorted(p.name for p in (REPO / "checklists" / "_archive").glob("*.toml"))
     assert archived and sorted(p.name for p in Path(data).glob("_archive/*.toml")) == archived
     assert (Path(module).parent / "templates" / "support.html.j2").is_file()
+    assert (Path(module).parent / "py.typed").is_file(), "type checkers would ignore the installed package"
     voila = Path(module).parent / "share" / "jupyter" / "voila" / "templates" / "redflag"
     assert (voila / "index.html.j2").is_file() and (voila / "conf.json").is_file()
 
