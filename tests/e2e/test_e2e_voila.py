@@ -87,8 +87,16 @@ def test_voila_exit_this_page_on_a_real_form(page, voila_server, workspace, ship
     assert button.bounding_box()["y"] < page.viewport_size["height"]  # still on screen at the bottom
     screens.shot(page, "5-voila-exit-button-after-scrolling")
     page.locator("legend").first.click()  # focus in the page, outside any text field
+    # What the page still holds as it starts to unload, reported through the console (a page
+    # whose navigation is pending cannot be evaluated; once it has gone, there is nothing to read).
+    page.evaluate("""() => window.addEventListener("beforeunload", () => console.log(
+        "redflag-at-unload " + JSON.stringify(document.documentElement.outerHTML)), true)""")
+    at_unload: list[str] = []
+    page.on("console", lambda m: at_unload.append(m.text) if m.text.startswith("redflag-at-unload ") else None)
     for _ in range(3):
         page.keyboard.press("Shift")
     page.wait_for_url("about:blank", timeout=S.UI_TIMEOUT)
-    assert c.items[0].text not in page.content() and c.title not in page.content()
+    assert len(at_unload) == 1, at_unload
+    left = json.loads(at_unload[0].removeprefix("redflag-at-unload "))
+    assert c.items[0].text not in left and c.title not in left, "the page still showed the checklist as it left"
     assert workspace.saved_files() == before  # leaving saves nothing
