@@ -5,7 +5,7 @@
    six in JupyterLab (start page, Summary, History, the three core checklists), and the
    toxic-relationship form again after Save (result table, support box, status message).
    No serious or critical violation may remain.
-2. What axe cannot judge, on the longest form (toxic-relationship, 20 items), in both views:
+2. What axe cannot judge, on the longest form (toxic-relationship, 26 items), in both views:
    every answer group is named by its statement; Tab from the top of the form to "Save my
    answers" takes at most 3 stops per item, never leaves the form, and each stop shows a focus
    ring; the arrow keys change answers, the kernel sees them (progress text) and Save writes them.
@@ -45,7 +45,7 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 IMPACTS = ("critical", "serious", "moderate", "minor")
 BLOCKING = {"critical", "serious"}
 ALWAYS_APPLIES = ("color-contrast",)           # rules that must have checked something on every page
-FORM = "toxic-relationship"                    # the longest form: 20 items
+FORM = "toxic-relationship"                    # the longest form: 26 items
 LAB_PAGES = ("00-start-here", "summary", "history", "avoid-partners-where", "trauma-bonding", FORM)
 SUMMARY_TABS = ("History", "Your data", "Overview")
 DARK = "summary?theme=dark"                    # Voilà's theme switch: light text on dark panels

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-FORM = "avoid-partners-where"      # 6 items, no safety item
+FORM = "avoid-partners-where"      # 11 items, no safety item
 SAFETY_FORM = "trauma-bonding"     # every item touches on safety
 
 

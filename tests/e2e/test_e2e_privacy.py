@@ -2,7 +2,7 @@
 
 Nothing calls out. Every request a browser context makes (its pages, popups, workers and service
 workers, and every websocket they open) is recorded while a person opens the
-avoid-partners-where form, answers all six items and saves, in JupyterLab and in the app view
+avoid-partners-where form, answers all its items and saves, in JupyterLab and in the app view
 (Voilà). Every one must go to the test's own loopback server, or be a data:/blob: URL. Requests
 to anywhere else are recorded *and* aborted, so even a failing run reaches nobody.
 
@@ -43,7 +43,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-FORM = "avoid-partners-where"                     # 6 items, no safety item
+FORM = "avoid-partners-where"                     # 11 items, no safety item
 APP_CULL_AFTER = 4   # s: the locked app's kernel cull time here (long enough that a page still
                      # loading on a busy machine connects to its kernel before a cull check)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
-FORM = "trauma-bonding"            # 5 items, all touching on safety
+FORM = "trauma-bonding"            # 6 items, all touching on safety
 
 
 def _expect_no_code(page) -> None:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED_DIR = shipped_dir()
 #: The three core checklists and their item counts: the source's 6 and 5 points; its 16 signs
 #: of a toxic relationship plus a fear item, with three double points split in two (20).
-CORE_COUNTS = {"avoid-partners-where": 6, "toxic-relationship": 20, "trauma-bonding": 5}
+CORE_COUNTS = {"avoid-partners-where": 11, "toxic-relationship": 26, "trauma-bonding": 6}
 FIXED_TIME = datetime(2025, 3, 14, 15, 9, 26, tzinfo=timezone(timedelta(hours=1)))
 
 

@@ -79,7 +79,7 @@ def test_the_vocabulary_has_an_unscored_unsure_and_ordered_levels(vocab):
 
 FILE = "toxic-relationship.toml"
 ITEM = "arguments-to-wound"  # the first item
-SECOND = "problems-treated-as-attack"  # the second item
+SECOND = "anger-or-threats-when-you-raise-problems"  # the second item
 
 
 def in_item(item_id: str, key: str, value: str | None):

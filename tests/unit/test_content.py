@@ -98,6 +98,44 @@ def words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text)
 
 
+#: Who a sentence is about is not what makes it a copy: "He puts up with me" and "They put up with
+#: you" are the same sentence. Every personal pronoun (subject, object, possessive, reflexive; the
+#: project writes "you" and "they" where the sources say "I", "he" or "she") is one token.
+PERSON = "\u00b7p"
+PRONOUNS = frozenset(
+    "i me my mine myself you your yours yourself yourselves he him his himself she her hers herself "
+    "they them their theirs themselves themself".split())
+#: The verb forms that change with the person ("he is" / "they are"; "doesn't" / "don't"),
+#: and pronoun contractions ("he's", "you're": one word once the apostrophe is gone).
+VERB_FORMS = {
+    "am": "be", "is": "be", "are": "be", "was": "were", "has": "have", "does": "do", "goes": "go",
+    "isnt": "arent", "wasnt": "werent", "hasnt": "havent", "doesnt": "dont",
+    **{c: PERSON + "be" for c in ("im", "youre", "hes", "shes", "theyre")},
+}
+
+
+def normalised(word: str) -> str:
+    """`word` with the person taken out: pronouns become PERSON, and the third-person verb
+    ending goes ("puts" -> "put", "loves" -> "love", "carries" -> "carry", "watches" -> "watch").
+    Plurals lose their "s" the same way, which only makes the check stricter."""
+    if word in PRONOUNS:
+        return PERSON
+    if word in VERB_FORMS:
+        return VERB_FORMS[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """The words of `text` (one for one) as the copy check compares them: see `normalised`."""
+    return [normalised(w) for w in words(text)]
+
+
 def run_hash(run: list[str]) -> str:
     """A short hash of a run of words (12 hex digits: chance collisions stay negligible)."""
     return hashlib.blake2b(" ".join(run).encode("utf-8"), digest_size=6).hexdigest()
@@ -115,7 +153,7 @@ def fingerprints_of(texts: dict[str, str]) -> str:
     out = [f"# {MAX_SHARED_RUN}-word runs of the source documents, hashed (tests/unit/test_content.py)"]
     for name in sorted(texts):
         out.append(f"[{name}]")
-        out.extend(sorted({h for _, h in runs(words(texts[name]))}))
+        out.extend(sorted({h for _, h in runs(tokens(texts[name]))}))
     return "\n".join(out) + "\n"
 
 
@@ -137,7 +175,7 @@ def shared_run(text: str, index: dict[str, str] | None = None) -> tuple[str, str
     file name; None when there is none."""
     index = fingerprint_index() if index is None else index
     mine = words(text)
-    for i, h in runs(mine):
+    for i, h in runs([normalised(w) for w in mine]):
         if h in index:
             return " ".join(mine[i:i + MAX_SHARED_RUN]), index[h]
     return None
@@ -147,12 +185,27 @@ def test_the_run_finder_catches_a_planted_copy():
     """The check below can fail: a run of words from a "source" is found inside other text
     with other punctuation and case; seven of them in a row, or a reworded sentence, are not."""
     source = "Nobody should ever have to ask permission to see the people they love most."
-    index = {h: "planted.txt" for _, h in runs(words(source))}
+    index = {h: "planted.txt" for _, h in runs(tokens(source))}
     run = " ".join(words(source)[2:2 + MAX_SHARED_RUN])
     assert shared_run(f"Something of our own. {run.upper()}! And more.", index) == (run, "planted.txt")
     seven = " ".join(words(source)[:MAX_SHARED_RUN - 1])
     assert shared_run(f"Our words, then {seven}, then ours again.", index) is None
     assert shared_run("Nobody needs leave to visit the people dearest to them.", index) is None
+
+
+def test_the_run_finder_sees_through_a_change_of_person():
+    """A source sentence with only the person changed ("he" -> "they", "me" -> "you", and the
+    verbs to match) is still a copy; the same idea in other words is not."""
+    source = "He says he is sorry, then he puts the blame on me and still loves me."
+    index = {h: "planted.txt" for _, h in runs(tokens(source))}
+    swapped = "They say they are sorry, then they put the blame on you and still love you."
+    found = shared_run(f"When your partner hurts you: {swapped}", index)
+    assert found is not None and found[1] == "planted.txt"
+    assert found[0] == "they say they are sorry then they put", found
+    assert shared_run("She says she's sorry; then she puts the blame on her and still loves her.", index)
+    reworded = "Your partner apologises, then says it was your doing, and still says they love you."
+    assert shared_run(reworded, index) is None
+    assert tokens("He carries, she watches, they miss, it goes") == tokens("They carry, you watch, he misses, it go")
 
 
 def test_the_fingerprints_are_those_of_the_sources():

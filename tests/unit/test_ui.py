@@ -81,7 +81,7 @@ def test_nothing_to_save_writes_nothing(tmp_path, checklists):
 
 def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
-    form.choices["my-fault"].value = "often"
+    form.choices["blame-yourself"].value = "often"
     form.save_button.click()
     assert "redflag-support" in form.support.value
     assert "988" in form.support.value
@@ -90,10 +90,20 @@ def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
 
 
 def test_rarely_on_safety_item_shows_no_support_box(tmp_path, checklists):
+    """Rarely on a safety item that flags from Sometimes (the default) raises nothing."""
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
+    assert checklists["toxic-relationship"].item("put-down-by-criticism").safety_from is None
+    form.choices["put-down-by-criticism"].value = "rarely"
+    form.save_button.click()
+    assert form.support.value == ""
+
+
+def test_rarely_on_every_trauma_bonding_statement_shows_the_support_box(tmp_path, checklists):
+    """Each statement there presupposes being hurt: any answer but Never says so (issue 17)."""
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "rarely")
     form.save_button.click()
-    assert form.support.value == ""
+    assert "redflag-support" in form.support.value
 
 
 def test_resume_restores_answers_and_notes(tmp_path, checklists):
@@ -129,16 +139,16 @@ def test_resume_reports_items_the_checklist_no_longer_has(tmp_path, checklists):
 
 def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
-    form.choices["my-fault"].value = "often"
+    form.choices["blame-yourself"].value = "often"
     form.hide_top.click()
-    assert not shown(form.choices["my-fault"], form.root) and not shown(form.save_button, form.root)
+    assert not shown(form.choices["blame-yourself"], form.root) and not shown(form.save_button, form.root)
     # "Show again" and the quick exit stay on screen (a layout shared with the page must not be
     # the one that is hidden, or the whole page goes blank).
     assert shown(form.show_button, form.root) and shown(form.exit, form.root)
     form.show_button.click()
-    assert shown(form.choices["my-fault"], form.root) and shown(form.hide_top, form.root)
+    assert shown(form.choices["blame-yourself"], form.root) and shown(form.hide_top, form.root)
     assert not shown(form.show_button, form.root)
-    assert form.choices["my-fault"].value == "often"  # nothing lost
+    assert form.choices["blame-yourself"].value == "often"  # nothing lost
 
 
 def test_shared_layouts_and_styles_never_change(tmp_path, checklists):
@@ -161,7 +171,7 @@ def test_shared_layouts_and_styles_never_change(tmp_path, checklists):
 def test_text_plain_never_contains_answers(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "always")
-    form.choices["my-fault"].note = "a secret note"
+    form.choices["blame-yourself"].note = "a secret note"
     bundle = form._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "always" not in data["text/plain"] and "secret" not in data["text/plain"]
@@ -325,15 +335,15 @@ def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
 
 def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
-    assert form.choices["my-fault"].notes and not form.choices["my-fault"].note_open
-    form.choices["my-fault"].note_open = True  # what "Add a note" does in the page
-    form.choices["my-fault"].note = "written down"
-    form.choices["my-fault"].value = "rarely"
+    assert form.choices["blame-yourself"].notes and not form.choices["blame-yourself"].note_open
+    form.choices["blame-yourself"].note_open = True  # what "Add a note" does in the page
+    form.choices["blame-yourself"].note = "written down"
+    form.choices["blame-yourself"].value = "rarely"
     path = form.save()
     other = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     other.resume_choice.value = str(path)
     other.resume_button.click()
-    assert other.choices["my-fault"].note_open is True  # a resumed note is shown open
+    assert other.choices["blame-yourself"].note_open is True  # a resumed note is shown open
 
 
 def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tmp_path, checklists):
@@ -406,7 +416,7 @@ def test_the_form_path_imports_no_pandas_numpy_matplotlib_or_cryptography(tmp_pa
     import subprocess
     import sys
 
-    save_answers(SavedRun("trauma-bonding", checklists["trauma-bonding"].version, {"my-fault": "often"},
+    save_answers(SavedRun("trauma-bonding", checklists["trauma-bonding"].version, {"blame-yourself": "often"},
                           saved_at=datetime(2026, 1, 1, tzinfo=timezone.utc)), tmp_path)
     code = ("import sys\nfrom toolkit.ui import ChecklistForm\nform = ChecklistForm('trauma-bonding')\n"
             "assert len(form.resume_choice.options) == 2\n"
