@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from _helpers import REPO, SHIPPED_DIR
+from _helpers import REPO, SHIPPED_DIR, run_cli, workspace_for
 
 from toolkit import ChecklistError
 from toolkit.markup import support_html
@@ -260,24 +260,78 @@ def test_checked_is_renamed_reviewed_everywhere():
     assert "reviewed" in Resource.__dataclass_fields__ and "checked" not in Resource.__dataclass_fields__
 
 
-# ------------------------------------------------------------------ no country's lines first
+# ------------------------------------------------------------------ no country's lines first by guesswork
 
 
-def test_with_no_country_the_box_asks_and_puts_no_country_first(shipped):
-    box = html.unescape(support_html(shipped, urgent=True, country=None))
+@pytest.fixture
+def locale(monkeypatch):
+    def set_locale(value: str) -> None:
+        for var in ("LC_ALL", "LC_MESSAGES"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("LANG", value)
+    return set_locale
+
+
+@pytest.mark.parametrize("value,country", [
+    ("en_US.UTF-8", None), ("en_US", None), ("C.UTF-8", None), ("POSIX", None),
+    ("en_GB.UTF-8", "GB"), ("de_DE.UTF-8", "DE"), ("en_AU.UTF-8", "AU"), ("fr_CA.UTF-8", "CA"),
+    ("es_US.UTF-8", "US"), ("fr_FR.UTF-8", None),
+])
+def test_a_default_en_us_locale_is_not_taken_as_the_country(tmp_path, checklists, locale, value, country):
+    locale(value)
+    assert workspace_for(tmp_path, checklists).country == country
+
+
+def test_with_en_us_and_no_choice_the_box_asks_and_puts_no_country_first(tmp_path, checklists, locale):
+    locale("en_US.UTF-8")
+    ws = workspace_for(tmp_path, checklists)
+    box = html.unescape(support_html(ws.resources, urgent=True, country=ws.country))
     top = box.split("<ul", 1)[0]
     assert "Choose your country" in top  # the prompt, above every list
     listed, by_country = box.split("Helplines by country", 1)
-    for r in shipped.items:
+    for r in ws.resources.items:
         if r.emergency:  # every country's emergency number, in the first list
             assert r.phone in listed, r.region
-    helplines = [r for r in shipped.items if not r.emergency and "*" not in r.countries]
+    helplines = [r for r in ws.resources.items if not r.emergency and "*" not in r.countries]
     assert not any(f"<b>{r.name}</b>" in listed for r in helplines)
     assert all(r.name in by_country for r in helplines)
-    regions = [r.region for r in shipped.for_country(None)[0] if r.emergency]
+    # The countries' emergency numbers are in order of their names, not with the US first.
+    regions = [r.region for r in ws.resources.for_country(ws.country)[0] if r.emergency]
     assert regions == sorted(regions) and regions[0] != "United States"
-    chosen = html.unescape(support_html(shipped, urgent=True, country="US"))
+    # A chosen country puts its lines first and the prompt goes away.
+    ws.store.save_settings(country="US")
+    chosen = html.unescape(support_html(ws.resources, urgent=True, country=ws.country))
     assert "Choose your country" not in chosen and "<summary>Other countries</summary>" in chosen
+
+
+def test_the_country_choice_prompts_and_says_when_the_locale_picked(tmp_path, checklists, locale):
+    from toolkit.ui import SupportResources
+
+    locale("en_US.UTF-8")
+    view = SupportResources(workspace_for(tmp_path, checklists))
+    assert view.country.widget.value == "" and view.country.widget.label == "Choose your country"
+    assert view.root.children.index(view.country.root) < view.root.children.index(view.box)
+    assert "Choose your country" in view.box.value and "above" in view.box.value
+    locale("en_GB.UTF-8")
+    view = SupportResources(workspace_for(tmp_path / "gb", checklists))
+    assert view.country.widget.value == "GB" and "language settings" in view.country.status.value
+    assert "Choose your country" not in view.box.value
+    view.country.widget.value = "IE"  # a real choice: kept, and the note goes
+    assert view.country.status.value == "" and view.workspace.store.settings() == {"country": "IE"}
+
+
+def test_the_cli_asks_for_the_country_and_lists_every_emergency_number(capsys, locale):
+    locale("en_US.UTF-8")
+    code, out, err = run_cli(capsys, "--dir", "/nonexistent-answers-folder", "resources")
+    assert code == 0 and err == ""
+    head, by_country = out.split("Helplines by country:", 1)
+    assert "Choose your country" in head.splitlines()[1] and "--country" in head
+    assert "110 (police)" in head and "911" in head and "999, then press 55" in head
+    assert "National Domestic Violence Hotline" not in head and "National Domestic Violence Hotline" in by_country
+    code, out, _ = run_cli(capsys, "resources", "--country", "US")
+    assert "Choose your country" not in out
+    assert out.index("National Domestic Violence Hotline") < out.index("988 Suicide")
+    assert "TTY 1-800-787-3224" in out and "Text START to 88788" in out
 
 
 # ------------------------------------------------------------------ what the checklists do not ask, devices
