@@ -208,21 +208,32 @@ def _country(ws: Workspace, given: str | None) -> str | None:
 
 
 def _cmd_resources(args: argparse.Namespace) -> int:
+    from .markup import contacts
+
     ws = _workspace(args)
     res = ws.resources
-    first, others = res.for_country(code) if (code := _country(ws, args.country)) else (res.items, ())
+    code = _country(ws, args.country)
+    first, others = res.for_country(code)
 
     def show(entries: Sequence[Resource]) -> None:
         for r in entries:
-            contact = " · ".join(x for x in (r.phone, r.web) if x)
-            print(f"- {r.name} ({r.region}): {contact}\n  {r.when} {r.hours}.")
+            ways = " · ".join(value if way == "web" else f"{way.lower() if way == 'chat' else way} {value}"
+                              for way, value in contacts(r))
+            languages = f" Languages: {', '.join(r.languages)}." if r.languages else ""
+            print(f"- {r.name} ({r.region}): {ways}\n  {r.when} {r.hours}.{languages}")
 
     print(res.heading)
+    if not code:  # nobody's country first by guesswork: every country's emergency number
+        listed = ", ".join(f"{c} ({n})" for c, n in sorted(res.countries.items(), key=lambda cn: cn[1]))
+        print(f"Choose your country to see its helplines first: redflag resources --country XX "
+              f"(listed: {listed}).\n\nEmergency numbers and lines for everywhere:")
     show(first)
     if others:
-        print("\nOther countries:")
-        show(others)
-    print(f"\n{res.limits}\n\n{res.disclaimer}")
+        print("\nOther countries:" if code else "\nHelplines by country:")
+    for country, entries in res.by_country(others):
+        print(f"\n{country}:")
+        show(entries)
+    print(f"\n{res.device_note}\n\n{res.limits}\n\n{res.disclaimer}")
     return 0
 
 

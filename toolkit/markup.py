@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -56,21 +55,38 @@ def ui(macro: str, *args: Any, **kwargs: Any) -> str:
     return str(getattr(templates().get_template("ui.html.j2").module, macro)(*args, **kwargs))
 
 
-def support_context(resources: Resources, urgent: bool, country: str | None = None) -> dict[str, Any]:
-    """What the support box shows: emergency numbers and the person's country first, the rest
-    folded under "Other countries"; with no country known, every line, none folded away."""
-    first: Sequence[Resource] = resources.items
-    others: Sequence[Resource] = ()
-    if country:
-        first, others = resources.for_country(country)
+#: With no country chosen, where to choose it (the support box's prompt says "Choose your country").
+CHOOSE_WHERE = ("You can choose it on the start page, under “If you need support now”. If yours is "
+                "not listed, Find A Helpline lists lines in many countries.")
+
+
+def contacts(resource: Resource) -> list[tuple[str, str]]:
+    """The ways to reach a line, in the order shown: ("Call", number), ("Text", …), ("TTY", …),
+    ("chat", https page), ("web", https site)."""
+    ways = (("Call", resource.phone), ("Text", resource.text), ("TTY", resource.tty),
+            ("chat", resource.chat), ("web", resource.web))
+    return [(way, value) for way, value in ways if value]
+
+
+def support_context(resources: Resources, urgent: bool, country: str | None = None,
+                    choose_where: str = CHOOSE_WHERE) -> dict[str, Any]:
+    """What the support box shows. With a country: its emergency numbers and lines first, the
+    rest folded under "Other countries", by country. With none (or one no line serves): a
+    "Choose your country" prompt at the top, the emergency numbers of every country, and every
+    country's lines folded under its name: no country's lines are put first by guesswork."""
+    first, others = resources.for_country(country)
+    code = (country or "").strip().upper()
+    known = bool(code) and any(code in r.countries for r in resources.items)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
-            "others_label": "Other countries", "others_open": False,
+            "groups": resources.by_country(others), "choose": "" if known else choose_where,
+            "others_label": "Other countries", "others_open": False, "contacts": contacts,
             "device_note": resources.device_note}
 
 
-def support_html(resources: Resources, urgent: bool = True, country: str | None = None) -> str:
+def support_html(resources: Resources, urgent: bool = True, country: str | None = None,
+                 choose_where: str = CHOOSE_WHERE) -> str:
     """The support box (the one template for widgets and reports)."""
-    return render("support.html.j2", **support_context(resources, urgent, country))
+    return render("support.html.j2", **support_context(resources, urgent, country, choose_where))
 
 
 def level_html(line: ResultLine) -> str:

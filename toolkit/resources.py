@@ -6,7 +6,7 @@ Shown first whenever an answer raises the safety flag: a number alone is not eno
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,9 +19,12 @@ RESOURCES_FILE = "_resources.toml"
 
 
 #: Keys of one [[resources]] entry, and of the file's top level.
-_ENTRY_REQUIRED = ("name", "region", "countries", "when", "hours", "checked")
-_ENTRY_KEYS = set(_ENTRY_REQUIRED) | {"phone", "web"}
-_TEXT_KEYS = ("heading", "message", "disclaimer", "limits", "device_note")
+_ENTRY_REQUIRED = ("name", "region", "countries", "when", "hours", "reviewed")
+#: The ways to reach a line: a number to call, a text (SMS) number, a TTY number, an https
+#: chat page and an https web site. An entry needs at least one of them.
+CONTACT_KEYS = ("phone", "text", "tty", "chat", "web")
+_ENTRY_KEYS = set(_ENTRY_REQUIRED) | set(CONTACT_KEYS) | {"languages", "emergency"}
+_TEXT_KEYS = ("heading", "message", "disclaimer", "limits", "limits_short", "device_note")
 _REQUIRED_TEXTS = ("heading", "message", "disclaimer")
 _TOP_KEYS = {*_TEXT_KEYS, "countries", "resources"}
 #: An ISO 3166-1 alpha-2 code, or "*" for an entry that serves everyone, everywhere.
@@ -40,8 +43,23 @@ class Resource:
     countries: tuple[str, ...] = (EVERYWHERE,)
     #: When it answers, e.g. "24 hours, every day" or "Mon–Fri 10am–8pm".
     hours: str = ""
-    #: The day someone last confirmed the entry's details.
-    checked: date | None = None
+    #: The day the entry was last reviewed against the line's public information (its web site,
+    #: official notices). Nobody called the line to confirm it.
+    reviewed: date | None = None
+    #: Text (SMS): a number, or a word and a number ("START to 88788").
+    text: str = ""
+    #: A TTY (textphone) number.
+    tty: str = ""
+    #: An https page with a live chat.
+    chat: str = ""
+    #: Languages the line is known to answer in; empty when not known (nothing is guessed).
+    languages: tuple[str, ...] = ()
+    #: An emergency number (police, ambulance, fire): always shown first.
+    emergency: bool = False
+
+    def speaks(self, language: str) -> bool:
+        """Whether `language` (e.g. "Spanish") is among the languages listed for this line."""
+        return any(x.lower().startswith(language.lower()) for x in self.languages)
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,8 @@ class Resources:
     disclaimer: str
     #: What the checklists do not ask and cannot judge (start page, reports, README).
     limits: str
+    #: The same in one short line, for under each result.
+    limits_short: str
     #: What a person sharing a device should know (start page, support box).
     device_note: str
     items: tuple[Resource, ...]
@@ -58,16 +78,37 @@ class Resources:
     countries: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def for_country(self, code: str | None) -> tuple[tuple[Resource, ...], tuple[Resource, ...]]:
-        """(entries to show first, the rest). First come the "*" entries, then those serving
-        `code`, each group in file order; the rest keep file order. None, "" or a code no entry
-        serves puts only the "*" entries first."""
+        """(entries to show first, the rest, in file order).
+
+        With a country: its emergency numbers (and any for everywhere), then its helplines in
+        file order, then the other lines for everywhere (directories). With None, "" or a code
+        no entry serves, nobody's country is put first: the emergency numbers of every country
+        (ordered by country name), then the lines for everywhere."""
         code = code.strip().upper() if isinstance(code, str) else ""
-        everywhere = [n for n, r in enumerate(self.items) if EVERYWHERE in r.countries]
-        local = [n for n, r in enumerate(self.items)
-                 if code and code in r.countries and EVERYWHERE not in r.countries]
-        first = everywhere + local
+        if code and not any(code in r.countries for r in self.items):
+            code = ""
+        items = list(enumerate(self.items))
+        if code:
+            first = ([n for n, r in items if r.emergency and (code in r.countries or EVERYWHERE in r.countries)]
+                     + [n for n, r in items if not r.emergency and code in r.countries]
+                     + [n for n, r in items if not r.emergency and EVERYWHERE in r.countries])
+        else:
+            emergency = sorted((n for n, r in items if r.emergency),
+                               key=lambda n: (EVERYWHERE not in self.items[n].countries,
+                                              self.country_name(self.items[n].countries[0]).casefold()))
+            first = emergency + [n for n, r in items if not r.emergency and EVERYWHERE in r.countries]
         return (tuple(self.items[n] for n in first),
                 tuple(r for n, r in enumerate(self.items) if n not in first))
+
+    def country_name(self, code: str) -> str:
+        return "Everywhere" if code == EVERYWHERE else self.countries.get(code, code)
+
+    def by_country(self, entries: Sequence[Resource]) -> tuple[tuple[str, tuple[Resource, ...]], ...]:
+        """`entries` grouped by country, the countries in order of their names (each group in
+        the entries' order); a line serving several countries is listed under each."""
+        codes = sorted({c for r in entries for c in r.countries},
+                       key=lambda c: (c != EVERYWHERE, self.country_name(c).casefold()))
+        return tuple((self.country_name(c), tuple(r for r in entries if c in r.countries)) for c in codes)
 
 
 def _country_problems(countries: object, known: Mapping[str, str]) -> list[str]:
@@ -106,26 +147,56 @@ def _entry(raw: object, n: int, known: Mapping[str, str], problems: list[str], w
     for key in _ENTRY_REQUIRED:
         if key not in raw:
             bad(f"missing required key '{key}'")
-    for key in ("name", "region", "when", "hours", "phone", "web"):
+    for key in ("name", "region", "when", "hours", *CONTACT_KEYS):
         if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
             bad(f"{key} must be non-empty text (got {raw[key]!r:.60})")
-    web = raw.get("web")
-    if isinstance(web, str) and web.strip() and not web.startswith("https://"):
-        bad(f"web must start with https:// (got {web!r:.60})")
-    if "phone" not in raw and "web" not in raw:
-        bad("needs a phone or a web address (key 'phone' or 'web')")
+    for message in _contact_problems(raw):
+        bad(message)
     countries = raw.get("countries")
     if "countries" in raw:
         for message in _country_problems(countries, known):
             bad(message)
-    checked = raw.get("checked")
-    if "checked" in raw and not (isinstance(checked, date) and not isinstance(checked, datetime)):
-        bad(f"checked must be a date such as 2026-11-25, without quotes (got {checked!r:.60})")
+    reviewed = raw.get("reviewed")
+    if "reviewed" in raw and not (isinstance(reviewed, date) and not isinstance(reviewed, datetime)):
+        bad(f"reviewed must be a date such as 2026-11-25, without quotes (got {reviewed!r:.60})")
+    if "checked" in raw:
+        bad("'checked' is now called 'reviewed' (the day the details were reviewed from public "
+            "information, not confirmed by calling)")
     if len(problems) > before:
         return None
     return Resource(name=raw["name"].strip(), region=raw["region"].strip(), when=raw["when"].strip(),
-                    phone=raw.get("phone", "").strip(), web=raw.get("web", "").strip(),
-                    countries=tuple(countries or ()), hours=raw["hours"].strip(), checked=checked)
+                    countries=tuple(countries or ()), hours=raw["hours"].strip(), reviewed=reviewed,
+                    languages=tuple(x.strip() for x in raw.get("languages", ())),
+                    emergency=raw.get("emergency", False),
+                    **{key: raw.get(key, "").strip() for key in CONTACT_KEYS})
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def _contact_problems(raw: Mapping[str, object]) -> list[str]:
+    """What is wrong with an entry's ways to reach it, languages and emergency flag."""
+    out = []
+    if not any(key in raw for key in CONTACT_KEYS):
+        out.append("needs a way to reach it: at least one of " + ", ".join(f"'{k}'" for k in CONTACT_KEYS)
+                   + " (a phone or a web address)")
+    for key in ("phone", "text", "tty"):
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip() and not _DIGITS.search(value):
+            out.append(f"{key} must contain a number to {'call' if key != 'text' else 'text'} "
+                       f"(got {value!r:.60})")
+    for key in ("web", "chat"):
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip() and not value.startswith("https://"):
+            out.append(f"{key} must start with https:// (got {value!r:.60})")
+    languages = raw.get("languages")
+    if "languages" in raw and not (isinstance(languages, list) and languages and all(
+            isinstance(x, str) and x.strip() for x in languages)):
+        out.append(f'languages must be a non-empty list of language names such as ["English", "Spanish"] '
+                   f"(got {languages!r:.60})")
+    if "emergency" in raw and not isinstance(raw["emergency"], bool):
+        out.append(f"emergency must be true or false (got {raw['emergency']!r:.60})")
+    return out
 
 
 def load_resources(path: Path) -> Resources:

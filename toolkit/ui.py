@@ -116,21 +116,30 @@ def _support(ws: Workspace, safety: bool, unsure: bool) -> str:
 
 
 class CountryChoice:
-    """"Your country or region": puts its support lines first; kept with the answers' settings."""
+    """"Your country or region": puts its support lines first; kept with the answers' settings.
+    Until one is chosen it reads "Choose your country" (a computer set to en_US, the default on
+    many machines everywhere, is not taken as a choice); another locale (en_GB, de_DE) may
+    preselect its country, and says so."""
+
+    PROMPT = "Choose your country"
 
     def __init__(self, workspace: Workspace, on_change: Callable[[], None]) -> None:
         self.workspace = workspace
-        options = [("Not chosen: show every line", "")] + sorted(
+        options = [(self.PROMPT, "")] + sorted(
             ((name, code) for code, name in workspace.resources.countries.items()))
         self.widget = w.Dropdown(options=options, value=workspace.country or "",
                                  description="Your country or region:",
                                  style=LABELLED_CHOICE, layout=WIDE)
         self.status = _html()
+        if workspace.country and not workspace.store.settings().get("country"):
+            self.status.value = _message("Picked from this computer's language settings. "
+                                         "Change it if it is wrong.")
         self._on_change = on_change
         self.widget.observe(self._changed, "value")
         self.root = w.VBox([self.widget, self.status], layout=WIDE)
 
     def _changed(self, change: dict[str, Any]) -> None:
+        self.status.value = ""
         try:
             self.workspace.store.save_settings(country=change["new"] or None)
         except ToolkitError as exc:
@@ -544,7 +553,8 @@ class SupportResources(_Shown):
 
     def refresh(self) -> None:
         ws = self.workspace
-        self.box.value = (support_html(ws.resources, urgent=False, country=ws.country)
+        self.box.value = (support_html(ws.resources, urgent=False, country=ws.country,
+                                       choose_where="Use “Your country or region” above.")
                           + ui("disclaimer", ws.resources))
 
 

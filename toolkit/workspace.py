@@ -39,13 +39,21 @@ def default_answers_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / "answers"
 
 
+#: Locales that say nothing about where someone is: en_US is the default on many computers,
+#: images and servers all over the world, so it is never taken to mean the United States.
+DEFAULT_LOCALES = frozenset({"en_US"})
+
+
 def locale_country(known: Mapping[str, str]) -> str | None:
-    """The country part of the locale (LC_ALL, LC_MESSAGES, LANG; e.g. en_GB -> GB) if known."""
+    """The country part of the locale (LC_ALL, LC_MESSAGES, LANG; e.g. en_GB -> GB) if known;
+    None for a default locale (en_US), so nobody is shown another country's lines first."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
-        match = re.match(r"^[a-z]{2,3}_([A-Z]{2})\b", value)
+        match = re.match(r"^([a-z]{2,3})_([A-Z]{2})\b", value)
         if match:
-            return match.group(1) if match.group(1) in known else None
+            if f"{match.group(1)}_{match.group(2)}" in DEFAULT_LOCALES:
+                return None
+            return match.group(2) if match.group(2) in known else None
     return None
 
 
@@ -68,7 +76,8 @@ class Workspace:
     @property
     def country(self) -> str | None:
         """The person's country for the support lines: their choice, else the computer's
-        locale when a helpline serves it, else None (every line shown, none folded away)."""
+        locale when a helpline serves it and it is not a default one (en_US), else None: then
+        the emergency numbers of every country and a "Choose your country" prompt are shown."""
         chosen = self.store.settings().get("country")
         if chosen in self.resources.countries:
             return chosen

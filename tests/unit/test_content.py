@@ -1,6 +1,6 @@
 """The checklists' words, read as content: own words (never the sources' sentences), second
 person and gender-neutral, safety items that flag early enough, and support resources that say
-who they serve, when they answer and when they were last checked.
+who they serve, when they answer and when they were last reviewed.
 
 Reads the TOML files with tomllib directly, so a loader bug cannot hide a content problem.
 The copy check runs from hashes of the sources' word runs kept in tests/fixtures, so it runs in
@@ -289,7 +289,7 @@ def test_the_gravest_items_flag_from_rarely(cid, iid):
 # ------------------------------------------------------------------ support resources
 
 
-def test_every_resource_says_who_it_serves_how_to_reach_it_when_and_when_checked():
+def test_every_resource_says_who_it_serves_how_to_reach_it_when_and_when_reviewed():
     data = load(RESOURCES)
     names = data.get("countries", {})
     entries = data.get("resources", [])
@@ -307,11 +307,11 @@ def test_every_resource_says_who_it_serves_how_to_reach_it_when_and_when_checked
             for code in countries:
                 if code != "*" and not (isinstance(code, str) and COUNTRY_CODE.match(code) and code in names):
                     problems.append(f"{label}: country {code!r} is not a code listed in [countries]")
-        if not (entry.get("phone") or entry.get("web")):
+        if not any(entry.get(key) for key in ("phone", "text", "tty", "chat", "web")):
             problems.append(f"{label}: needs a phone number or a web address")
         if "web" in entry and not (isinstance(entry["web"], str) and entry["web"].startswith("https://")):
             problems.append(f"{label}: web must be an https:// address")
-        checked = entry.get("checked")
-        if not (isinstance(checked, date) and not isinstance(checked, datetime)):
-            problems.append(f"{label}: checked must be a date (the day the entry was last reviewed)")
+        reviewed = entry.get("reviewed")
+        if not (isinstance(reviewed, date) and not isinstance(reviewed, datetime)):
+            problems.append(f"{label}: reviewed must be a date (the day the entry was last reviewed)")
     assert not problems, "\n".join(problems)

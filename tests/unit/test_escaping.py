@@ -444,12 +444,15 @@ def resources_file(folder: Path, payload: str, web: str = "https://example.org/h
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "_resources.toml"
     fields = {"heading": f"Heading {payload}", "message": f"Message {payload}",
-              "disclaimer": f"Disclaimer {payload}"}
+              "disclaimer": f"Disclaimer {payload}", "limits": f"Limits {payload}",
+              "limits_short": f"Short {payload}", "device_note": f"Device {payload}"}
     lines = [f"{k} = {toml_value(v)}" for k, v in fields.items()]
     lines += ["", "[[resources]]", f"name = {toml_value('Name ' + payload)}",
               f"region = {toml_value('Region ' + payload)}", f"when = {toml_value('When ' + payload)}",
-              f"phone = {toml_value('Phone ' + payload)}", f"web = {toml_value(web)}",
-              'countries = ["*"]', f"hours = {toml_value('Hours ' + payload)}", "checked = 2026-11-25"]
+              f"phone = {toml_value('Phone 1 ' + payload)}", f"web = {toml_value(web)}",
+              f"text = {toml_value('Text 2 ' + payload)}", f"tty = {toml_value('TTY 3 ' + payload)}",
+              f"languages = [{toml_value('Language ' + payload)}]",
+              'countries = ["*"]', f"hours = {toml_value('Hours ' + payload)}", "reviewed = 2026-11-25"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
