@@ -529,10 +529,11 @@ function redflagQuickExitKey(event) {
   s.timer = setTimeout(() => resetCount(s, true), GAP_MS);
 }
 
-// The idle lock. Any use of the page (a key, the mouse, scrolling, touch) is noted here; at most
+// The idle lock. Any use of the page (a key, the mouse, the wheel, touch) is noted here; at most
 // once per USE_TELL_MS the kernel hears "use" and starts counting again. The kernel keeps the
-// clock (it locks even when this browser is gone): this side only warns, WARN_MS before.
-const USE_EVENTS = ["keydown", "pointerdown", "pointermove", "wheel", "scroll", "touchstart", "input"];
+// clock (it locks even when this browser is gone): this side only warns, WARN_MS before. Only
+// what a person does counts: "scroll" also fires when the page changes by itself.
+const USE_EVENTS = ["keydown", "pointerdown", "pointermove", "wheel", "touchstart"];
 const USE_TELL_MS = 15000;
 const WARN_MS = 60000;
 
@@ -740,7 +741,11 @@ _QUICK_EXIT_CSS = r"""
 }
 .redflag-quick-exit-host { display: none; }
 .redflag-quick-exit-notice {
-  max-width: 18rem;
+  position: absolute;           /* under the button, within the window's right edge */
+  top: 100%;
+  right: 0;
+  box-sizing: border-box;
+  width: min(18rem, 90vw);
   margin: 0.5rem 0 0;
   padding: 0.5rem 0.75rem;
   border: 2px solid #0b0c0c;
