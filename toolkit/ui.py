@@ -73,9 +73,9 @@ SITUATIONAL_HINT = "If this hasn't come up, choose “Not sure”."
 
 
 IDLE_ENV = "REDFLAG_IDLE_MINUTES"
-#: Five minutes: long enough to read a result or think over an answer (any key, mouse move or
-#: scroll counts as use, and a notice warns a minute before), short enough that a page left open
-#: on a shared device is cleared before someone else is likely to sit down at it.
+#: Five minutes: long enough to read a result or think over an answer (any key, mouse movement,
+#: wheel or touch counts as use, and a notice warns a minute before), short enough that a page
+#: left open on a shared device is cleared before someone else is likely to sit down at it.
 DEFAULT_IDLE_MINUTES = 5.0
 
 
