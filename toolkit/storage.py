@@ -547,6 +547,12 @@ class AnswerStore:
         self.key = crypto.unlock(self._key_file(KEY_FILE), passphrase, display_path(self.folder / KEY_FILE))
         self._cache.clear()
 
+    def lock(self) -> None:
+        """Forget the key and every run read so far (decrypted ones included): Exit, the idle
+        lock and a page that is gone call it, so reading again needs the passphrase."""
+        self.key = None
+        self._cache.clear()
+
     def protect(self, passphrase: str) -> tuple[int, list[str]]:
         """Turn protection on and seal every readable plain run; (runs sealed, files left as they
         were because they could not be read). Crash-safe: each run is sealed and synced before its

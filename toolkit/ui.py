@@ -7,7 +7,11 @@ Each object shows itself with a neutral text/plain so answers never reach a save
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import math
+import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -68,12 +72,72 @@ def _message(text: str, kind: str = "info") -> str:
 SITUATIONAL_HINT = "If this hasn't come up, choose “Not sure”."
 
 
-def quick_exit(forget: Callable[[], None] | None = None) -> QuickExit:
-    """The "Exit this page" button (and Shift pressed three times) shown on every page."""
-    button = QuickExit()
-    if forget is not None:
-        button.on_exit(lambda _widget: forget())
-    return button
+IDLE_ENV = "REDFLAG_IDLE_MINUTES"
+#: Five minutes: long enough to read a result or think over an answer (any key, mouse movement,
+#: wheel or touch counts as use, and a notice warns a minute before), short enough that a page
+#: left open on a shared device is cleared before someone else is likely to sit down at it.
+DEFAULT_IDLE_MINUTES = 5.0
+
+
+def idle_minutes() -> float:
+    """Minutes without use before a page locks: $REDFLAG_IDLE_MINUTES (0 turns the idle lock
+    off), else the default. A value that is not a number keeps the default: a typo must not
+    switch a safety feature off, and a page must never fail over it."""
+    raw = os.environ.get(IDLE_ENV, "").strip()
+    try:
+        minutes = float(raw) if raw else DEFAULT_IDLE_MINUTES
+    except ValueError:
+        return DEFAULT_IDLE_MINUTES
+    return minutes if math.isfinite(minutes) and minutes >= 0 else DEFAULT_IDLE_MINUTES
+
+
+class PageLock:
+    """Exit and the idle lock of one page, in this kernel: the page's answer store forgets its
+    key and decrypted runs, and `clear(why)` takes answers and results off the screen ("exit" or
+    "idle"). The idle clock runs here, not in the browser, so it also locks a page whose
+    browser is gone; the page's front end reports use (see QuickExit)."""
+
+    def __init__(self, workspace: Workspace, clear: Callable[[str], None], idle_seconds: float | None = None) -> None:
+        self.store = workspace.store
+        self._clear = clear
+        self.idle_seconds = idle_minutes() * 60 if idle_seconds is None else idle_seconds
+        self.exit = QuickExit(idle_seconds=self.idle_seconds)
+        self.exit.on_exit(lambda _widget: self.lock("exit"))
+        self.exit.on_use(lambda _widget: self.touch())
+        self._timer: asyncio.TimerHandle | threading.Timer | None = None
+        self.touch()
+
+    def touch(self) -> None:
+        """The page was used: the idle lock counts from now."""
+        self._cancel()
+        if not self.idle_seconds:
+            return
+        try:  # in a kernel: its event loop, so the lock runs between messages, never beside one
+            self._timer = asyncio.get_running_loop().call_later(self.idle_seconds, self.lock, "idle")
+        except RuntimeError:  # plain Python (scripts, tests): a timer thread
+            timer = threading.Timer(self.idle_seconds, self.lock, ("idle",))
+            timer.daemon = True
+            timer.start()
+            self._timer = timer
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def lock(self, why: str = "exit") -> None:
+        """Forget the key and clear the screen ("exit": the person left; "idle": not used)."""
+        self._cancel()
+        self.store.lock()
+        self._clear(why)
+
+
+def _locked_note(why: str) -> str:
+    """What a page says after the idle lock cleared it (after Exit nobody is looking)."""
+    if why != "idle":
+        return ""
+    return _message("This page was not used for a while, so it cleared itself: unsaved answers "
+                    "were forgotten and results hidden. Saved answers are kept.")
 
 
 class UnlockBox:
@@ -94,6 +158,11 @@ class UnlockBox:
     def locked(self) -> bool:
         store = self.workspace.store
         return store.protected and store.key is None
+
+    def show_if_locked(self) -> None:
+        """After Exit or the idle lock: the box again, empty, when the folder needs the passphrase."""
+        self.passphrase.value = self.status.value = ""
+        self.root.layout.display = "flex" if self.locked else "none"
 
     def try_unlock(self, _button: Any = None) -> None:
         passphrase, self.passphrase.value = self.passphrase.value, ""
@@ -229,11 +298,13 @@ class ChecklistForm(_Shown):
         ], layout=_own_layout(display="none" if self.unlock.locked else "flex"))  # Hide, and the lock
         self.hidden_box = w.HBox([_html("Hidden. "), self.show_button],
                                  layout=w.Layout(display="none"))
-        self.exit = quick_exit(self.forget_unsaved)
+        self.page_lock = PageLock(ws, self._lock_screen)
+        self.exit = self.page_lock.exit
         self.root = w.VBox([self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE), self.content,
                             self.hidden_box], layout=WIDE)
 
     def _unlocked(self) -> None:
+        self.page_lock.touch()  # unlocking is use: the idle lock counts from now
         self.content.layout.display = "flex"
         self.refresh_resume()
 
@@ -269,6 +340,21 @@ class ChecklistForm(_Shown):
         for choice in self.choices.values():
             choice.value, choice.note, choice.note_open = None, "", False
         self.status.value = self.support.value = self.result.value = ""
+
+    def _lock_screen(self, why: str) -> None:
+        """Exit or idle (the store is locked already): unsaved answers, results and the list of
+        earlier answers go; a protected folder's form hides behind the Unlock box again."""
+        self.forget_unsaved()
+        self.resume_choice.options, self.resume_choice.value = [("Choose…", "")], ""
+        self.resume_button.disabled = True
+        self.unlock.show_if_locked()
+        self.show()
+        if self.unlock.locked:
+            self.content.layout.display = "none"
+            self.unlock.status.value = _locked_note(why)
+        else:
+            self.refresh_resume()
+            self.status.value = _locked_note(why)
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
@@ -410,9 +496,31 @@ class Summary(_Shown):
         self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=("Overview", "History", "Your data"))
         self.tabs.add_class("redflag-tabs")  # readable labels on unselected tabs (widgets.py)
-        self.unlock = UnlockBox(ws, self.refresh)
-        self.root = w.VBox([quick_exit(), self.unlock.root, self.support, self.tabs], layout=WIDE)
+        self.unlock = UnlockBox(ws, self._unlocked)
+        self.page_lock = PageLock(ws, self._lock_screen)
+        self.exit = self.page_lock.exit
+        self.root = w.VBox([self.exit, self.unlock.root, self.support, self.tabs], layout=WIDE)
         self.refresh()
+
+    def _unlocked(self) -> None:
+        self.page_lock.touch()  # unlocking is use: the idle lock counts from now
+        self.refresh()
+
+    def _lock_screen(self, why: str) -> None:
+        """Exit or idle (the store is locked already): every result, table, chart and prepared
+        download leaves the screen, the support box too (how urgent it is tells a result); a
+        protected folder shows the Unlock box again, an open one says Refresh brings it back."""
+        self.support.value = self.tables.value = ""
+        self.report_link.value = self.download_link.value = self.data_status.value = ""
+        self.protect_status.value = ""
+        self._set_confirm(False)
+        self.history.body.children = []
+        self.unlock.show_if_locked()
+        if self.unlock.locked:
+            self.refresh()  # says the answers are protected, shows none
+            self.unlock.status.value = _locked_note(why)
+        else:
+            self.overview.value = _locked_note(why) or _message("Press Refresh to show your results.")
 
     def refresh(self) -> None:
         """Re-read the saved runs (once) and rebuild every table and the History tab."""
@@ -548,7 +656,10 @@ class SupportResources(_Shown):
         self.label = "Support resources"
         self.box = _html()
         self.country = CountryChoice(self.workspace, self.refresh)
-        self.root = w.VBox([quick_exit(), self.country.root, self.box], layout=WIDE)
+        # Exit and idle lock this page's store too; the helplines may stay (they show no answer).
+        self.page_lock = PageLock(self.workspace, lambda _why: None)
+        self.exit = self.page_lock.exit
+        self.root = w.VBox([self.exit, self.country.root, self.box], layout=WIDE)
         self.refresh()
 
     def refresh(self) -> None:
@@ -572,8 +683,19 @@ class History(_Shown):
     def root(self) -> w.Widget:
         """The page on its own, built when first shown: the Summary shows only `body`, and
         would otherwise open an exit button and an unlock box it never displays."""
-        unlock = UnlockBox(self.workspace, self.refresh)
-        return w.VBox([quick_exit(), unlock.root, self.body], layout=WIDE)
+        self.unlock = UnlockBox(self.workspace, self._unlocked)
+        self.page_lock = PageLock(self.workspace, self._lock_screen)
+        self.exit = self.page_lock.exit
+        return w.VBox([self.exit, self.unlock.root, self.body], layout=WIDE)
+
+    def _unlocked(self) -> None:
+        self.page_lock.touch()  # unlocking is use: the idle lock counts from now
+        self.refresh()
+
+    def _lock_screen(self, why: str) -> None:
+        """Exit or idle (the store is locked already): the charts and tables leave the screen."""
+        self.body.children = [_html(_locked_note(why))] if why == "idle" else []
+        self.unlock.show_if_locked()
 
     def refresh(self) -> None:
         try:

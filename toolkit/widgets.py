@@ -28,6 +28,10 @@ listens for Shift pressed three times. It is modelled on GOV.UK's "Exit this pag
 (`on_exit` callbacks run, so a form can forget unsaved answers) and replaces the page with a
 neutral one (`location.replace`, so Back does not lead back to it; in JupyterLab, which adds
 history entries of its own, it first goes back to the page's earliest entry and replaces that).
+It also keeps the app (Voilà) one history entry: links to the app's other pages replace the page,
+so Back after Exit leaves the app. For the idle lock it tells the kernel, at most every 15 s,
+that the page is in use (the kernel keeps the clock: toolkit.ui.PageLock), and shows a notice a
+minute before the page clears itself.
 
 The front-end code (ESM and CSS) is plain strings: anywidget's front end is a prebuilt JupyterLab
 extension, so nothing is built. The DOM is made with createElement/textContent only: statement
@@ -408,7 +412,8 @@ const MESSAGES = {
 function shared() {
   if (!globalThis[KEY]) {
     globalThis[KEY] = { views: [], root: null, status: null, room: null, inLab: false, count: 0,
-                        last: 0, timer: null, shiftAlone: false, listening: false, exiting: false };
+                        last: 0, timer: null, shiftAlone: false, listening: false, exiting: false,
+                        used: Date.now(), told: Date.now(), ticker: null, notice: null };
   }
   return globalThis[KEY];
 }
@@ -524,11 +529,65 @@ function redflagQuickExitKey(event) {
   s.timer = setTimeout(() => resetCount(s, true), GAP_MS);
 }
 
+// The idle lock. Any use of the page (a key, the mouse, the wheel, touch) is noted here; at most
+// once per USE_TELL_MS the kernel hears "use" and starts counting again. The kernel keeps the
+// clock (it locks even when this browser is gone): this side only warns, WARN_MS before. Only
+// what a person does counts: "scroll" also fires when the page changes by itself.
+const USE_EVENTS = ["keydown", "pointerdown", "pointermove", "wheel", "touchstart"];
+const USE_TELL_MS = 15000;
+const WARN_MS = 60000;
+
+function noteUse() {
+  const s = shared();
+  s.used = Date.now();
+  if (s.notice && !s.notice.hidden) s.notice.hidden = true;
+}
+
+function idleMs(s) {
+  const all = s.views.map((v) => Number(v.model.get("idle_seconds")) || 0).filter((x) => x > 0);
+  return all.length ? Math.min(...all) * 1000 : 0;
+}
+
+function tick(s) {
+  if (s.exiting || s.views.length === 0) return;
+  const now = Date.now();
+  if (s.used > s.told && now - s.told >= Math.min(USE_TELL_MS, idleMs(s) / 4 || USE_TELL_MS)) {
+    s.told = now;
+    for (const model of new Set(s.views.map((v) => v.model))) {
+      try { model.send({ event: "use" }); } catch (err) { /* the kernel may be gone */ }
+    }
+  }
+  const idle = idleMs(s);
+  const quiet = now - s.used;
+  if (s.notice && idle > 0) {
+    s.notice.hidden = !(quiet >= idle - Math.min(WARN_MS, idle / 2) && quiet < idle);
+  }
+}
+
+// The app is one history entry: a link to another of its pages (same origin, Voilà) replaces
+// this page instead of adding an entry, so Back after Exit leaves the app. Not in JupyterLab,
+// whose router opens notebooks inside Lab. A click with a modifier key (new tab) is left alone.
+function stayOneEntry(event) {
+  const s = shared();
+  if (s.inLab || s.views.length === 0 || event.defaultPrevented || event.button !== 0 ||
+      event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!link || (link.target && link.target !== "_self") || link.hasAttribute("download")) return;
+  const url = new URL(link.href, document.baseURI);
+  if (url.origin !== location.origin) return;
+  if (url.pathname === location.pathname && url.search === location.search && url.hash) return;
+  event.preventDefault();
+  window.location.replace(url.href);
+}
+
 function listen(s) {
   if (s.listening) return;
   // Capture phase on window: runs before any widget or JupyterLab handler can stop the event.
   window.addEventListener("keydown", redflagQuickExitKey, true);
   window.addEventListener("keyup", redflagQuickExitKey, true);
+  for (const name of USE_EVENTS) window.addEventListener(name, noteUse, { capture: true, passive: true });
+  window.addEventListener("click", stayOneEntry, true);
+  s.ticker = setInterval(() => tick(s), 1000);
   s.listening = true;
 }
 
@@ -588,7 +647,13 @@ function ensureButton(s) {
   const status = document.createElement("span");
   status.className = "redflag-visually-hidden";
   status.setAttribute("role", "status");
-  root.append(button, status);
+  const notice = document.createElement("p");
+  notice.className = "redflag-quick-exit-notice";
+  notice.setAttribute("role", "status");
+  notice.textContent = "Not used for a while: this page will soon clear itself. "
+    + "Press a key or move the mouse to keep it.";
+  notice.hidden = true;
+  root.append(button, status, notice);
   // On <body>, not in the output. In JupyterLab the notebook and its ancestors have
   // `contain: strict`, which makes them the containing block of a position: fixed descendant:
   // inside an output the button would be fixed to the notebook panel, not the window (and gone
@@ -597,6 +662,7 @@ function ensureButton(s) {
   document.body.prepend(root);
   s.root = root;
   s.status = status;
+  s.notice = notice;
 }
 
 function render({ model, el }) {
@@ -674,6 +740,20 @@ _QUICK_EXIT_CSS = r"""
   white-space: nowrap !important;
 }
 .redflag-quick-exit-host { display: none; }
+.redflag-quick-exit-notice {
+  position: absolute;           /* under the button, within the window's right edge */
+  top: 100%;
+  right: 0;
+  box-sizing: border-box;
+  width: min(18rem, 90vw);
+  margin: 0.5rem 0 0;
+  padding: 0.5rem 0.75rem;
+  border: 2px solid #0b0c0c;
+  background: #ffdd00;
+  color: #0b0c0c;
+  font: 1rem/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+}
+.redflag-quick-exit-notice[hidden] { display: none; }
 @media print { .redflag-quick-exit { display: none; } }
 """
 
@@ -738,9 +818,12 @@ class QuickExit(anywidget.AnyWidget):
     _css = _QUICK_EXIT_CSS + _PAGE_CSS
 
     url = traitlets.Unicode(DEFAULT_EXIT_URL, help="The page to leave for.").tag(sync=True)
+    idle_seconds = traitlets.Float(0.0, min=0.0, help="The page's idle lock (0: none), for the "
+                                   "front end's warning; the kernel keeps the clock.").tag(sync=True)
 
     def __init__(self, url: str | None = None, **kwargs: Any) -> None:
         self._exit_handlers = CallbackDispatcher()
+        self._use_handlers = CallbackDispatcher()
         source = "url"
         if url is None:
             env = os.environ.get(EXIT_URL_ENV, "").strip()
@@ -764,9 +847,17 @@ class QuickExit(anywidget.AnyWidget):
         """Run callback(self) when the person leaves the page; remove=True unregisters it."""
         self._exit_handlers.register_callback(callback, remove=remove)
 
+    def on_use(self, callback: Callable[[QuickExit], Any], remove: bool = False) -> None:
+        """Run callback(self) when the page reports it was used (at most every few seconds):
+        the idle lock counts from then."""
+        self._use_handlers.register_callback(callback, remove=remove)
+
     def _on_front_end_msg(self, widget: Any, content: Any, buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "exit":
+        event = content.get("event") if isinstance(content, dict) else None
+        if event == "exit":
             self._exit_handlers(self)
+        elif event == "use":
+            self._use_handlers(self)
 
     def __repr__(self) -> str:
         return "QuickExit()"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,9 +99,16 @@ class Workspace:
 
 
 def default_workspace() -> Workspace:
-    """The shipped checklists and the default answers folder, loaded once per process
-    (per answers folder, so a changed $REDFLAG_ANSWERS_DIR is honoured)."""
-    return _cached(str(default_answers_dir()))
+    """The shipped checklists and the default answers folder, for one page.
+
+    Checklists and resources are loaded once per process (per answers folder, so a changed
+    $REDFLAG_ANSWERS_DIR is honoured): pages stay quick. The answer store is new on every call:
+    an unlocked store holds the key, and a key in a process-wide cache would outlive the page
+    that asked for it (a page opened again, or Run All, would show every answer without the
+    passphrase). So the key belongs to the page that was unlocked, and goes with it.
+    """
+    shared = _cached(str(default_answers_dir()))
+    return replace(shared, store=AnswerStore(shared.answers_dir, shared.checklists))
 
 
 @lru_cache(maxsize=4)

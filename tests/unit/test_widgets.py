@@ -313,3 +313,35 @@ def test_quick_exit_esm_checks_the_url_again():
     safe = _function(str(QuickExit._esm), "safeUrl")
     assert 'url.protocol === "http:" || url.protocol === "https:"' in safe
     assert safe.rstrip("}").rstrip().endswith('return "about:blank";')
+
+
+def test_quick_exit_esm_follows_the_apps_own_links_without_a_history_entry():
+    """The app is one history entry: a same-origin link replaces the page (Voilà only; Lab's
+    router opens notebooks itself); new-tab clicks, other sites and in-page anchors are left alone."""
+    follow = _function(str(QuickExit._esm), "stayOneEntry")
+    assert "if (s.inLab ||" in follow and "event.defaultPrevented" in follow
+    for key in ("metaKey", "ctrlKey", "shiftKey", "altKey"):
+        assert f"event.{key}" in follow
+    assert "if (url.origin !== location.origin) return;" in follow
+    assert follow.rstrip("}").rstrip().endswith("event.preventDefault();\n  window.location.replace(url.href);")
+    listen = _function(str(QuickExit._esm), "listen")
+    assert 'window.addEventListener("click", stayOneEntry, true);' in listen
+
+
+def test_quick_exit_tells_the_kernel_of_use_at_most_every_few_seconds():
+    esm = str(QuickExit._esm)
+    tick = _function(esm, "tick")
+    assert 'model.send({ event: "use" })' in tick and "s.used > s.told" in tick
+    assert "const USE_TELL_MS = 15000;" in esm
+    listen = _function(esm, "listen")
+    assert "for (const name of USE_EVENTS) window.addEventListener(name, noteUse" in listen
+    used = []
+    widget = QuickExit(idle_seconds=300)
+    widget.on_use(lambda w: used.append(w))
+    widget.on_exit(lambda w: used.append("exit"))
+    widget._handle_custom_msg({"event": "use"}, [])
+    assert used == [widget]
+    widget._handle_custom_msg({"event": "exit"}, [])
+    assert used == [widget, "exit"]
+    with pytest.raises(TraitError):
+        QuickExit(idle_seconds=-1)

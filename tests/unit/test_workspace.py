@@ -34,9 +34,26 @@ def test_answers_folder_follows_the_variable_else_the_checkout(monkeypatch, tmp_
 def test_default_workspace_is_loaded_once_per_answers_folder(monkeypatch, tmp_path):
     monkeypatch.setenv(ENV_DIR, str(tmp_path / "a"))
     first = default_workspace()
-    assert default_workspace() is first
+    again = default_workspace()
+    assert again.checklists is first.checklists and again.resources is first.resources  # quick pages
     monkeypatch.setenv(ENV_DIR, str(tmp_path / "b"))
-    assert default_workspace() is not first and default_workspace().answers_dir == tmp_path / "b"
+    assert default_workspace().checklists is not first.checklists
+    assert default_workspace().answers_dir == tmp_path / "b"
+
+
+def test_no_unlocked_key_outlives_its_page_in_the_shared_workspace(monkeypatch, tmp_path):
+    """Each page gets its own answer store: a page unlocked once does not unlock the next one
+    (Run All again, or the page opened again from the browser's history, asks again)."""
+    from toolkit.errors import PassphraseError
+
+    monkeypatch.setenv(ENV_DIR, str(tmp_path / "answers"))
+    page = default_workspace()
+    page.store.protect("correct horse battery staple")
+    assert page.store.key is not None and page.store.runs() == []
+    again = default_workspace()
+    assert again.store is not page.store and again.store.key is None
+    with pytest.raises(PassphraseError):
+        again.store.runs()
 
 
 def test_own_checklists_folder_uses_shipped_vocabulary_and_resources(tmp_path):
