@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from . import service
 from .resources import Resource, Resources
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
         first, others = resources.for_country(country)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
             "others_label": "Other countries", "others_open": False,
-            "device_note": resources.device_note}
+            "device_note": service.device_note(resources.device_note)}  # the service's own on JupyterHub
 
 
 def support_html(resources: Resources, urgent: bool = True, country: str | None = None) -> str:
