@@ -17,6 +17,9 @@ from collections.abc import Mapping
 
 #: Set by JupyterHub in the environment of every single-user server it starts.
 SERVICE_ENV = ("JUPYTERHUB_USER", "JUPYTERHUB_SERVICE_PREFIX")
+#: Set by BinderHub (which runs on JupyterHub) as well: Binder keeps its own words (everything
+#: is deleted when the session ends; download your answers), which the pages already say.
+BINDER_ENV = ("BINDER_REPO_URL", "BINDER_LAUNCH_HOST")
 
 WHERE_KEPT = ("Your answers are kept on this service's server, not on this device: in a folder "
               "for this account only, one file each time you save. Whoever runs the service may be "
@@ -33,9 +36,10 @@ _START_MARK = "**Your answers stay private.**"
 
 
 def on_service(env: Mapping[str, str] | None = None) -> bool:
-    """Whether this process runs under JupyterHub (default: this process's environment)."""
+    """Whether this process runs on a service's JupyterHub, not Binder's (default: this
+    process's environment)."""
     env = os.environ if env is None else env
-    return any(env.get(name) for name in SERVICE_ENV)
+    return any(env.get(name) for name in SERVICE_ENV) and not any(env.get(name) for name in BINDER_ENV)
 
 
 def where_kept(env: Mapping[str, str] | None = None) -> str | None:

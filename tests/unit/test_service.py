@@ -29,6 +29,8 @@ def own_computer(monkeypatch):
 
 @pytest.fixture
 def on_hub(monkeypatch):
+    for name in service.BINDER_ENV:
+        monkeypatch.delenv(name, raising=False)
     for name, value in HUB_ENV.items():
         monkeypatch.setenv(name, value)
 
@@ -40,6 +42,9 @@ def _markdown(notebook: dict) -> str:
 @pytest.mark.parametrize("env, expected", [
     ({}, False), ({"JUPYTERHUB_USER": ""}, False), ({"JUPYTERHUB_USER": "alex"}, True),
     ({"JUPYTERHUB_SERVICE_PREFIX": "/user/alex/"}, True), ({"JUPYTER_TOKEN": "x"}, False),
+    # Binder runs on JupyterHub too, and keeps its own words ("On Binder everything is deleted")
+    ({"JUPYTERHUB_USER": "jovyan-abc", "BINDER_REPO_URL": "https://github.com/o/r"}, False),
+    ({"JUPYTERHUB_USER": "jovyan-abc", "BINDER_LAUNCH_HOST": "https://mybinder.org/"}, False),
 ])
 def test_a_service_is_recognised_by_what_jupyterhub_sets(env, expected):
     assert service.on_service(env) is expected
