@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from . import service
 from .resources import Resource, Resources
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
             "groups": resources.by_country(others), "choose": "" if known else choose_where,
             "others_label": "Other countries", "others_open": False, "contacts": contacts,
-            "device_note": resources.device_note}
+            "device_note": service.device_note(resources.device_note)}  # the service's own on JupyterHub
 
 
 def support_html(resources: Resources, urgent: bool = True, country: str | None = None,

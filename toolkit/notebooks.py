@@ -16,6 +16,7 @@ from typing import Any
 from .checklist import Checklist
 from .errors import ToolkitError
 from .resources import Resources
+from .service import start_page
 
 START = "00-start-here.ipynb"
 SUMMARY = "summary.ipynb"
@@ -115,6 +116,7 @@ regular use, run it on your own computer.
 
 ## If you need support now
 """
+    text = start_page(text, SUMMARY)  # on a service (JupyterHub): where answers are kept there
     code = f"{RUN_HINT}\nfrom toolkit.ui import SupportResources\nSupportResources()"
     return _notebook([("markdown", text), ("code", code)])
 

@@ -21,6 +21,7 @@ from typing import Any
 import ipywidgets as w
 from markupsafe import Markup
 
+from . import service
 from .checklist import GROUPS, Answers, SavedRun
 from .errors import ToolkitError
 from .markup import level_html, local_day, support_html, ui
@@ -486,7 +487,7 @@ class Summary(_Shown):
         self.protect_box = w.VBox([_html(ui("protect_intro")), self.protect_pass,
                                    self.protect_again, self.protect_button, self.protect_status], layout=WIDE)
         self.data_tab = w.VBox([
-            _html(ui("data_intro", str(ws.answers_dir))), self.country.root,
+            _html(ui("data_intro", str(ws.answers_dir), service.where_kept())), self.country.root,
             w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
             self.protect_box, self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
         self.overview_tab = w.VBox([self.overview, self.tables,

@@ -1,0 +1,103 @@
+"""On a service (JupyterHub) the pages say where answers are kept, not "only on this computer".
+
+JupyterHub gives each person's server JUPYTERHUB_USER and JUPYTERHUB_SERVICE_PREFIX; the pages'
+kernels inherit them, and so does `redflag notebooks` when the hub writes a person's notebooks
+(deploy/jupyterhub/jupyterhub_config.py). Each view is checked both ways: on a service and on a
+person's own computer (where nothing may change).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+from _helpers import run_cli, workspace_for
+
+from toolkit import service
+from toolkit.markup import support_html
+from toolkit.notebooks import START, start_notebook
+
+HUB_ENV = {"JUPYTERHUB_USER": "alex", "JUPYTERHUB_SERVICE_PREFIX": "/user/alex/"}
+
+
+@pytest.fixture
+def own_computer(monkeypatch):
+    for name in service.SERVICE_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def on_hub(monkeypatch):
+    for name in service.BINDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in HUB_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def _markdown(notebook: dict) -> str:
+    return "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, False), ({"JUPYTERHUB_USER": ""}, False), ({"JUPYTERHUB_USER": "alex"}, True),
+    ({"JUPYTERHUB_SERVICE_PREFIX": "/user/alex/"}, True), ({"JUPYTER_TOKEN": "x"}, False),
+    # Binder runs on JupyterHub too, and keeps its own words ("On Binder everything is deleted")
+    ({"JUPYTERHUB_USER": "jovyan-abc", "BINDER_REPO_URL": "https://github.com/o/r"}, False),
+    ({"JUPYTERHUB_USER": "jovyan-abc", "BINDER_LAUNCH_HOST": "https://mybinder.org/"}, False),
+])
+def test_a_service_is_recognised_by_what_jupyterhub_sets(env, expected):
+    assert service.on_service(env) is expected
+
+
+def test_start_page_on_a_service_says_where_answers_are_kept(tmp_path, checklists, on_hub):
+    ws = workspace_for(tmp_path, checklists)
+    text = _markdown(start_notebook(checklists, ws.resources))
+    assert "only on this computer" not in text and "On Binder" not in text
+    assert service.WHERE_KEPT in text
+    assert "may be able to reach" in text and "ask them" in text
+    # the rest of the page is still there, in order, and the Summary is still linked
+    assert text.index("**What this is not.**") < text.index(service.WHERE_KEPT) < text.index("## The checklists")
+    assert "](summary.ipynb)" in text.split("## The checklists")[0]
+
+
+def test_start_page_on_ones_own_computer_is_unchanged(tmp_path, checklists, own_computer):
+    ws = workspace_for(tmp_path, checklists)
+    text = _markdown(start_notebook(checklists, ws.resources))
+    assert "saved only on this computer" in text and "On Binder" in text
+    assert service.WHERE_KEPT not in text
+
+
+def test_support_box_device_note_on_a_service(tmp_path, checklists, on_hub):
+    box = support_html(workspace_for(tmp_path, checklists).resources)
+    assert service.DEVICE_NOTE.split(":")[0] in box and "log out" in box
+
+
+def test_support_box_device_note_on_ones_own_computer(tmp_path, checklists, own_computer):
+    ws = workspace_for(tmp_path, checklists)
+    box = support_html(ws.resources)
+    assert "log out" not in box and ws.resources.device_note.split(",")[0] in box
+
+
+@pytest.mark.parametrize("hub", [True, False])
+def test_summary_your_data_says_where_answers_are_kept(tmp_path, checklists, monkeypatch, hub):
+    from toolkit.ui import Summary
+
+    for name, value in HUB_ENV.items():
+        if hub:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+    summary = Summary(workspace_for(tmp_path, checklists))
+    intro = html.unescape(summary.data_tab.children[0].value)
+    assert str(tmp_path) in intro
+    assert ("only on this computer" in intro) is not hub
+    assert ("kept on this service's server" in intro) is hub
+
+
+def test_notebooks_the_hub_writes_carry_the_service_wording(tmp_path, capsys, on_hub):
+    """The hub writes a person's notebooks with `redflag notebooks DIR --force` (pre_spawn_hook)."""
+    code, _, err = run_cli(capsys, "notebooks", str(tmp_path), "--force")
+    assert code == 0, err
+    text = _markdown(json.loads((tmp_path / START).read_text(encoding="utf-8")))
+    assert service.WHERE_KEPT in text and "only on this computer" not in text
