@@ -26,11 +26,10 @@ def visible(markup: str) -> str:
 
 
 def calm_words(checklist) -> list[str]:
-    """Every sentence that could tell the person things look fine: the words of the calm levels
-    (the vocabulary's and the list's own), for concerns and for good signs alike."""
+    """Every sentence that could tell the person things look fine: the words of the two lowest
+    levels, none and low (the vocabulary's and the list's own), for concerns and good signs."""
     vocab = checklist.vocabulary
-    calm = [lv for lv in vocab.levels if lv.calm]
-    assert calm, "the vocabulary marks its reassuring levels"
+    calm = vocab.levels[:2]
     texts = [getattr(lv, attr) for lv in calm for attr in ("concern", "strength")]
     return texts + [checklist.level_words[lv.id] for lv in calm if lv.id in checklist.level_words]
 
@@ -70,7 +69,7 @@ def assert_no_calm_words(views: dict[str, str], checklist) -> None:
         for sentence in calm_words(checklist):
             assert sentence not in text, (name, sentence)
         calm_labels = "|".join(re.escape(checklist.vocabulary.level_label(lv.id))
-                               for lv in checklist.vocabulary.levels if lv.calm)
+                               for lv in checklist.vocabulary.levels[:2])
         assert not re.search(rf"level of concern\s+({calm_labels})\b", text), name
         assert not re.search(rf"level: ({calm_labels})\b", text), name
 
@@ -123,11 +122,11 @@ def test_not_sure_about_fear_removes_few_or_none_and_brings_the_calm_box(tmp_pat
     c = checklists[TOXIC]
     run = make_answers(c, {"afraid-of-partner": "unsure"}, fill="never")
     result = score(run, c)
-    assert not result.safety and result.safety_noted and result.level_withheld
-    assert result.level == c.vocabulary.levels[0].id and c.vocabulary.levels[0].calm  # the case
-    assert result.explanation == c.vocabulary.safety_noted
+    assert result.level == c.vocabulary.levels[0].id  # the case: the total alone says "none"
     views = every_view(tmp_path, checklists, run, capsys)
     assert_no_calm_words(views, c)
+    assert not result.safety and result.safety_noted and result.level_withheld
+    assert result.explanation == c.vocabulary.safety_noted
     for name in ("_form_support", "_summary_support"):
         assert 'class="redflag-support"' in views[name] and "urgent" not in views[name], name
     assert c.item("afraid-of-partner").text in views["form"]  # named, never dropped
@@ -141,9 +140,9 @@ def test_rarely_on_any_other_safety_item_removes_the_calm_words_without_the_urge
     item = next(it for it in c.items if it.safety and it.safety_from is None)
     run = make_answers(c, {item.id: "rarely"}, fill="never")
     result = score(run, c)
-    assert not result.safety and result.safety_noted and result.level_withheld
     views = every_view(tmp_path, checklists, run, capsys)
     assert_no_calm_words(views, c)
+    assert not result.safety and result.safety_noted and result.level_withheld
     assert 'class="redflag-support"' in views["_form_support"] and "urgent" not in views["_form_support"]
 
 
@@ -153,9 +152,11 @@ def test_always_on_two_items_is_not_called_milder(checklists, make_answers):
     two = [it.id for it in c.items if not it.safety][:2]
     run = make_answers(c, {i: "always" for i in two}, fill="never")
     result = score(run, c)
-    assert not result.safety_noted and result.level == expected_totals(c, run.responses)["level"]
     words = result.explanation
     assert "milder" not in words and "rarely" not in words.lower() and "yet" not in words.split()
+    assert not result.safety_noted and result.level == expected_totals(c, run.responses)["level"]
+    # The vocabulary marks the reassuring levels, none and low, as calm (nothing else).
+    assert [lv.id for lv in c.vocabulary.levels if lv.calm] == [lv.id for lv in c.vocabulary.levels[:2]]
     for level in c.vocabulary.levels:  # every level's words, for concerns and good signs
         for text in (level.concern, level.strength):
             assert not re.search(r"\bmild|\byet\b", text), (level.id, text)
