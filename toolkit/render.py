@@ -49,13 +49,22 @@ def items_styler(result: Result) -> Styler:
             .set_caption(caption))
 
 
+def _answered(vocabulary: Vocabulary, scored: int, unanswered: int, unsure: int, not_happened: int) -> str:
+    """"20 of 20, 6 “Not sure”": a row of the checklists table in the words of `answered_text`."""
+    labels = {o.situational: o.label for o in vocabulary.scale if o.weight is None}
+    parts = [f"{n} “{labels[kind]}”" for kind, n in ((False, unsure), (True, not_happened)) if n and kind in labels]
+    text = f"{scored + unsure + not_happened} of {scored + unanswered + not_happened}"
+    return text + (", " + " and ".join(parts) if parts else "")
+
+
 def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
     """One row per checklist run: how much was answered and the level in words."""
     shown = pd.DataFrame({
         "Checklist": runs["title"],
         "Kind": [GROUPS[checklists_group] for checklists_group in runs["group"]],
-        "Answered": [f"{a} of {a + u + nh}" for a, u, nh in
-                     zip(runs["answered"], runs["unanswered"], runs["not_happened"])],
+        # The same count as the progress line and the results: every choice is an answer.
+        "Answered": [_answered(vocabulary, a, u, s, nh) for a, u, s, nh in
+                     zip(runs["answered"], runs["unanswered"], runs["unsure"], runs["not_happened"])],
         "Percent": [percent_text(p) for p in runs["percent"]],
         "Level": [("see support" if safe else "not shown: a safety answer" if withheld
                    else vocabulary.level_label(str(level)))

@@ -314,6 +314,8 @@ def test_the_progress_line_and_the_result_count_answers_alike(tmp_path, checklis
     words = f"{len(c.items)} of {len(c.items)} answered, {len(unsure)} “{label}”"
     for name in ("form progress", "form", "summary", "report html", "describe", "cli table"):
         assert words in views[name], name
+        # nowhere a second count that leaves the Not sure answers out
+        assert f"{len(c.items) - len(unsure)} of {len(c.items)}" not in views[name], name
 
 
 def test_too_few_answers_never_asks_for_three_quarters_beside_not_sure_is_fine(tmp_path, checklists,
