@@ -41,15 +41,28 @@ KINDS = {
 GROUPS = {"concern": "Concerns", "strength": "What's working", "about-you": "About you"}
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: The level of a run whose every statement was answered "This hasn't happened".
+NOT_APPLICABLE = "not-applicable"
+#: A statement that presupposes the partner hurts the person ("When your partner hurts you, …",
+#: "your partner belittles, hurts or humiliates you"): any answer but Never says it happens.
+HARM_PRESUPPOSED = re.compile(
+    r"\b(?:when|whenever|after|if)\s+your partner\s+(?:hurts|has hurt|treats you badly|belittles|"
+    r"humiliates|hits|harms)\b"
+    r"|\byour partner\b[^.;:]{0,40}?\b(?:hurts|humiliates|belittles|hits|harms)\b[^.;:]{0,30}?\byou\b",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ScaleOption:
-    """One point of the answer scale; `weight` is None for "unsure" (not scored)."""
+    """One point of the answer scale; `weight` is None for "unsure" (not scored).
+
+    `situational`: offered only on items marked situational ("This hasn't happened"): not
+    scored, not counted as unsure, and left out of the answered share."""
 
     id: str
     label: str
     weight: int | None
+    situational: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,8 @@ class Level:
     strength: str
     label: str
     colour: str
+    #: Its words could reassure: never shown beside a safety answer other than Never.
+    calm: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,12 @@ class Theme:
     id: str
     title: str
     description: str
+    #: The theme's name among concerns, when `title` names the good side ("Feeling safe").
+    concern_title: str = ""
+
+    def title_for(self, group: str) -> str:
+        """The name to show in a group of results: concerns and "about you" count problems."""
+        return self.concern_title if self.concern_title and group != "strength" else self.title
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,10 @@ class Vocabulary:
     themes: Mapping[str, Theme]
     min_answered_share: float
     safety_from: str
+    #: Instead of a calm level's words when a safety answer other than Never did not raise the flag.
+    safety_noted: str = ""
+    not_applicable: str = ""
+    not_applicable_label: str = ""
 
     @property
     def max_weight(self) -> int:
@@ -93,6 +118,21 @@ class Vocabulary:
     def options(self) -> dict[str, ScaleOption]:
         return {o.id: o for o in self.scale}
 
+    def options_for(self, item: Item) -> tuple[ScaleOption, ...]:
+        """The answers an item offers: situational options only on situational items."""
+        return tuple(o for o in self.scale if item.situational or not o.situational)
+
+    @property
+    def not_happened(self) -> frozenset[str]:
+        """Ids of the options that say the situation has not come up."""
+        return frozenset(o.id for o in self.scale if o.situational)
+
+    def reassures(self, level: str, direction: str) -> bool:
+        """Whether a level's words could read as reassurance: the calm levels of a list of
+        concerns (never "insufficient" or "not-applicable")."""
+        found = next((lv for lv in self.levels if lv.id == level), None)
+        return found is not None and found.calm and direction == "concern"
+
     def level_for(self, percent: float) -> str:
         for level in self.levels:
             if percent < level.below:
@@ -103,11 +143,15 @@ class Vocabulary:
         """The level in words for tables and reports ("moderate", "not enough answers yet")."""
         if level == "insufficient":
             return self.insufficient_label
+        if level == NOT_APPLICABLE:
+            return self.not_applicable_label
         return next((lv.label for lv in self.levels if lv.id == level), level)
 
     def explain_level(self, level: str, direction: str) -> str:
         if level == "insufficient":
             return self.insufficient
+        if level == NOT_APPLICABLE:
+            return self.not_applicable
         found = next((lv for lv in self.levels if lv.id == level), None)
         if found is None:
             return ""
@@ -126,7 +170,7 @@ class Item:
     reverse: bool = False
     #: Scale option from which a safety item raises the flag (None: the vocabulary's default).
     safety_from: str | None = None
-    #: Only applies if a situation arose: the form says "if this hasn't come up, choose Not sure".
+    #: Only applies if a situation arose: the form also offers "This hasn't happened".
     situational: bool = False
 
 
@@ -166,11 +210,15 @@ class Checklist:
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
-    def explain(self, level: str, safety: bool = False) -> str:
+    def explain(self, level: str, safety: bool = False, noted: bool = False) -> str:
         """What a level means for this checklist: its own wording, else the vocabulary's. With
-        a safety answer, the safety sentence instead: it outranks the level and its reassurance."""
+        a safety answer, the safety sentence instead: it outranks the level and its reassurance.
+        With a safety answer other than Never that did not raise the flag (`noted`, Not sure
+        included), a calm level's words give way to the vocabulary's `safety_noted`."""
         if safety:
             return self.vocabulary.safety_sentence
+        if noted and self.vocabulary.reassures(level, self.direction):
+            return self.vocabulary.safety_noted
         return self.level_words.get(level) or self.vocabulary.explain_level(level, self.direction)
 
     def item(self, item_id: str) -> Item:
@@ -300,7 +348,12 @@ def _parse_scale(raw_scale: list[Any], problems: _Problems) -> list[ScaleOption]
         if weight is not None and (type(weight) is not int or not 0 <= weight <= 100):
             problems.add(f"scale option '{raw['id']}': weight must be a whole number from 0 to 100")
             weight = None
-        scale.append(ScaleOption(raw["id"], raw["label"], weight))
+        situational = raw.get("situational", False)
+        if not isinstance(situational, bool) or (situational and weight is not None):
+            problems.add(f"scale option '{raw['id']}': situational must be true or false, and a "
+                         "situational option has no weight")
+            situational = False
+        scale.append(ScaleOption(raw["id"], raw["label"], weight, situational))
     if not any(o.weight for o in scale):
         problems.add("scale needs at least one option with a weight above 0")
     ids = [o.id for o in scale]
@@ -318,8 +371,10 @@ def _parse_levels(raw_levels: list[Any], problems: _Problems) -> list[Level]:
                 raise TypeError
             if not COLOUR.match(raw["colour"]):
                 raise ValueError
+            if not isinstance(raw.get("calm", False), bool):
+                raise TypeError
             levels.append(Level(raw["id"], float(raw["below"]), raw["concern"], raw["strength"],
-                                raw["label"], raw["colour"]))
+                                raw["label"], raw["colour"], raw.get("calm", False)))
         except (KeyError, TypeError, ValueError):
             problems.add(f"level {raw!r:.60} needs text id, label, concern and strength, a colour "
                          "like '#fef2f2' and a number below")
@@ -328,8 +383,9 @@ def _parse_levels(raw_levels: list[Any], problems: _Problems) -> list[Level]:
     elif not all(SLUG.match(lv.id) for lv in levels):
         problems.add("level ids must be lowercase slugs like 'moderate'")
     ids = [lv.id for lv in levels]
-    for dup in sorted({i for i in ids if ids.count(i) > 1 or i == "insufficient"}):
-        problems.add(f"level '{dup:.40}' is listed more than once or uses the reserved id 'insufficient'")
+    for dup in sorted({i for i in ids if ids.count(i) > 1 or i in ("insufficient", NOT_APPLICABLE)}):
+        problems.add(f"level '{dup:.40}' is listed more than once or uses a reserved id "
+                     f"('insufficient', '{NOT_APPLICABLE}')")
     return levels
 
 
@@ -339,7 +395,8 @@ def _parse_themes(raw_themes: Mapping[str, Any], problems: _Problems) -> dict[st
         if not isinstance(raw, dict) or not SLUG.match(tid):
             problems.add(f"theme '{tid}' must be a slug with a title and a description")
             continue
-        themes[tid] = Theme(tid, str(raw.get("title", tid)), str(raw.get("description", "")))
+        themes[tid] = Theme(tid, str(raw.get("title", tid)), str(raw.get("description", "")),
+                            str(raw.get("concern_title", "")))
     return themes
 
 
@@ -370,6 +427,15 @@ def load_vocabulary(path: Path) -> Vocabulary:
     for key, value in texts.items():
         if not isinstance(value, str) or not value.strip():
             problems.add(f"levels_extra.{key} must be non-empty text")
+    optional = {key: extra.get(key, "") for key in ("safety_noted", "not_applicable", "not_applicable_label")}
+    for key, value in optional.items():
+        if not isinstance(value, str):
+            problems.add(f"levels_extra.{key} must be text")
+    if any(o.situational for o in scale) and not all(isinstance(v, str) and v.strip() for v in optional.values()):
+        problems.add("a situational scale option needs levels_extra.not_applicable and not_applicable_label")
+    if any(lv.calm for lv in levels) and not (isinstance(optional["safety_noted"], str)
+                                              and optional["safety_noted"].strip()):
+        problems.add("calm levels need levels_extra.safety_noted (said instead of them beside a safety answer)")
     if problems.messages:
         raise ChecklistError("\n".join(problems.messages))
     return Vocabulary(
@@ -378,6 +444,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
         safety_sentence=str(texts["safety"]).strip(),
         themes=themes, min_answered_share=float(share),
         safety_from=str(rules["safety_from"]),
+        **{key: str(value).strip() for key, value in optional.items()},
     )
 
 
@@ -470,12 +537,29 @@ def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> C
                 problems.add("this id was retired and must not be reused; pick a new id", item.id)
             seen.add(item.id)
             items.append(item)
+    _check_harm_presupposed(items, vocab, problems, archived=edition is not None)
     if problems.messages:
         raise ChecklistError("\n".join(problems.messages))
     return Checklist(id=str(cid), version=int(str(version)), kind=str(kind), items=tuple(items),
                      vocabulary=vocab, retired=tuple(retired), path=path,
                      level_words={k: v.strip() for k, v in level_words.items()},
                      title=texts["title"], intro=texts["intro"], source=texts["source"])
+
+
+def _check_harm_presupposed(items: list[Item], vocab: Vocabulary, problems: _Problems,
+                            archived: bool = False) -> None:
+    """A statement that presupposes being hurt must flag from the first step of the scale:
+    answered even Rarely, it says the partner hurts the person. Archived editions are left as
+    they were answered."""
+    if archived:
+        return
+    first = next((o.id for o in sorted((o for o in vocab.scale if o.weight), key=lambda o: o.weight or 0)), None)
+    for item in items:
+        found = HARM_PRESUPPOSED.search(item.text)
+        if found and first and not (item.safety and item.safety_from == first and not item.reverse):
+            problems.add(f"the statement presupposes being hurt ('{found.group(0)}'): any answer but "
+                         f"Never says it happens, so it needs safety = true and safety_from = \"{first}\"",
+                         item.id)
 
 
 def checklist_files(directory: Path) -> list[Path]:
@@ -547,10 +631,14 @@ def check_answers(answers: Answers, checklist: Checklist, where: str) -> tuple[s
     """
     checklist = checklist.edition(answers.checklist_version)
     options = checklist.vocabulary.options
+    situational = {it.id for it in checklist.items if it.situational}
     for item_id, answer in answers.responses.items():
         if answer not in options:
             raise AnswersError(f"{where}: item '{item_id}': '{answer:.40}' is not on the answer scale "
                                f"({', '.join(options)})")
+        if options[answer].situational and item_id not in situational:
+            raise AnswersError(f"{where}: item '{item_id:.60}': '{answer}' ({options[answer].label}) is "
+                               "only an answer for items about a situation that may not have come up")
     known = set(checklist.item_ids)
     missing = tuple(i for i in list(answers.responses) + list(answers.notes) if i not in known)
     missing = tuple(dict.fromkeys(missing))

@@ -18,6 +18,7 @@ from .checklist import checkout_root
 from .crypto import read_passphrase
 from .errors import ToolkitError
 from .launch import PORT
+from .markup import answered_text
 from .resources import Resource
 from .scoring import score
 from .storage import forget_all, write_private
@@ -25,6 +26,9 @@ from .workspace import Workspace, default_answers_dir
 
 SAFETY_LINE = ("  ! At least one answer touches on your safety; that matters more than any total. "
                "Support: redflag resources (or the notebooks).")
+#: Under every result of a list about a partner, even when nothing is flagged.
+LIMITS_LINE = ("  This list can't tell how safe you are, and it does not ask about everything. "
+               "Support lines, and what these lists do not ask: redflag resources.")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,7 +133,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
             out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
                         "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
                         "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
+                        "unsure": int(t["unsure"]), "not_happened": int(t["not_happened"]),
                         "level": r.level, "safety": r.safety, "safety_unsure": list(r.safety_unsure),
+                        "safety_noted": r.safety_noted, "level_withheld": r.level_withheld,
                         "explanation": r.explanation,
                         "not_scored": list(t["not_scored"]),
                         "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
@@ -139,7 +145,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         import pandas as pd
         frames = [r.items.drop(columns=["note"]).assign(
-                      checklist=r.checklist.id, level=r.level, safety_flag=r.safety, file=name,
+                      checklist=r.checklist.id, level=r.level, safety_flag=r.safety,
+                      level_withheld=r.level_withheld, file=name,
                       safety_unsure=r.items["item"].isin(r.safety_unsure))
                   for name, r in results]
         if frames:
@@ -150,11 +157,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
             print(f"{name}: {r.checklist.title}")
             if r.safety:
                 print(SAFETY_LINE)
-            level = "see the safety line above" if r.safety else r.level
-            print(f"  answered {t['answered']} of {t['answered'] + t['unanswered']}, "
-                  f"{t['points']:.0f} of {t['max_points']:.0f} points ({_json_number(t['percent'])} %), "
-                  f"level: {level}")
+            vocab = r.checklist.vocabulary
+            level = ("see the safety line above" if r.safety else "not shown, see below" if r.level_withheld
+                     else vocab.level_label(r.level))
+            counts = answered_text(r.checklist, int(t["answered"]), int(t["unsure"]), int(t["not_happened"]))
+            print(f"  {counts}, {t['points']:.0f} of {t['max_points']:.0f} points "
+                  f"({_json_number(t['percent'])} %), level: {level}")
             print(f"  {r.explanation}")
+            if r.checklist.group == "concern":
+                print(LIMITS_LINE)
             if r.safety_unsure:
                 print(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
                       "Support is there for that too: redflag resources.")

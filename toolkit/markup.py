@@ -18,6 +18,7 @@ from . import service
 from .resources import Resource, Resources
 
 if TYPE_CHECKING:
+    from .checklist import Checklist
     from .summary import ResultLine
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -37,6 +38,18 @@ def templates() -> jinja2.Environment:
     env.filters["md"] = md_escape
     env.filters["day"] = local_day
     return env
+
+
+def answered_text(checklist: Checklist, scored: int, unsure: int = 0, not_happened: int = 0) -> str:
+    """How much of a list is answered, in the same words everywhere (the form's progress line and
+    every result): "20 of 20 answered, 6 “Not sure”". Every choice counts as answered; the
+    result says apart how many of them are Not sure or "This hasn't happened" (neither has
+    points)."""
+    labels = {o.situational: o.label for o in checklist.vocabulary.scale if o.weight is None}
+    parts = [f"{n} “{labels[kind]}”" for kind, n in ((False, unsure), (True, not_happened))
+             if n and kind in labels]
+    text = f"{scored + unsure + not_happened} of {len(checklist.items)} answered"
+    return text + (", " + " and ".join(parts) if parts else "")
 
 
 def local_day(moment: Any, fmt: str = "%d %b %Y") -> str:
@@ -90,6 +103,12 @@ def support_html(resources: Resources, urgent: bool = True, country: str | None 
     return render("support.html.j2", **support_context(resources, urgent, country, choose_where))
 
 
-def level_html(line: ResultLine) -> str:
-    """One checklist's result in words; a safety answer replaces the level sentence."""
-    return render("level.html.j2", line=line)
+def level_html(line: ResultLine, resources: Resources | None = None, support_box: str = "") -> str:
+    """One checklist's result in words; a safety answer replaces the level sentence. A list about
+    a partner ends with a line on what it cannot tell (`resources.limits` folded under it) and
+    the support lines: `support_box` (the calm box, folded) when it is not already shown."""
+    from markupsafe import Markup
+
+    return render("level.html.j2", line=line, limits=resources.limits if resources else "",
+                  support_heading=resources.heading if resources else "",
+                  support_box=Markup(support_box))

@@ -40,10 +40,21 @@ def items_styler(result: Result) -> Styler:
         "Your note": table["note"],
     })
     flagged = table["safety"].to_numpy()
+    caption = "Your answers."
+    if flagged.any():  # only where there is a highlighted row to explain
+        caption += " Highlighted rows are answers that touch on your safety."
     return (shown.style.hide(axis="index").format(escape="html")
             .apply(lambda _: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
             .set_table_attributes("class='redflag-items'")
-            .set_caption("Your answers. Highlighted rows are answers that touch on your safety."))
+            .set_caption(caption))
+
+
+def _answered(vocabulary: Vocabulary, scored: int, unanswered: int, unsure: int, not_happened: int) -> str:
+    """"20 of 20, 6 “Not sure”": a row of the checklists table in the words of `answered_text`."""
+    labels = {o.situational: o.label for o in vocabulary.scale if o.weight is None}
+    parts = [f"{n} “{labels[kind]}”" for kind, n in ((False, unsure), (True, not_happened)) if n and kind in labels]
+    text = f"{scored + unsure + not_happened} of {scored + unanswered + not_happened}"
+    return text + (", " + " and ".join(parts) if parts else "")
 
 
 def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
@@ -51,11 +62,14 @@ def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
     shown = pd.DataFrame({
         "Checklist": runs["title"],
         "Kind": [GROUPS[checklists_group] for checklists_group in runs["group"]],
-        "Answered": [f"{a} of {a + u}" for a, u in zip(runs["answered"], runs["unanswered"])],
+        # The same count as the progress line and the results: every choice is an answer.
+        "Answered": [_answered(vocabulary, a, u, s, nh) for a, u, s, nh in
+                     zip(runs["answered"], runs["unanswered"], runs["unsure"], runs["not_happened"])],
         "Percent": [percent_text(p) for p in runs["percent"]],
-        "Level": [("see support above" if safe else vocabulary.level_label(str(level)))
-                  for level, safe in zip(runs["level"], runs["safety"])],
-        "Safety": runs["safety"].map({True: "yes – see support above", False: ""}),
+        "Level": [("see support" if safe else "not shown: a safety answer" if withheld
+                   else vocabulary.level_label(str(level)))
+                  for level, safe, withheld in zip(runs["level"], runs["safety"], runs["level_withheld"])],
+        "Safety": runs["safety"].map({True: "yes – see support", False: ""}),
         "Saved": runs["saved_at"].map(lambda t: "" if pd.isna(t) else local_day(t)),
     })
     flagged = runs["safety"].to_numpy()
@@ -70,7 +84,8 @@ def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> 
         "Theme": themes["title"],
         "Kind": themes["group"].map(GROUPS),
         "Items answered": themes["answered"],
-        "Percent": [percent_text(p) for p in themes["percent"]],
+        # Not "Percent": beside a theme named for a good thing it read as that much of it.
+        "How much shows up": [percent_text(p) for p in themes["percent"]],
         "From": themes["checklists"].map(
             lambda ids: ", ".join(checklists[i].title if i in checklists else i for i in ids.split(", "))),
     })
@@ -101,6 +116,8 @@ MIN_CHART_WINDOW = timedelta(days=14)
 #: At most this many date ticks, so their labels never run into each other.
 MAX_DATE_TICKS = 6
 SAFETY_WORDS = "touches on your safety"
+#: A safety question answered other than Never beside a calm level: no level word is given.
+NOTED_WORDS = "a safety answer other than Never, so no level"
 _LINE_COLOUR = "#1d4ed8"
 _SAFETY_COLOUR = "#b91c1c"
 _FONT_RC: Any = {"font.family": "sans-serif", "font.size": 8,
@@ -147,7 +164,9 @@ def trend_lines(trend: pd.DataFrame, vocabulary: Vocabulary) -> list[str]:
     for row in _chart_rows(trend).itertuples():
         percent = float(row.percent) if pd.notna(row.percent) else math.nan
         amount = "no answers scored" if math.isnan(percent) else percent_text(percent)
-        words = SAFETY_WORDS if bool(row.safety) else vocabulary.level_label(str(row.level))
+        withheld = bool(getattr(row, "level_withheld", False))
+        words = (SAFETY_WORDS if bool(row.safety) else NOTED_WORDS if withheld
+                 else vocabulary.level_label(str(row.level)))
         lines.append(f"{local_day(row.saved_at)}: {amount}, {words}.")
     return lines
 

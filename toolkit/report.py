@@ -45,7 +45,9 @@ def _details(runs: Sequence[SavedRun], latest: Sequence[SavedRun], checklists: M
     for n, run in enumerate(latest, start=1):
         c, line = checklists[run.checklist_id], by_id[run.checklist_id]
         history = trend(runs, checklists, run.checklist_id)
-        out.append({"line": line, "anchor": f"checklist-{n}", "rows": _answer_rows(run, c),
+        rows = _answer_rows(run, c)
+        out.append({"line": line, "anchor": f"checklist-{n}", "rows": rows,
+                    "flagged": any(r["safety"] for r in rows),
                     "trend": trend_lines(history, c.vocabulary),
                     "chart": Markup(trend_svg(history, c.vocabulary, name=c.title, ident=f"trend-{n}",
                                               describe=False)) if charts else ""})
@@ -61,7 +63,8 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
              now: datetime | None, html: bool, country: str | None, charts: bool = False) -> dict[str, Any]:
     """What every report shows, whatever the output format."""
     context: dict[str, Any] = {"now": now or datetime.now().astimezone(), "lines": [],
-                               "safety": False, "moved": [], "themes": [], "details": []}
+                               "safety": False, "support_first": False, "moved": [], "themes": [],
+                               "details": []}
     if runs:
         latest = latest_runs(runs)
         summary = summarise(latest, checklists)
@@ -78,6 +81,9 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
         lines = result_lines(summary, checklists)
         context.update(
             lines=lines, safety=summary.safety, moved=moved,
+            # The box comes first for a safety answer (urgent), any safety answer other than
+            # Never or a "high" list about a partner (calm); else after the results.
+            support_first=summary.safety or summary.calm_support,
             details=_details(runs, latest, checklists, lines, html and charts and _can_draw()),
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
                      "kind": GROUPS[t.group]}
@@ -86,6 +92,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")
     context.update(support_context(resources, urgent=context["safety"], country=country))
     context["others_open"] = True  # a printed page cannot open a folded list
+    context["anchor"] = "support"  # the results link to the one box in the report
     return context
 
 

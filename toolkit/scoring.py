@@ -4,12 +4,19 @@ The model is a transparent heuristic, not a validated instrument and never a dia
 
 * points of an item = severity (1-3) x answer weight (never 0 ... always 4);
   reverse-keyed items count the other way round (never 4 ... always 0);
-* percent = points / maximum possible points over the *answered* items ("unsure" and
-  unanswered items change neither);
+* percent = points / maximum possible points over the *answered* items ("unsure",
+  "not-happened" and unanswered items change neither);
 * level = first level in `_vocabulary.toml` whose bound is above the percent, or
-  "insufficient" when fewer than 75 % of the items are answered;
+  "insufficient" when fewer than 75 % of the items are answered (items answered "This hasn't
+  happened" are left out of that count), or "not-applicable" when every item was answered
+  "This hasn't happened";
 * safety = any safety item answered at or beyond its `safety_from` ("sometimes" unless the item
   says "rarely") towards concern, whatever the total; it outranks the level in every view;
+* safety_noted = on a list of concerns, any safety item answered other than at its no-concern
+  end ("never", or "always" on a reverse item), "not sure" included: no calm level's words
+  are shown beside it;
+* level_withheld = safety, or safety_noted with a level whose words could reassure: views
+  show no level word then (the level stays in the data);
 * safety_unsure = the safety items answered "not sure": named to the person, never dropped.
 
 One vectorised engine (`score_runs`) serves one run in the UI and 100,000 in the benchmark.
@@ -23,11 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checklist import Answers, Checklist, Item, SavedRun
+from .checklist import NOT_APPLICABLE, Answers, Checklist, Item, SavedRun
 from .errors import AnswersError
 
 RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "group", "answered", "unanswered",
-               "points", "max_points", "percent", "level", "safety", "safety_unsure", "not_scored"]
+               "unsure", "not_happened", "points", "max_points", "percent", "level", "safety",
+               "safety_noted", "level_withheld", "safety_unsure", "not_scored"]
 
 
 class _Codes(dict):
@@ -59,6 +67,7 @@ class _Catalogue:
     item_ids: list[str]
     severity: np.ndarray
     safety: np.ndarray
+    situational: np.ndarray
     reverse: np.ndarray
     strength: np.ndarray  # item belongs to a strengths checklist
     codes: list[_Codes]  # per edition: item id -> item code
@@ -67,7 +76,8 @@ class _Catalogue:
     edition_checklist: np.ndarray  # per edition: checklist code
     n_items: np.ndarray  # per edition
     option_ids: list[str]
-    option_weight: np.ndarray  # -1 for "unsure"
+    option_weight: np.ndarray  # -1 for "unsure" and "not-happened"
+    option_situational: np.ndarray  # "not-happened": only on situational items
     option_code: dict[str, int]
     max_weight: int
     safety_weight: np.ndarray  # per item: weight from which a safety answer raises the flag
@@ -90,6 +100,7 @@ class _Catalogue:
             item_ids=[it.id for _, it in items],
             severity=np.array([it.severity for _, it in items], dtype=np.float64),
             safety=np.array([it.safety for _, it in items], dtype=bool),
+            situational=np.array([it.situational for _, it in items], dtype=bool),
             reverse=np.array([it.reverse for _, it in items], dtype=bool),
             strength=np.array([c.direction == "strength" for c, _ in items], dtype=bool),
             codes=codes,
@@ -99,6 +110,7 @@ class _Catalogue:
             n_items=np.array([len(ed.items) for ed in eds], dtype=np.int64),
             option_ids=[o.id for o in options],
             option_weight=np.array([-1 if o.weight is None else o.weight for o in options]),
+            option_situational=np.array([o.situational for o in options], dtype=bool),
             option_code={o.id: n for n, o in enumerate(options)},
             max_weight=vocab.max_weight,
             safety_weight=np.array([vocab.weight(it.safety_from or vocab.safety_from) or 0
@@ -154,13 +166,26 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
     max_points = np.where(answered, severity * cat.max_weight, 0.0)
     concern = np.where(cat.strength[code], cat.max_weight - keyed, keyed)
     flagged = answered & cat.safety[code] & (concern >= cat.safety_weight[code])
+    not_happened = known & cat.option_situational[option]
+    wrong = not_happened & ~cat.situational[code]
+    if wrong.any():
+        r, c = int(run_index[wrong][0]), int(code[wrong][0])
+        raise AnswersError(f"answers for '{runs[r].checklist_id}': item '{cat.item_ids[c]}': "
+                           f"'{cat.option_ids[option[wrong][0]]}' is only an answer for situational items")
+    unsure = known & (weight < 0) & ~not_happened
+    # Lists of good signs keep their words: their safety items flag as before (and Not sure is
+    # named); "anything but Never" is a list of concerns' no-concern end.
+    noted = known & cat.safety[code] & ~cat.strength[code] & ((answered & (concern > 0)) | unsure)
 
     n = len(runs)
     per_run = {name: np.bincount(run_index, weights=values, minlength=n) for name, values in
                {"answered": answered, "points": points, "max_points": max_points,
-                "flagged": flagged}.items()}
+                "flagged": flagged, "noted": noted, "unsure": unsure,
+                "not_happened": not_happened}.items()}
     n_items = cat.n_items[run_edition]
     answered_n = per_run["answered"].astype(np.int64)
+    not_happened_n = per_run["not_happened"].astype(np.int64)
+    applicable = n_items - not_happened_n
     with np.errstate(invalid="ignore", divide="ignore"):
         percent = np.where(per_run["max_points"] > 0,
                            100.0 * per_run["points"] / per_run["max_points"], np.nan)
@@ -168,16 +193,21 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
     bounds = np.array([lv.below for lv in vocab.levels])
     level_code = np.minimum(np.searchsorted(bounds, np.nan_to_num(percent), side="right"),
                             len(bounds) - 1)
-    level_names = [lv.id for lv in vocab.levels] + ["insufficient"]
-    insufficient = answered_n < np.ceil(vocab.min_answered_share * n_items - 1e-9)
+    level_names = [lv.id for lv in vocab.levels] + ["insufficient", NOT_APPLICABLE]
+    insufficient = answered_n < np.ceil(vocab.min_answered_share * applicable - 1e-9)
     level_code = np.where(insufficient, len(bounds), level_code)
+    level_code = np.where(applicable == 0, len(bounds) + 1, level_code)
+    calm = np.array([lv.calm for lv in vocab.levels] + [False, False])
+    reassuring = calm[level_code]
+    safety_run = per_run["flagged"] > 0
+    noted_run = per_run["noted"] > 0
 
     not_scored: list[tuple[str, ...]] = [()] * n
     for r in np.unique(run_index[~known]):
         not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[run_edition[r]])
     safety_unsure: list[tuple[str, ...]] = [()] * n
-    unsure = known & cat.safety[code] & (weight < 0)
-    for r, c in sorted(zip(run_index[unsure], code[unsure])):  # in the checklist's item order
+    safety_item_unsure = unsure & cat.safety[code]
+    for r, c in sorted(zip(run_index[safety_item_unsure], code[safety_item_unsure])):  # in the checklist's item order
         safety_unsure[r] += (cat.item_ids[c],)
     cids = cat.checklist_ids
     unique_ids = list(dict.fromkeys(cat.item_ids))
@@ -190,12 +220,16 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
         "direction": np.array([checklists[c].direction for c in cids], dtype=object)[run_checklist],
         "group": np.array([checklists[c].group for c in cids], dtype=object)[run_checklist],
         "answered": answered_n,
-        "unanswered": n_items - answered_n,
+        "unanswered": applicable - answered_n,
+        "unsure": per_run["unsure"].astype(np.int64),
+        "not_happened": not_happened_n,
         "points": per_run["points"],
         "max_points": per_run["max_points"],
         "percent": percent,
         "level": pd.Categorical.from_codes(level_code, categories=level_names),
-        "safety": per_run["flagged"] > 0,
+        "safety": safety_run,
+        "safety_noted": noted_run,
+        "level_withheld": safety_run | (noted_run & reassuring),
         "safety_unsure": safety_unsure,
         "not_scored": not_scored,
     })
@@ -237,6 +271,16 @@ class Result:
         return float(self.totals["percent"])
 
     @property
+    def safety_noted(self) -> bool:
+        """A safety item answered anything but Never (Not sure included): no calm words."""
+        return bool(self.totals["safety_noted"])
+
+    @property
+    def level_withheld(self) -> bool:
+        """No level word may be shown: a safety answer, or a noted one beside a calm level."""
+        return bool(self.totals["level_withheld"])
+
+    @property
     def safety_unsure(self) -> tuple[str, ...]:
         """Safety items answered "not sure": named to the person, never silently dropped."""
         return tuple(self.totals["safety_unsure"])
@@ -244,7 +288,7 @@ class Result:
     @property
     def explanation(self) -> str:
         """What the result means; a safety answer outranks the level and its reassurance."""
-        return self.checklist.explain(self.level, self.safety)
+        return self.checklist.explain(self.level, self.safety, self.safety_noted)
 
 
 def score(answers: Answers, checklist: Checklist) -> Result:

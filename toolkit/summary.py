@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checklist import GROUPS, Answers, Checklist, SavedRun
+from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, SavedRun
+from .markup import answered_text
 from .scoring import catalogue_items, score_runs
 
 THEME_COLUMNS = ["theme", "title", "group", "answered", "points", "max_points", "percent",
@@ -37,6 +38,23 @@ class Summary:
         """True when any run has a safety item answered "not sure"."""
         return bool(self.checklists["safety_unsure"].map(bool).any())
 
+    @property
+    def calm_support(self) -> bool:
+        """True when the support box is shown (in its calm form unless `safety`): a safety
+        question answered anything but Never (Not sure included), or a "high" level on a list
+        about a partner."""
+        return bool(self.checklists["safety_noted"].any() or self.safety_unsure
+                    or self.checklists["support"].any())
+
+
+def needs_support(runs: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd.Series:
+    """Per run: the support box belongs beside it even without a safety answer, because a
+    list of concerns about a partner reached its top level ("high")."""
+    if runs.empty:
+        return pd.Series([], dtype=bool, index=runs.index)
+    top = next(iter(checklists.values())).vocabulary.levels[-1].id
+    return (runs["group"] == "concern") & (runs["level"].astype(str) == top)
+
 
 def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd.DataFrame:
     """Add up answered items by theme; an item with two themes counts towards both."""
@@ -56,7 +74,7 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
             continue
         for theme in it.themes:
             row = rows.setdefault((theme, c.group), {
-                "theme": theme, "title": vocab.themes[theme].title, "group": c.group,
+                "theme": theme, "title": vocab.themes[theme].title_for(c.group), "group": c.group,
                 "answered": 0, "points": 0.0, "max_points": 0.0, "checklists": []})
             for key in ("answered", "points", "max_points"):
                 row[key] += totals[key][k]
@@ -76,6 +94,7 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
 def summarise(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> Summary:
     """Score every run and add up the themes across them."""
     run_table, items = score_runs(runs, checklists)
+    run_table["support"] = needs_support(run_table, checklists)
     return Summary(checklists=run_table, themes=_theme_table(items, checklists), items=items)
 
 
@@ -102,12 +121,14 @@ def history(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist]) -> pd
 
 
 def trend(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], checklist_id: str) -> pd.DataFrame:
-    """One checklist's runs over time: saved_at, percent, level, safety (for the trend chart)."""
+    """One checklist's runs over time: saved_at, percent, level, safety, level_withheld,
+    answered (for the trend chart and its text)."""
+    columns = ["saved_at", "percent", "level", "safety", "level_withheld", "answered"]
     mine = sorted((r for r in runs if r.checklist_id == checklist_id), key=lambda r: r.saved_at)
     if not mine:
-        return pd.DataFrame(columns=["saved_at", "percent", "level", "safety", "answered"])
+        return pd.DataFrame(columns=columns)
     run_table, _ = score_runs(mine, checklists)
-    return run_table[["saved_at", "percent", "level", "safety", "answered"]].reset_index(drop=True)
+    return run_table[columns].reset_index(drop=True)
 
 
 def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFrame:
@@ -154,6 +175,13 @@ class ResultLine:
     version: int
     saved_at: pd.Timestamp | None
     safety_unsure: tuple[str, ...] = ()
+    #: A safety question answered anything but Never (Not sure included).
+    safety_noted: bool = False
+    #: No level word may be shown (safety, or noted beside a calm level).
+    level_withheld: bool = False
+    #: Answers "Not sure", and "This hasn't happened".
+    unsure: int = 0
+    not_happened: int = 0
 
     @property
     def unsure_items(self) -> list[str]:
@@ -167,6 +195,30 @@ class ResultLine:
     @property
     def total(self) -> int:
         return len(self.checklist.items)
+
+    @property
+    def needed(self) -> int:
+        """How many statements need an answer from Never to Always for a level (the items
+        answered "This hasn't happened" are left out)."""
+        return needed_for_level(self.checklist, self.not_happened)
+
+    @property
+    def answered_text(self) -> str:
+        """"14 of 20 answered, 6 Not sure": the same words as the form's progress line."""
+        return answered_text(self.checklist, self.answered, self.unsure, self.not_happened)
+
+    @property
+    def partner_list(self) -> bool:
+        """A list of concerns about a partner (red flags): its results carry the limits line
+        and the support lines, and a "high" level brings the support box."""
+        return self.checklist.group == "concern"
+
+    @property
+    def calm_support(self) -> bool:
+        """The support box belongs with this result (calm unless `safety`): a safety answer
+        other than Never, or the top level on a list about a partner."""
+        high = self.partner_list and self.level == self.checklist.vocabulary.levels[-1].id
+        return self.safety_noted or bool(self.safety_unsure) or high
 
     @property
     def percent_text(self) -> str:
@@ -184,7 +236,13 @@ class ResultLine:
     @property
     def explanation(self) -> str:
         """What the result means; a safety answer outranks the level and its reassurance."""
-        return self.checklist.explain(self.level, self.safety)
+        return self.checklist.explain(self.level, self.safety, self.safety_noted)
+
+
+def needed_for_level(checklist: Checklist, not_happened: int = 0) -> int:
+    """Fewest answers from Never to Always that give a level (the 75 % rule)."""
+    applicable = len(checklist.items) - not_happened
+    return int(np.ceil(checklist.vocabulary.min_answered_share * applicable - 1e-9))
 
 
 def percent_text(x: float | None) -> str:
@@ -200,9 +258,15 @@ def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
                  group: str | None = None) -> list[ResultLine]:
     """The checklist table as ResultLines, optionally one group (see checklist.GROUPS)."""
     return [ResultLine(checklists[str(r.checklist)].edition(int(r.version)), str(r.level), float(r.percent),
-                       int(r.answered), bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure))
+                       int(r.answered), bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure),
+                       bool(r.safety_noted), bool(r.level_withheld), int(r.unsure), int(r.not_happened))
             for r in summary.checklists.itertuples()
             if group is None or checklists[str(r.checklist)].group == group]
+
+
+#: Under every result of a list about a partner, even when nothing is flagged.
+PARTNER_LIMITS = ("This list can't tell how safe you are, and it does not ask about everything. "
+                  "The support resources list who can help.")
 
 
 def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
@@ -214,11 +278,15 @@ def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
     results = result_lines(summary, checklists)
     for r in results:
         if r.safety:  # no level or total beside a safety answer: it must not read as reassurance
-            lines.append(f"{r.checklist.title}: touches on your safety ({r.answered} of {r.total} "
-                         f"answered). {r.explanation}")
-            continue
-        lines.append(f"{r.checklist.title}: {r.level} ({r.percent_text} of the possible points, "
-                     f"{r.answered} of {r.total} answered). {r.explanation}")
+            line = f"{r.checklist.title}: touches on your safety ({r.answered_text}). {r.explanation}"
+        elif r.level_withheld:
+            line = f"{r.checklist.title}: no level ({r.answered_text}). {r.explanation}"
+        elif r.level in ("insufficient", NOT_APPLICABLE):
+            line = f"{r.checklist.title}: {r.label} ({r.answered_text}). {r.explanation}"
+        else:
+            line = (f"{r.checklist.title}: {r.label} ({r.percent_text} of the possible points, "
+                    f"{r.answered_text}). {r.explanation}")
+        lines.append(line + (f" {PARTNER_LIMITS}" if r.partner_list else ""))
     for r in results:
         if r.unsure_items:
             lines.append(f"{r.checklist.title}: you weren't sure about questions that touch on safety: "

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from . import service
 from .checklist import GROUPS, Answers, SavedRun
 from .errors import ToolkitError
-from .markup import level_html, local_day, support_html, ui
+from .markup import answered_text, level_html, local_day, support_html, ui
 from .storage import MAX_BUNDLE_BYTES
 from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
@@ -70,7 +70,7 @@ def _message(text: str, kind: str = "info") -> str:
     return ui("message", text, kind)
 
 
-SITUATIONAL_HINT = "If this hasn't come up, choose “Not sure”."
+SITUATIONAL_HINT = "If this hasn't come up for you, choose “This hasn't happened”."
 
 
 IDLE_ENV = "REDFLAG_IDLE_MINUTES"
@@ -177,12 +177,20 @@ class UnlockBox:
         self._on_unlock()
 
 
-def _support(ws: Workspace, safety: bool, unsure: bool) -> str:
-    """The support box first: urgent for a safety answer, calm when a safety question was
-    answered "not sure", none otherwise; the person's country first."""
-    if not (safety or unsure):
+def _support(ws: Workspace, safety: bool, calm: bool) -> str:
+    """The support box first: urgent for a safety answer; calm when a safety question was
+    answered anything but Never (Not sure included) or a list about a partner is "high";
+    none otherwise; the person's country first."""
+    if not (safety or calm):
         return ""
     return support_html(ws.resources, urgent=safety, country=ws.country)
+
+
+def _level_block(ws: Workspace, line: Any, box_shown: bool) -> Markup:
+    """A result in words; under a list about a partner, the support lines folded in when the
+    box is not already shown above."""
+    folded = "" if box_shown else support_html(ws.resources, urgent=False, country=ws.country)
+    return Markup(level_html(line, ws.resources, folded if line.partner_list else ""))
 
 
 class CountryChoice:
@@ -249,12 +257,12 @@ class ChecklistForm(_Shown):
             raise ToolkitError(f"no checklist called '{checklist_id}' (known: {', '.join(ws.checklists)})")
         self.checklist = c = ws.checklists[checklist_id]
         self.label = f"Checklist form: {c.title}"
-        scale = c.vocabulary.scale
 
         self.header = _html(ui("form_header", c))
         self.choices: dict[str, AnswerGroup] = {}
-        options = [[o.label, o.id] for o in scale]
         for n, item in enumerate(c.items, start=1):
+            # "This hasn't happened" only on items about a situation that may not have come up.
+            options = [[o.label, o.id] for o in c.vocabulary.options_for(item)]
             # One widget per statement: a native radio group whose legend is the statement (one
             # Tab stop, arrow keys move the choice), "Why this matters" and a private note. One
             # widget rather than five keeps a twenty-item form quick to open.
@@ -325,11 +333,14 @@ class ChecklistForm(_Shown):
 
     def _progress_values(self) -> tuple[int, str, str]:
         """Answered count, the live-region text by Save and the small copy at the top."""
-        done = sum(c.value is not None for c in self.choices.values())
-        unsure = sum(c.value == "unsure" for c in self.choices.values())
-        text = f"{done} of {len(self.choices)} answered"
-        if unsure:
-            text += f" ({unsure} marked “Not sure”, which don't count towards the result)"
+        options = self.checklist.vocabulary.options
+        chosen = [options[c.value] for c in self.choices.values() if c.value is not None]
+        scored = sum(o.weight is not None for o in chosen)
+        unsure = sum(o.weight is None and not o.situational for o in chosen)
+        text = answered_text(self.checklist, scored, unsure, sum(o.situational for o in chosen))
+        if unsure:  # the same words as the result's: Not sure is fine, it just has no points
+            text += " (Not sure has no points)"
+        done = len(chosen)
         return (done, str(Markup("<span aria-live='polite'>{}</span>").format(text)),
                 str(Markup("<small>{}</small>").format(text)))
 
@@ -425,11 +436,13 @@ class ChecklistForm(_Shown):
 
         r = score(answers, self.checklist)
         resources = self.workspace.resources
-        self.support.value = _support(self.workspace, r.safety, bool(r.safety_unsure))
-        line = ResultLine(r.checklist, r.level, r.percent, int(r.totals["answered"]), r.safety,
-                          answers.checklist_version, getattr(answers, "saved_at", None), r.safety_unsure)
-        self.result.value = ui("result", Markup(level_html(line)), Markup(items_styler(r).to_html()),
-                               Markup(ui("disclaimer", resources)))
+        t = r.totals
+        line = ResultLine(r.checklist, r.level, r.percent, int(t["answered"]), r.safety,
+                          answers.checklist_version, getattr(answers, "saved_at", None), r.safety_unsure,
+                          r.safety_noted, r.level_withheld, int(t["unsure"]), int(t["not_happened"]))
+        self.support.value = _support(self.workspace, r.safety, line.calm_support)
+        self.result.value = ui("result", _level_block(self.workspace, line, bool(self.support.value)),
+                               Markup(items_styler(r).to_html()), Markup(ui("disclaimer", resources)))
 
     def hide(self, _button: Any = None) -> None:
         """Clear the screen at once; nothing is lost, "Show again" brings it back."""
@@ -545,12 +558,12 @@ class Summary(_Shown):
             self.tables.value = ""
             return
         s = summarise(runs, ws.checklists)
-        self.support.value = _support(ws, s.safety, s.safety_unsure)
+        self.support.value = _support(ws, s.safety, s.calm_support)
         blocks = []
         for group, heading in GROUPS.items():
             lines = result_lines(s, ws.checklists, group)
             if lines:
-                blocks.append((heading, [Markup(level_html(r)) for r in lines]))
+                blocks.append((heading, [_level_block(ws, r, bool(self.support.value)) for r in lines]))
         self.overview.value = ui("overview", blocks, disclaimer)
         self.tables.value = ("<h3>All checklists</h3>" + checklists_styler(s.checklists, ws.vocabulary).to_html()
                              + "<h3>Themes across checklists</h3>"

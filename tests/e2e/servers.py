@@ -445,7 +445,8 @@ class Form:
 
     @property
     def support(self):
-        return self.scope.locator("div.redflag-support")
+        """The support box shown above the result (not the copy folded under a calm result)."""
+        return self.scope.locator("div.redflag-support:not(details.redflag-support-link div)")
 
     @property
     def result(self):

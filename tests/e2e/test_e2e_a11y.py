@@ -176,7 +176,7 @@ def seeded(workspace, shipped):
 
     now = datetime.now(timezone.utc)
     c = shipped[FORM]
-    ids = [o.id for o in c.vocabulary.scale if o.id != "unsure"]
+    ids = [o.id for o in c.vocabulary.scale if o.weight is not None]
     earlier = {it.id: ids[i % len(ids)] for i, it in enumerate(c.items)}
     later = {it.id: ids[(i + 2) % len(ids)] for i, it in enumerate(c.items)}
     later[next(it.id for it in c.items if it.safety)] = "unsure"
@@ -412,7 +412,7 @@ def _tab_walk(page, form, c, kind: str, screens) -> None:
 def _keyboard_answers(page, form, c, kind: str, workspace, screens) -> None:
     """Answer three items with the arrow keys (and Space), check the kernel's progress text, Tab
     to Save, press Enter, and find the arrowed choices in the saved file."""
-    labels = [o.label for o in c.vocabulary.scale]
+    labels = [o.label for o in c.vocabulary.scale if not o.situational]  # offered on every item
     total = len(c.items)
     expect(form.progress).to_have_text(_progress(0, total))
     # item 1: on the first choice with nothing chosen, ArrowRight moves on *and* chooses
@@ -423,14 +423,18 @@ def _keyboard_answers(page, form, c, kind: str, workspace, screens) -> None:
     page.keyboard.press("ArrowRight")
     expect(form.radio(1, labels[2])).to_be_checked()
     expect(form.radio(1, labels[2])).to_be_focused()
-    # item 2: Space chooses the first, ArrowLeft wraps round to the last ("Not sure")
+    # item 2: Space chooses the first, ArrowLeft wraps round to the last (its own last choice)
     form.item(2).get_by_role("radio").first.focus()
     page.keyboard.press("Space")
     expect(form.radio(2, labels[0])).to_be_checked()
     expect(form.progress).to_have_text(_progress(2, total))
     page.keyboard.press("ArrowLeft")
-    expect(form.radio(2, labels[-1])).to_be_checked()
-    expect(form.progress).to_have_text(re.compile(rf"^\s*2 of {total} answered \(1 marked “Not sure”"))
+    last = c.vocabulary.options_for(c.items[1])[-1].label  # "This hasn't happened" on a situational item
+    expect(form.radio(2, last)).to_be_checked()
+    expect(form.progress).to_have_text(re.compile(rf"^\s*2 of {total} answered, 1 “{re.escape(last)}”"))
+    if last != labels[-1]:  # "This hasn't happened": one more ArrowLeft to Not sure (a safety question)
+        page.keyboard.press("ArrowLeft")
+        expect(form.radio(2, labels[-1])).to_be_checked()
     # the last item: ArrowDown three times ends on the fourth choice
     form.item(total).get_by_role("radio").first.focus()
     for _ in range(3):
@@ -451,7 +455,7 @@ def _keyboard_answers(page, form, c, kind: str, workspace, screens) -> None:
     page.keyboard.press("Enter")
     path = S.wait_new_file(workspace, before)
     saved = json.loads(path.read_text(encoding="utf-8"))
-    scale = c.vocabulary.scale
+    scale = [o for o in c.vocabulary.scale if not o.situational]
     assert saved["responses"] == {c.items[0].id: scale[2].id, c.items[1].id: scale[-1].id,
                                   c.items[-1].id: scale[3].id}, saved["responses"]
     expect(form.status).to_contain_text(path.name)

@@ -44,7 +44,7 @@ def test_lab_uses_the_shipped_settings(lab_server):
 
 def test_lab_answer_every_item_and_save(lab, workspace, shipped, screens):
     c = shipped[FORM]
-    scale = c.vocabulary.scale
+    scale = [o for o in c.vocabulary.scale if not o.situational]  # offered on every item
     form = lab.run_form(f"{FORM}.ipynb")
     expect(form.groups).to_have_count(len(c.items))
     expect(form.progress).to_have_text(_progress(0, len(c.items)))
@@ -111,7 +111,7 @@ def test_lab_resume_fills_the_form_from_earlier_answers(lab, workspace, shipped)
     from toolkit.storage import save_answers
 
     c = shipped[FORM]
-    labels = {o.id: o.label for o in c.vocabulary.scale}
+    labels = {o.id: o.label for o in c.vocabulary.scale if not o.situational}
     skipped = 3                                   # item 4 stays unanswered
     ids = list(labels)
     earlier = {it.id: ids[(i + 2) % len(ids)] for i, it in enumerate(c.items) if i != skipped}
@@ -143,7 +143,7 @@ def test_lab_resume_fills_the_form_from_earlier_answers(lab, workspace, shipped)
 
 def test_lab_keyboard_only_and_accessible_names(lab, workspace, shipped):
     c = shipped[FORM]
-    labels = [o.label for o in c.vocabulary.scale]
+    labels = [o.label for o in c.vocabulary.scale if not o.situational]
     form = lab.run_form(f"{FORM}.ipynb")          # a fresh form: Run All again, warm kernel
     page = lab.page
 

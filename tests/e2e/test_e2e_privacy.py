@@ -115,7 +115,7 @@ class Traffic:
 
 
 def _answer_every_item_and_save(form: S.Form, checklist, workspace: S.Workspace) -> Path:
-    scale = checklist.vocabulary.scale
+    scale = [o for o in checklist.vocabulary.scale if not o.situational]  # offered on every item
     expect(form.groups).to_have_count(len(checklist.items))
     chosen = {}
     for n, item in enumerate(checklist.items, start=1):

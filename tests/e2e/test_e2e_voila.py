@@ -26,7 +26,7 @@ def test_voila_form_save_then_summary(page, voila_server, workspace, shipped, sc
     from toolkit.scoring import score
 
     c = shipped[FORM]
-    scale = c.vocabulary.scale
+    scale = [o for o in c.vocabulary.scale if not o.situational]  # offered on every item
     page.goto(f"{voila_server.url}/voila/render/{FORM}.ipynb", timeout=S.KERNEL_TIMEOUT)
     form = S.Form(page.locator("body")).wait_ready()
     _expect_no_code(page)

@@ -67,10 +67,16 @@ def expected_totals(checklist, responses: Mapping[str, str]) -> dict[str, Any]:
     """The scoring rules of the docstring, written out in plain Python (the test oracle)."""
     vocab = checklist.vocabulary
     top = vocab.max_weight
-    points = max_points = answered = 0
-    safety = False
+    points = max_points = answered = not_happened = 0
+    safety = noted = False
     for item in checklist.items:
         answer = responses.get(item.id)
+        if answer is not None and vocab.options[answer].situational:
+            not_happened += 1  # "This hasn't happened": out of the answered share, not unsure
+            continue
+        concerns = checklist.direction == "concern"
+        if answer is not None and vocab.weight(answer) is None:
+            noted |= item.safety and concerns  # a safety question answered "Not sure"
         if answer is None or vocab.weight(answer) is None:
             continue
         keyed = top - vocab.weight(answer) if item.reverse else vocab.weight(answer)
@@ -79,12 +85,17 @@ def expected_totals(checklist, responses: Mapping[str, str]) -> dict[str, Any]:
         max_points += item.severity * top
         concern = top - keyed if checklist.direction == "strength" else keyed
         safety |= item.safety and concern >= vocab.weight(item.safety_from or vocab.safety_from)
+        noted |= item.safety and concerns and concern > 0
     percent = 100 * points / max_points if max_points else float("nan")
-    enough = Fraction(answered, len(checklist.items)) >= Fraction(str(vocab.min_answered_share))
-    level = "insufficient" if not enough else next(
+    applicable = len(checklist.items) - not_happened
+    enough = applicable and Fraction(answered, applicable) >= Fraction(str(vocab.min_answered_share))
+    level = "not-applicable" if not applicable else "insufficient" if not enough else next(
         (lv.id for lv in vocab.levels if percent < lv.below), vocab.levels[-1].id)
-    return {"answered": answered, "unanswered": len(checklist.items) - answered, "points": points,
-            "max_points": max_points, "percent": percent, "level": level, "safety": safety}
+    calm = any(lv.id == level and lv.calm and checklist.direction == "concern" for lv in vocab.levels)
+    return {"answered": answered, "unanswered": applicable - answered, "points": points,
+            "max_points": max_points, "percent": percent, "level": level, "safety": safety,
+            "not_happened": not_happened, "safety_noted": noted,
+            "level_withheld": safety or (noted and calm)}
 
 
 def min_answered(checklist) -> int:

@@ -17,6 +17,7 @@ from _helpers import REPO, expected_totals, run_cli
 
 from toolkit import save_answers
 from toolkit.cli import main
+from toolkit.markup import answered_text
 from toolkit.workspace import ENV_DIR
 
 CID = "toxic-relationship"
@@ -26,7 +27,7 @@ CID = "toxic-relationship"
 def saved(tmp_path, checklists, make_answers):
     """Two saved runs: toxic-relationship mixed answers (one safety item raised), trauma-bonding calm."""
     c = checklists[CID]
-    options = [o.id for o in c.vocabulary.scale]
+    options = [o.id for o in c.vocabulary.scale if not o.situational]  # offered on every item
     responses = {i: options[n % len(options)] for n, i in enumerate(c.item_ids)}
     calm = checklists["trauma-bonding"]
     runs = [make_answers(c, responses), make_answers(calm, fill="never")]
@@ -94,10 +95,13 @@ def test_score_table(capsys, checklists, saved):
         c = checklists[answers.checklist_id]
         want = expected_totals(c, answers.responses)
         assert f"{path}: {c.title}" in block
-        assert (f"answered {want['answered']} of {len(c.items)}, "
-                f"{want['points']} of {want['max_points']} points") in block
+        counts = answered_text(c, want["answered"], sum(v == "unsure" for v in answers.responses.values()),
+                               want["not_happened"])
+        assert f"{counts}, {want['points']} of {want['max_points']} points" in block
         # A safety answer outranks the level: it is never printed beside it.
-        assert f"level: {'see the safety line above' if want['safety'] else want['level']}" in block
+        level = ("see the safety line above" if want["safety"] else "not shown, see below"
+                 if want["level_withheld"] else c.vocabulary.level_label(want["level"]))
+        assert f"level: {level}" in block
         assert ("touches on your safety" in block) == want["safety"]
         for item_id in c.item_ids:
             assert item_id in block
@@ -144,7 +148,8 @@ def test_score_json(capsys, checklists, saved):
             weight = c.vocabulary.weight(it["answer"])
             assert it["points"] == (None if weight is None else c.item(it["id"]).severity * weight)
             assert it["safety"] == (c.item(it["id"]).safety and weight is not None
-                                    and weight >= c.vocabulary.weight(c.vocabulary.safety_from))
+                                    and weight >= c.vocabulary.weight(c.item(it["id"]).safety_from
+                                                                      or c.vocabulary.safety_from))
 
 
 def test_score_json_nothing_answered_gives_null_percent(capsys, tmp_path, checklists, make_answers):

@@ -53,7 +53,7 @@ def report_stats(request):
 
 def a_run(checklists, note: str, saved_at: datetime | None = None, cid: str = CID) -> Answers:
     c = checklists[cid]
-    options = [o.id for o in c.vocabulary.scale]
+    options = [o.id for o in c.vocabulary.scale if not o.situational]  # offered on every item
     responses = {iid: options[n % len(options)] for n, iid in enumerate(c.item_ids)}
     draft = Answers(c.id, c.version, responses, {c.item_ids[0]: note})
     return draft if saved_at is None else SavedRun(c.id, c.version, responses, draft.notes, saved_at=saved_at)

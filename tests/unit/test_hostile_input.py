@@ -604,7 +604,8 @@ def usable(checklists) -> None:
     from toolkit.scoring import score
     from toolkit.summary import summarise
 
-    runs = [SavedRun(c.id, c.version, {i: option.id for i in c.item_ids}, {}, saved_at=FIXED)
+    runs = [SavedRun(c.id, c.version, {it.id: option.id for it in c.items
+                                        if option in c.vocabulary.options_for(it)}, {}, saved_at=FIXED)
             for c in checklists.values() for option in c.vocabulary.scale]
     runs += [SavedRun(c.id, c.version, {}, {}, saved_at=FIXED) for c in checklists.values()]
     summary = summarise(runs, checklists)

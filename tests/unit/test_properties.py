@@ -30,19 +30,18 @@ def weighted(c):
 
 
 def unscored(c):
-    return [o.id for o in c.vocabulary.scale if o.weight is None]
+    """Options that are not scored and offered on every item ("Not sure")."""
+    return [o.id for o in c.vocabulary.scale if o.weight is None and not o.situational]
 
 
 @st.composite
 def runs(draw, every, checklist=None):
-    """A run of some checklist: each item answered with any option (incl. unsure) or skipped,
-    in a random order."""
+    """A run of some checklist: each item answered with any option it offers (incl. unsure and,
+    on situational items, "This hasn't happened") or skipped, in a random order."""
     c = checklist or draw(st.sampled_from(sorted(every.values(), key=lambda c: c.id)))
-    options = [o.id for o in c.vocabulary.scale]
-    picks = draw(st.lists(st.sampled_from([*options, None]), min_size=len(c.items),
-                          max_size=len(c.items)))
+    pick = {it.id: draw(st.sampled_from([*(o.id for o in c.vocabulary.options_for(it)), None]))
+            for it in c.items}
     order = draw(st.permutations(list(c.item_ids)))
-    pick = dict(zip(c.item_ids, picks))
     return Answers(c.id, c.version, {i: pick[i] for i in order if pick[i] is not None})
 
 
@@ -67,7 +66,8 @@ def test_engine_follows_the_rules_and_percent_stays_in_range(every, data):
     else:
         assert 0 <= row["percent"] <= 100
         assert row["percent"] == pytest.approx(want["percent"])
-    for key in ("answered", "unanswered", "points", "max_points", "level", "safety"):
+    for key in ("answered", "unanswered", "points", "max_points", "level", "safety", "not_happened",
+                "safety_noted", "level_withheld"):
         assert row[key] == want[key], key
 
 
@@ -92,7 +92,8 @@ def test_raising_one_answer_moves_points_one_way(every, data):
 def test_unsure_and_unanswered_items_change_nothing(every, data):
     answers = data.draw(runs(every))
     c = every[answers.checklist_id]
-    scored = {k: v for k, v in answers.responses.items() if c.vocabulary.weight(v) is not None}
+    scored = {k: v for k, v in answers.responses.items()  # scored, or "This hasn't happened"
+              if c.vocabulary.weight(v) is not None or c.vocabulary.options[v].situational}
     extra = data.draw(st.lists(st.sampled_from(c.item_ids), unique=True))
     unsure = data.draw(st.sampled_from(unscored(c)))
     with_unsure = {**{i: unsure for i in extra if i not in scored}, **scored}

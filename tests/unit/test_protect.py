@@ -37,7 +37,7 @@ def fill(store: AnswerStore, checklists, n: int) -> list[SavedRun]:
     cids = list(checklists)
     for k in range(n):
         c = checklists[cids[k % len(cids)]]
-        words = [o.id for o in c.vocabulary.scale]
+        words = [o.id for o in c.vocabulary.scale if not o.situational]
         run = SavedRun(c.id, c.version, {it.id: words[(k + j) % len(words)] for j, it in enumerate(c.items)},
                        {c.items[0].id: f"{NOTE} {k}"}, saved_at=start + timedelta(hours=k))
         store.save(run)

@@ -56,7 +56,8 @@ def test_html_report_has_every_section_in_order(runs, checklists):
     assert page.index('class="redflag-support urgent"') < page.index("<h2>Results</h2>")
     assert page.index("<h2>Results</h2>") < page.index("Themes across checklists") < \
         page.index("Changes since last time")
-    assert "touches on your safety" in page and "not enough answers yet" in page  # toxic / trauma-bonding
+    vocab = checklists["toxic-relationship"].vocabulary
+    assert "touches on your safety" in page and vocab.insufficient_label in page  # toxic / trauma-bonding
     # the two avoid-partners-where runs (version 1): every item moved from Often to Never
     assert page.count(">better<") == len(checklists["avoid-partners-where"].edition(1).items)
     assert "not a diagnosis" in page

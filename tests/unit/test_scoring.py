@@ -17,7 +17,8 @@ from toolkit.scoring import RUN_COLUMNS, score_runs
 
 VOCAB = load_vocabulary(SHIPPED_DIR / "_vocabulary.toml")
 WEIGHTED = [o.id for o in VOCAB.scale if o.weight is not None]
-UNSCORED = [o.id for o in VOCAB.scale if o.weight is None]
+UNSCORED = [o.id for o in VOCAB.scale if o.weight is None and not o.situational]  # "Not sure"
+NOT_HAPPENED = [o.id for o in VOCAB.scale if o.situational]
 BY_WEIGHT = {o.weight: o.id for o in VOCAB.scale if o.weight is not None}
 SAFETY_WEIGHT = VOCAB.weight(VOCAB.safety_from)
 BELOW_SAFETY = max((o for o in VOCAB.scale if o.weight is not None and o.weight < SAFETY_WEIGHT),

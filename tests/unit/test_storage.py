@@ -35,7 +35,7 @@ CID = "toxic-relationship"
 def run(checklists, make_answers):
     """A typical run: every item answered, a note on the first."""
     c = checklists[CID]
-    options = [o.id for o in c.vocabulary.scale]
+    options = [o.id for o in c.vocabulary.scale if not o.situational]  # offered on every item
     responses = {i: options[n % len(options)] for n, i in enumerate(c.item_ids)}
     return make_answers(c, responses, notes={c.item_ids[0]: "We talked on Sunday. \u2764"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 from datetime import datetime, timezone
@@ -37,8 +38,8 @@ def test_progress_counts_each_answer_and_mentions_unsure(tmp_path, checklists):
     ids = list(form.choices)
     form.choices[ids[0]].value = "often"
     form.choices[ids[1]].value = "unsure"
-    assert f"2 of {n} answered" in form.progress.value
-    assert "1 marked" in form.progress.value
+    unsure = checklists["toxic-relationship"].vocabulary.options["unsure"].label
+    assert f"2 of {n} answered, 1 “{unsure}”" in html.unescape(form.progress.value)
     assert form.progress_bar.value == 2
     form.choices[ids[1]].value = None
     assert f"1 of {n} answered" in form.progress_top.value
@@ -46,11 +47,11 @@ def test_progress_counts_each_answer_and_mentions_unsure(tmp_path, checklists):
 
 def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checklists):
     form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
-    labels = [o.label for o in checklists["avoid-partners-where"].vocabulary.scale]
+    vocab = checklists["avoid-partners-where"].vocabulary
     items = checklists["avoid-partners-where"].items
     for n, (item, choice) in enumerate(zip(items, form.choices.values()), start=1):
         assert choice.statement == f"{n}. {item.text}"  # the group's legend: its accessible name
-        assert [label for label, _ in choice.options] == labels
+        assert [label for label, _ in choice.options] == [o.label for o in vocab.options_for(item)]
         assert choice.value is None
 
 
@@ -89,21 +90,20 @@ def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
     assert children.index(form.support) < children.index(form.result)
 
 
-def test_rarely_on_safety_item_shows_no_support_box(tmp_path, checklists):
-    """Rarely on a safety item that flags from Sometimes (the default) raises nothing."""
-    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
-    assert checklists["toxic-relationship"].item("put-down-by-criticism").safety_from is None
-    form.choices["put-down-by-criticism"].value = "rarely"
-    form.save_button.click()
-    assert form.support.value == ""
-
-
 def test_rarely_on_every_trauma_bonding_statement_shows_the_support_box(tmp_path, checklists):
     """Each statement there presupposes being hurt: any answer but Never says so (issue 17)."""
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     answer_all(form, "rarely")
     form.save_button.click()
     assert "redflag-support" in form.support.value
+
+
+def test_no_support_box_above_a_calm_result_but_the_lines_are_one_click_away(tmp_path, checklists):
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
+    answer_all(form, "never")
+    form.save_button.click()
+    assert form.support.value == ""
+    assert "redflag-support-link" in form.result.value and 'class="redflag-support"' in form.result.value
 
 
 def test_resume_restores_answers_and_notes(tmp_path, checklists):
@@ -362,7 +362,8 @@ def test_too_few_answers_say_so_without_a_level(tmp_path, checklists):
     form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
     next(iter(form.choices.values())).value = "always"
     form.save()
-    assert "not enough answers yet (1 of" in form.result.value
+    vocab = checklists["toxic-relationship"].vocabulary
+    assert f"{vocab.insufficient_label} (1 of" in form.result.value
     assert "level of concern" not in form.result.value
 
 
