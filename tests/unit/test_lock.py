@@ -16,7 +16,7 @@ pytest.importorskip("ipywidgets")
 
 from _helpers import shown, workspace_for  # noqa: E402
 
-from toolkit import load_checklists  # noqa: E402
+from toolkit import load_checklists, shipped_dir  # noqa: E402
 from toolkit.checklist import SavedRun  # noqa: E402
 from toolkit.errors import PassphraseError  # noqa: E402
 from toolkit.ui import IDLE_ENV, ChecklistForm, History, Summary, SupportResources, idle_minutes  # noqa: E402
@@ -25,6 +25,8 @@ from toolkit.workspace import ENV_DIR  # noqa: E402
 from _helpers import SHIPPED_DIR  # noqa: E402  # isort: skip
 
 PASS = "correct horse battery staple"
+#: A trauma-bonding statement (the first: the tests answer it and look for it on screen).
+ITEM = load_checklists(shipped_dir())["trauma-bonding"].items[0].id
 NOTE = "he read my messages again"
 
 
@@ -81,7 +83,7 @@ def test_exit_on_the_form_locks_and_clears_answers_results_and_earlier_runs(prot
     assert all(c.value is None and c.note == "" for c in form.choices.values())
     assert form.result.value == form.support.value == form.status.value == ""
     assert len(form.resume_choice.options) == 1 and form.resume_button.disabled  # no list of dates
-    assert not shown(form.choices["my-fault"], form.root)
+    assert not shown(form.choices[ITEM], form.root)
 
 
 def test_exit_on_the_summary_locks_and_clears_every_result(protected, checklists):
@@ -177,20 +179,20 @@ def test_the_idle_lock_clears_a_page_not_used_and_spares_one_in_use(protected, c
         for form in (used, left):
             assert form.exit.idle_seconds == pytest.approx(1)
             unlock(form)  # unlocking is use: the clock starts again
-            form.choices["my-fault"].value = "always"
-            form.choices["my-fault"].note = NOTE
+            form.choices[ITEM].value = "always"
+            form.choices[ITEM].note = NOTE
         for _ in range(8):
             await asyncio.sleep(0.2)
             send(used, "use")
         return used, left
 
     used, left = asyncio.run(scenario())
-    assert used.workspace.store.key is not None and used.choices["my-fault"].value == "always"
+    assert used.workspace.store.key is not None and used.choices[ITEM].value == "always"
     assert_locked(left)
-    assert left.choices["my-fault"].value is None and left.choices["my-fault"].note == ""
+    assert left.choices[ITEM].value is None and left.choices[ITEM].note == ""
     assert "was not used for a while" in left.unlock.status.value
     unlock(left)  # and the person carries on
-    assert shown(left.choices["my-fault"], left.root)
+    assert shown(left.choices[ITEM], left.root)
 
 
 def test_the_idle_lock_works_outside_a_kernel_too(protected, checklists, monkeypatch):
