@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,13 @@ RUN_NAME = re.compile(r"^(?=.{1,150}\Z)[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-
 #: os.link errors meaning "this filesystem has no hard links" (anything else, e.g. ENOSPC, is a failure).
 NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
 SURROGATE = re.compile("[\ud800-\udfff]")
+#: A run may be dated at most this far ahead of this computer's clock. Two clocks kept by the
+#: network agree within seconds; ten minutes also covers a phone or laptop whose clock is set by
+#: hand, yet a run planted "in the future" can never stay the latest one for longer than that.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+#: The problem of an unsealed run in a protected folder: anyone can write one, so it is never
+#: believed (scored, summarised, reported, resumed), only listed.
+NOT_SEALED = "not encrypted: not saved with your passphrase"
 
 
 # ------------------------------------------------------------- encoding
@@ -70,9 +77,13 @@ def answers_to_dict(answers: SavedRun) -> dict[str, Any]:
 
 
 def _check_saved_at(saved_at: datetime, where: str) -> None:
-    """Dates far outside a lifetime break charts and reports: refuse them when saving and loading."""
+    """Dates far outside a lifetime break charts and reports, and a run dated in the future would
+    stay "the latest" for ever: refuse both when saving, loading and importing."""
     if not 1970 <= saved_at.year <= 2200:
         raise AnswersError(f"{where}: 'saved_at' is not a plausible date ({saved_at.isoformat()})")
+    if saved_at > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+        raise AnswersError(f"{where}: 'saved_at' is in the future ({saved_at.isoformat()}); a saved run "
+                           "cannot be newer than this computer's clock (is the clock right?)")
 
 
 def _string_map(value: Any, key: str, where: str, limit: int) -> dict[str, str]:
@@ -153,17 +164,32 @@ def _read_limited(path: Path, limit: int) -> bytes:
 
 def load_answers(path: Folder, checklists: Checklists, key: crypto.Key | None = None) -> SavedRun:
     """Read and validate one saved run (sealed ones with `key`). The file is only read, never
-    changed."""
+    changed. In a protected folder only a sealed run is believed."""
     path = Path(path)
-    return _run_from_bytes(_read_limited(path, MAX_FILE_BYTES), display_path(path), checklists, key)
+    return _load_file(path, checklists, key)
 
 
-def _run_from_bytes(raw: bytes, where: str, checklists: Checklists, key: crypto.Key | None) -> SavedRun:
-    """A saved run from a file's bytes (unsealed with `key` when sealed), validated."""
+def _load_file(path: Path, checklists: Checklists, key: crypto.Key | None) -> SavedRun:
+    """One run from disk: sealed-only when its folder is protected (see NOT_SEALED)."""
+    return _run_from_bytes(_read_limited(path, MAX_FILE_BYTES), display_path(path), checklists, key,
+                           sealed_only=_is_protected(path.parent))
+
+
+def _is_protected(folder: Path) -> bool:
+    """A folder with a key file: its runs count only when sealed with that key."""
+    return (folder / KEY_FILE).exists()
+
+
+def _run_from_bytes(raw: bytes, where: str, checklists: Checklists, key: crypto.Key | None,
+                    sealed_only: bool = False) -> SavedRun:
+    """A saved run from a file's bytes (unsealed with `key` when sealed), validated; with
+    `sealed_only`, a plain run is an error (anyone could have written it)."""
     if crypto.is_sealed(raw):
         if key is None:
             raise AnswersError(f"{where}: this answers file is protected: unlock it with your passphrase")
         raw = crypto.unseal(key, raw, where)
+    elif sealed_only:
+        raise AnswersError(f"{where}: {NOT_SEALED}")
     return answers_from_dict(_decode(raw, where), where, checklists)
 
 
@@ -518,7 +544,7 @@ class AnswerStore:
     def __init__(self, folder: Folder, checklists: Checklists) -> None:
         self.folder = Path(folder)
         self.checklists = checklists
-        self._cache: dict[str, tuple[tuple[int, int], SavedRun | AnswersError]] = {}
+        self._cache: dict[str, tuple[tuple[int, int, int, int, bool], SavedRun | AnswersError]] = {}
         self.key: crypto.Key | None = None  # kept in memory only, once unlocked
 
     def __repr__(self) -> str:
@@ -612,8 +638,9 @@ class AnswerStore:
         for path, raw in files:
             if not wanted(path, raw):
                 continue
-            try:
-                run = _run_from_bytes(raw, display_path(path), self.checklists, self.key)
+            try:  # a file named as sealed must be sealed (a plain one there was planted)
+                run = _run_from_bytes(raw, display_path(path), self.checklists, self.key,
+                                      sealed_only=SEALED_NAME.match(path.name) is not None)
             except ToolkitError as exc:
                 left.append(str(exc))
                 continue
@@ -642,7 +669,10 @@ class AnswerStore:
             st = path.stat()
         except OSError as exc:
             return AnswersError(f"{display_path(path)}: cannot read file ({exc.strerror or exc})")
-        key, stamp_ = str(path), (st.st_size, st.st_mtime_ns)
+        # Runs are never rewritten in place; the inode and change time (which no program can set)
+        # also catch a file replaced with the same size and a copied modification time.
+        key = str(path)
+        stamp_ = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, _is_protected(path.parent))
         hit = self._cache.get(key)
         if hit is not None and hit[0] == stamp_:
             return hit[1]
@@ -655,7 +685,7 @@ class AnswerStore:
 
     def _load(self, path: Path) -> SavedRun:
         """Read and validate one file (the only place the store reads a run from disk)."""
-        return load_answers(path, self.checklists, self.key)
+        return _load_file(path, self.checklists, self.key)
 
     def saved(self) -> list[tuple[Path, SavedRun | AnswersError]]:
         """Every file with its run or its problem (see `read_saved`); PassphraseError while a
