@@ -74,6 +74,16 @@ def new_key(passphrase: str, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRY
     return key, json.dumps(doc, indent=1).encode("utf-8")
 
 
+def key_file_id(key_file: bytes) -> bytes | None:
+    """The key id a key file names (readable without the passphrase), or None when damaged."""
+    try:
+        doc = json.loads(key_file.decode("utf-8"))
+        value = base64.b64decode(doc["key_id"], validate=True)
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError):
+        return None
+    return value if len(value) == KEY_ID_BYTES else None
+
+
 def _field(doc: Mapping[str, Any], name: str, where: str, size: int | None = None) -> bytes:
     value = doc.get(name)
     try:

@@ -164,9 +164,10 @@ def _read_limited(path: Path, limit: int) -> bytes:
 
 def load_answers(path: Folder, checklists: Checklists, key: crypto.Key | None = None) -> SavedRun:
     """Read and validate one saved run (sealed ones with `key`). The file is only read, never
-    changed. In a protected folder only a sealed run is believed."""
+    changed. In a protected folder only a sealed run is believed, and without its key
+    PassphraseError is raised (see `AnswerStore.read`)."""
     path = Path(path)
-    return _load_file(path, checklists, key)
+    return _store(path.parent, checklists, key).read(path)
 
 
 def _load_file(path: Path, checklists: Checklists, key: crypto.Key | None) -> SavedRun:
@@ -311,8 +312,14 @@ def save_answers(answers: Answers, directory: Folder, key: crypto.Key | None = N
     """Save one run as a new file and return its path; earlier runs are never touched.
 
     A draft is stamped with the current time; a SavedRun (an import, a test) keeps its own.
-    With a key, the run is sealed before it touches the disk, under a neutral name.
+    A protected folder needs its key (PassphraseError without it); the run is then sealed
+    before it touches the disk, under a neutral name. See `AnswerStore.save`.
     """
+    return _store(directory, {}, key).save(answers)
+
+
+def _save_run(answers: Answers, directory: Folder, key: crypto.Key | None) -> Path:
+    """Write one run (sealed with `key`): the store's single way of writing a run."""
     folder = Path(directory)
     run = stamp(answers)
     saved_at = run.saved_at
@@ -347,14 +354,9 @@ def run_files(directory: Folder) -> list[Path]:
 
 def read_saved(directory: Folder, checklists: Checklists, key: crypto.Key | None = None
                ) -> list[tuple[Path, SavedRun | AnswersError]]:
-    """Every saved run with its path; a bad file yields its error instead of stopping the rest."""
-    out: list[tuple[Path, SavedRun | AnswersError]] = []
-    for path in run_files(directory):
-        try:
-            out.append((path, load_answers(path, checklists, key)))
-        except AnswersError as exc:
-            out.append((path, exc))
-    return out
+    """Every saved run with its path; a bad file yields its error instead of stopping the rest.
+    A protected folder needs its key (see `AnswerStore.saved`)."""
+    return _store(directory, checklists, key).saved()
 
 
 def valid_runs(saved: list[tuple[Path, SavedRun | AnswersError]]) -> list[SavedRun]:
@@ -362,9 +364,10 @@ def valid_runs(saved: list[tuple[Path, SavedRun | AnswersError]]) -> list[SavedR
     return sorted((a for _, a in saved if isinstance(a, SavedRun)), key=lambda a: a.saved_at)
 
 
-def load_runs(directory: Folder, checklists: Checklists) -> list[SavedRun]:
-    """The valid saved runs, oldest first (bad files are left to `list_saved` to report)."""
-    return valid_runs(read_saved(directory, checklists))
+def load_runs(directory: Folder, checklists: Checklists, key: crypto.Key | None = None) -> list[SavedRun]:
+    """The valid saved runs, oldest first (bad files are left to `list_saved` to report); a
+    protected folder needs its key: never only the runs that happen to be readable."""
+    return _store(directory, checklists, key).runs()
 
 
 SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "problem", "path"]
@@ -389,9 +392,10 @@ def saved_table(saved: list[tuple[Path, SavedRun | AnswersError]]) -> pd.DataFra
     return table.sort_values("saved_at", ascending=False, na_position="last", ignore_index=True)
 
 
-def list_saved(directory: Folder, checklists: Checklists) -> pd.DataFrame:
-    """A table of saved runs, newest first; unreadable files are listed with their problem."""
-    return saved_table(read_saved(directory, checklists))
+def list_saved(directory: Folder, checklists: Checklists, key: crypto.Key | None = None) -> pd.DataFrame:
+    """A table of saved runs, newest first; unreadable files are listed with their problem.
+    A protected folder needs its key."""
+    return _store(directory, checklists, key).table()
 
 
 # ------------------------------------------------------------- bundles
@@ -406,9 +410,10 @@ class ImportReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
 
 
-def export_bundle(directory: Folder, checklists: Checklists) -> bytes:
-    """Every valid saved run in one JSON document, for download (Binder forgets everything)."""
-    return bundle_bytes(read_saved(directory, checklists))
+def export_bundle(directory: Folder, checklists: Checklists, key: crypto.Key | None = None) -> bytes:
+    """Every valid saved run in one JSON document, for download (Binder forgets everything).
+    A protected folder needs its key (see `AnswerStore.export_bundle`)."""
+    return _store(directory, checklists, key).export_bundle()
 
 
 def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
@@ -420,14 +425,21 @@ def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
     return json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
 
 
-def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
-                  name: str = "upload", seal_key: crypto.Key | None = None,
-                  present: Sequence[SavedRun] | None = None) -> ImportReport:
+def import_bundle(data: bytes, directory: Folder, checklists: Checklists, name: str = "upload",
+                  key: crypto.Key | None = None) -> ImportReport:
+    """Restore runs from a bundle (or a single saved-answers file) as new files; a protected
+    folder needs its key (PassphraseError without it) and gets sealed runs only. See
+    `AnswerStore.import_bundle`."""
+    return _store(directory, checklists, key).import_bundle(data, name)
+
+
+def _import_bundle(data: bytes, directory: Folder, checklists: Checklists, name: str,
+                   seal_key: crypto.Key | None, present: Sequence[SavedRun]) -> ImportReport:
     """Restore runs from a bundle (or a single saved-answers file) as new files.
 
     Every run is validated on its own; a bad one is rejected with its reason and the others
-    are still imported. Existing files are never overwritten; a run already present is skipped
-    (`present`: the folder's runs when the caller has them already; else the folder is read).
+    are still imported. Existing files are never overwritten; a run already present (in
+    `present`, the folder's runs) is skipped.
     Entry names are only used when they are plain run names, so nothing is written outside
     the answers folder.
     """
@@ -446,8 +458,6 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
     else:
         raise AnswersError(f"{name}: not an answers bundle or a saved-answers file")
     folder = Path(directory)
-    if present is None:
-        present = valid_runs(read_saved(folder, checklists, seal_key))
     existing = {_fingerprint(a) for a in present}
     report = ImportReport()
     for n, entry in enumerate(entries, start=1):
@@ -470,7 +480,7 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
         keep = wanted if wanted and wanted.startswith(answers.checklist_id + "_") else None
         try:
             if seal_key is not None:  # a protected folder: sealed, under a neutral name
-                path = save_answers(answers, folder, seal_key)
+                path = _save_run(answers, folder, seal_key)
             else:
                 data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
                 path = _write_new(folder, _names(keep, answers), data_out)
@@ -533,6 +543,13 @@ def forget_all(directory: Folder) -> int:
 # ------------------------------------------------------------- one folder
 
 
+def _store(directory: Folder, checklists: Checklists, key: crypto.Key | None) -> AnswerStore:
+    """The store behind every public function: one way in, one set of rules for protection."""
+    store = AnswerStore(directory, checklists)
+    store.use_key(key)
+    return store
+
+
 class AnswerStore:
     """The saved runs of one folder, read against one set of checklists.
 
@@ -564,6 +581,19 @@ class AnswerStore:
             raise PassphraseError(f"{display_path(self.folder)}: your answers are protected with a "
                                   "passphrase: unlock them first")
         return self.key
+
+    def use_key(self, key: crypto.Key | None) -> None:
+        """Use a key already derived (the public functions take one): it must be this
+        protected folder's key, never one for a folder that has none."""
+        if key is None:
+            return
+        if not self.protected:
+            raise PassphraseError(f"{display_path(self.folder)}: a key was given but these answers are not "
+                                  "protected; nothing was read or written")
+        if crypto.key_file_id(self._key_file(KEY_FILE)) != key.key_id:
+            raise PassphraseError(f"{display_path(self.folder)}: this key does not open these answers")
+        self.key = key
+        self._cache.clear()
 
     def _key_file(self, name: str) -> bytes:
         return _read_limited(self.folder / name, 10_000)
@@ -645,7 +675,7 @@ class AnswerStore:
                 left.append(str(exc))
                 continue
             if _fingerprint(run) not in present:
-                save_answers(run, self.folder, key)
+                _save_run(run, self.folder, key)
                 present.add(_fingerprint(run))
             path.unlink()
             _fsync_dir(self.folder)
@@ -655,11 +685,16 @@ class AnswerStore:
 
     def save(self, answers: Answers) -> Path:
         """Save a run as a new file (sealed while the folder is protected); see `save_answers`."""
-        return save_answers(answers, self.folder, self._need_key())
+        return _save_run(answers, self.folder, self._need_key())
 
     def read(self, path: Folder) -> SavedRun:
-        """One run, validated; raises AnswersError naming the file."""
-        got = self._read_cached(Path(path))
+        """One run, validated; raises AnswersError naming the file, PassphraseError when its
+        folder is protected and this store has no key."""
+        path = Path(path)
+        if self.key is None and _is_protected(path.parent):
+            raise PassphraseError(f"{display_path(path.parent)}: your answers are protected with a "
+                                  "passphrase: unlock them first")
+        got = self._read_cached(path)
         if isinstance(got, AnswersError):
             raise got
         return got
@@ -735,8 +770,8 @@ class AnswerStore:
 
     def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
         key = self._need_key()
-        return import_bundle(data, self.folder, self.checklists, name=name, seal_key=key,
-                             present=valid_runs(self.saved()))  # from the cache: each file read once
+        return _import_bundle(data, self.folder, self.checklists, name=name, seal_key=key,
+                              present=valid_runs(self.saved()))  # from the cache: each file read once
 
     def forget(self) -> int:
         """Delete every saved run here (sealed or not, with the key file); see `forget_all`."""

@@ -8,9 +8,11 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from _helpers import run_cli, workspace_for
 
-from toolkit import SavedRun
+import toolkit
+from toolkit import AnswersError, PassphraseError, SavedRun, crypto, storage
 from toolkit.report import report_md
 from toolkit.storage import FORMAT, NOT_SEALED, AnswerStore, answers_to_dict
 
@@ -84,3 +86,86 @@ def test_a_run_dated_in_the_future_is_refused_in_a_plain_folder_too(tmp_path, ch
     report = store.import_bundle(bundle, "upload.json")
     assert report.imported == [] and "is in the future" in report.rejected[0][1]
     assert json.loads(path.read_text())["format"] == FORMAT  # left as it was
+
+
+# ------------------------------------------------------------------ one way in
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture
+def protected(tmp_path, checklists):
+    """A protected folder with four sealed runs (the issue's "one of four"), and one plain one
+    planted, and the key that opens it."""
+    store = AnswerStore(tmp_path / "answers", checklists)
+    store.protect(PASS)
+    runs = [SavedRun(c.id, c.version, {c.item_ids[0]: "often"}, {c.item_ids[0]: "a private note"},
+                     saved_at=NOW - timedelta(days=k + 1))
+            for k, c in enumerate(list(checklists.values())[:4])]
+    for run in runs:
+        store.save(run)
+    plant(store.folder, all_answered(checklists, "never", NOW - timedelta(days=9)),
+          f"{CID}_20261101-000000_0123abcd.json")
+    return store, runs
+
+
+def _bundle(checklists) -> bytes:
+    run = all_answered(checklists, "sometimes", NOW - timedelta(days=20))
+    return json.dumps({"format": "redflag-bundle", "format_version": 1,
+                       "runs": [{"file": None, "answers": answers_to_dict(run)}]}).encode()
+
+
+PUBLIC = {
+    "save_answers": lambda folder, cl, **k: toolkit.save_answers(
+        all_answered(cl, "rarely", NOW - timedelta(days=30)), folder, **k),
+    "load_answers": lambda folder, cl, **k: toolkit.load_answers(sorted(folder.glob("*.sealed"))[0], cl, **k),
+    "load_answers (a planted plain run)": lambda folder, cl, **k: toolkit.load_answers(
+        folder / f"{CID}_20261101-000000_0123abcd.json", cl, **k),
+    "load_runs": lambda folder, cl, **k: toolkit.load_runs(folder, cl, **k),
+    "list_saved": lambda folder, cl, **k: toolkit.list_saved(folder, cl, **k),
+    "read_saved": lambda folder, cl, **k: storage.read_saved(folder, cl, **k),
+    "import_bundle": lambda folder, cl, **k: toolkit.import_bundle(_bundle(cl), folder, cl, **k),
+    "export_bundle": lambda folder, cl, **k: toolkit.export_bundle(folder, cl, **k),
+}
+
+
+@pytest.mark.parametrize("name", list(PUBLIC))
+def test_every_public_function_refuses_a_protected_folder_without_its_key(protected, checklists, name):
+    """The issue: save_answers and import_bundle wrote plain files (notes included) into a
+    protected folder; load_runs and export_bundle returned only the plain runs."""
+    store, runs = protected
+    before = snapshot(store.folder)
+    with pytest.raises(PassphraseError, match="protected with a passphrase"):
+        PUBLIC[name](store.folder, checklists)
+    assert snapshot(store.folder) == before
+    other = crypto.new_key("another passphrase", n=2**10)[0]
+    with pytest.raises(PassphraseError, match="does not open these answers"):
+        PUBLIC[name](store.folder, checklists, key=other)
+    assert snapshot(store.folder) == before
+
+
+def test_with_its_key_every_public_function_sees_every_sealed_run_and_writes_only_sealed(protected, checklists):
+    store, runs = protected
+    key = store.key
+    assert sorted(toolkit.load_runs(store.folder, checklists, key=key), key=lambda r: r.saved_at) == \
+        sorted(runs, key=lambda r: r.saved_at)
+    table = toolkit.list_saved(store.folder, checklists, key=key)
+    assert len(table) == 5 and (table["problem"] == "").sum() == 4
+    assert toolkit.load_answers(sorted(store.folder.glob("*.sealed"))[0], checklists, key=key) in runs
+    with pytest.raises(AnswersError, match=NOT_SEALED):
+        toolkit.load_answers(store.folder / f"{CID}_20261101-000000_0123abcd.json", checklists, key=key)
+    path = toolkit.save_answers(all_answered(checklists, "rarely", NOW - timedelta(days=30)), store.folder, key=key)
+    report = toolkit.import_bundle(_bundle(checklists), store.folder, checklists, key=key)
+    assert path.suffix == ".sealed" and len(report.imported) == 1 and report.imported[0].suffix == ".sealed"
+    assert [p.name for p in storage.run_files(store.folder) if p.suffix == ".json"] == [
+        f"{CID}_20261101-000000_0123abcd.json"]  # only the planted one
+    assert len(toolkit.load_runs(store.folder, checklists, key=key)) == 6
+
+
+def test_a_key_for_a_folder_that_is_not_protected_is_refused(tmp_path, checklists):
+    key = crypto.new_key("a passphrase", n=2**10)[0]
+    with pytest.raises(PassphraseError, match="not protected"):
+        toolkit.save_answers(all_answered(checklists, "rarely", NOW), tmp_path, key=key)
+    assert list(tmp_path.iterdir()) == []
