@@ -10,9 +10,12 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checklist import checkout_root
 from .crypto import read_passphrase
@@ -22,6 +25,47 @@ from .resources import Resource
 from .scoring import score
 from .storage import forget_all, write_private
 from .workspace import Workspace, default_answers_dir
+
+#: Characters a terminal acts on (escape sequences, carriage return, bidi overrides, line and
+#: paragraph separators) have no business in a file name or an error message.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+#: A CSV cell starting with one of these is a formula to a spreadsheet (OWASP: CSV injection).
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def safe_text(text: object) -> str:
+    """`text` with every control, format (bidi) or separator character shown as an escape, so a
+    hostile file name or error cannot move the cursor, recolour or rewrite the terminal."""
+    return "".join(ch if unicodedata.category(ch) not in _UNSAFE_CATEGORIES
+                   else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   for ch in str(text))
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell: text made terminal-safe, and a leading = + - @ neutralised with a quote so a
+    spreadsheet shows it instead of running it; numbers and empty cells as they are."""
+    if not isinstance(value, str):
+        return value
+    value = safe_text(value)
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """Print `text`, each line made safe (see `safe_text`), to stdout or stderr."""
+    print("\n".join(safe_text(line) for line in str(text).split("\n")), file=sys.stderr if err else sys.stdout)
+
+
+def _csv(table: pd.DataFrame) -> str:
+    """A table as CSV with every text cell neutralised (`safe_cell`)."""
+    text_columns = [c for c in table.columns if table[c].dtype == object or str(table[c].dtype) in ("str", "string")]
+    out = table.copy()
+    for column in text_columns:
+        out[column] = out[column].map(safe_cell).astype(object)
+    return str(out.to_csv(index=False))
+
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAFETY_LINE = ("  ! At least one answer touches on your safety; that matters more than any total. "
                "Support: redflag resources (or the notebooks).")
@@ -100,14 +144,14 @@ def _json_number(x: float) -> float | None:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     for c in _workspace(args).checklists.values():
-        print(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
+        say(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     checklists = Workspace.open(args.directory or args.checklists, args.answers).checklists
     items = sum(len(c.items) for c in checklists.values())
-    print(f"ok: {len(checklists)} checklists, {items} items")
+    say(f"ok: {len(checklists)} checklists, {items} items")
     return 0
 
 
@@ -118,7 +162,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         try:
             answers = ws.store.read(name)
         except ToolkitError as exc:
-            print(exc, file=sys.stderr)
+            say(exc, err=True)
             failed = True
             continue
         results.append((name, score(answers, ws.checklists[answers.checklist_id])))
@@ -143,25 +187,25 @@ def _cmd_score(args: argparse.Namespace) -> int:
                       safety_unsure=r.items["item"].isin(r.safety_unsure))
                   for name, r in results]
         if frames:
-            sys.stdout.write(pd.concat(frames, ignore_index=True).to_csv(index=False))
+            sys.stdout.write(_csv(pd.concat(frames, ignore_index=True)))
     else:
         for name, r in results:
             t = r.totals
-            print(f"{name}: {r.checklist.title}")
+            say(f"{name}: {r.checklist.title}")
             if r.safety:
-                print(SAFETY_LINE)
+                say(SAFETY_LINE)
             level = "see the safety line above" if r.safety else r.level
-            print(f"  answered {t['answered']} of {t['answered'] + t['unanswered']}, "
+            say(f"  answered {t['answered']} of {t['answered'] + t['unanswered']}, "
                   f"{t['points']:.0f} of {t['max_points']:.0f} points ({_json_number(t['percent'])} %), "
                   f"level: {level}")
-            print(f"  {r.explanation}")
+            say(f"  {r.explanation}")
             if r.safety_unsure:
-                print(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
+                say(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
                       "Support is there for that too: redflag resources.")
             if t["not_scored"]:
-                print(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
-            print(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
-            print("  This is a reflection aid, not a diagnosis.")
+                say(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
+            say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
+            say("  This is a reflection aid, not a diagnosis.")
     return 1 if failed else 0
 
 
@@ -173,11 +217,11 @@ def _cmd_runs(args: argparse.Namespace) -> int:
                 for row in table.to_dict(orient="records")]
         print(json.dumps(rows, indent=2, default=int))
     elif args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False))
+        sys.stdout.write(_csv(table))
     elif table.empty:
-        print("no saved runs")
+        say("no saved runs")
     else:
-        print(table.astype(object).where(table.notna(), "").to_string(index=False))
+        say(table.astype(object).where(table.notna(), "").to_string(index=False))
     return 0
 
 
@@ -189,7 +233,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     text = build(ws.store.runs(), ws.checklists, ws.resources, country=_country(ws, args.country))
     if args.out:
         path = write_private(args.out, text.encode("utf-8"))
-        print(f"report written to {path}")
+        say(f"report written to {path}")
     else:
         sys.stdout.write(text)
     return 0
@@ -215,14 +259,14 @@ def _cmd_resources(args: argparse.Namespace) -> int:
     def show(entries: Sequence[Resource]) -> None:
         for r in entries:
             contact = " · ".join(x for x in (r.phone, r.web) if x)
-            print(f"- {r.name} ({r.region}): {contact}\n  {r.when} {r.hours}.")
+            say(f"- {r.name} ({r.region}): {contact}\n  {r.when} {r.hours}.")
 
-    print(res.heading)
+    say(res.heading)
     show(first)
     if others:
-        print("\nOther countries:")
+        say("\nOther countries:")
         show(others)
-    print(f"\n{res.limits}\n\n{res.disclaimer}")
+    say(f"\n{res.limits}\n\n{res.disclaimer}")
     return 0
 
 
@@ -245,9 +289,9 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     written = write_notebooks(ws.checklists, ws.resources, folder, overwrite=args.force)
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     if not written:
-        print(f"every notebook is already in {folder} (--force rewrites them)")
+        say(f"every notebook is already in {folder} (--force rewrites them)")
     return 0
 
 
@@ -270,11 +314,11 @@ def _cmd_open(args: argparse.Namespace) -> int:
 def _cmd_forget(args: argparse.Namespace) -> int:
     folder = Path(args.answers) if args.answers else default_answers_dir()
     if not args.yes:
-        print(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
-              file=sys.stderr)
+        say(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
+              err=True)
         return 2
     count = forget_all(folder)  # no checklist is needed (or read) to delete the files
-    print(f"deleted {count} saved runs from {folder}")
+    say(f"deleted {count} saved runs from {folder}")
     return 0
 
 
@@ -283,7 +327,7 @@ LOST = "Keep the passphrase safe: if it is lost, nobody can recover these answer
 
 def _left(left: list[str]) -> int:
     for problem in left:
-        print(f"left as it was: {problem}", file=sys.stderr)
+        say(f"left as it was: {problem}", err=True)
     return 1 if left else 0
 
 
@@ -292,17 +336,17 @@ def _cmd_protect(args: argparse.Namespace) -> int:
     first = not ws.store.protected
     passphrase = read_passphrase(args.passphrase_file, confirm=first, what="New passphrase" if first else "Passphrase")
     done, left = ws.store.protect(passphrase)
-    print(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
+    say(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
     return _left(left)
 
 
 def _cmd_unprotect(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     if not ws.store.protected:
-        print(f"{ws.answers_dir} is not protected; nothing to do")
+        say(f"{ws.answers_dir} is not protected; nothing to do")
         return 0
     done, left = ws.store.unprotect()
-    print(f"unprotected: {done} saved run(s) decrypted in {ws.answers_dir}")
+    say(f"unprotected: {done} saved run(s) decrypted in {ws.answers_dir}")
     return _left(left)
 
 
@@ -313,7 +357,7 @@ def _cmd_passphrase(args: argparse.Namespace) -> int:
     new = read_passphrase(args.new_passphrase_file, confirm=True, what="New passphrase",
                           env_var="REDFLAG_NEW_PASSPHRASE")
     done, left = ws.store.change_passphrase(new)
-    print(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
+    say(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
     return _left(left)
 
 
@@ -330,6 +374,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ToolkitError as exc:
-        for line in str(exc).splitlines():
-            print(line, file=sys.stderr)
+        say(exc, err=True)
         return 1

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -151,12 +152,26 @@ def _decode(raw: bytes, where: str) -> Any:
 
 
 def _read_limited(path: Path, limit: int) -> bytes:
+    """A regular file's bytes (at most `limit`). Every read of the answers folder comes here:
+    opened without blocking and checked with fstat, so a FIFO or a device named like a run,
+    the settings or the key file is refused at once instead of hanging every page."""
     where = display_path(path)
     try:
-        with path.open("rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                     | getattr(os, "O_CLOEXEC", 0))  # no O_NONBLOCK on Windows, and no FIFOs either
+    except OSError as exc:
+        raise AnswersError(f"{where}: cannot read file ({exc.strerror or exc})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AnswersError(f"{where}: not a regular file; it was left as it is")
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1  # closed with fh
             raw = fh.read(limit + 1)
     except OSError as exc:
         raise AnswersError(f"{where}: cannot read file ({exc.strerror or exc})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(raw) > limit:
         raise AnswersError(f"{where}: file is larger than {limit} bytes")
     return raw
