@@ -6,9 +6,12 @@ names. What it does not: a keylogger or someone watching the screen, a weak pass
 person who can run code as you while the answers are unlocked. A lost passphrase cannot be
 recovered: nobody, including this program, can read the answers without it.
 
-The key file (`.redflag-key.json` in the answers folder) holds the scrypt salt and parameters,
-a random key id, and a check value (a known marker sealed with the key), never the key. Each
-sealed file is MAGIC | key id | nonce | AES-GCM ciphertext, the header authenticated too.
+The key file (`.key.json` in the answers folder) holds the scrypt salt and parameters, a
+random key id, and a check value (a known marker sealed with the key), never the key. Each
+sealed file is MAGIC | key id | nonce | AES-GCM ciphertext, the header authenticated too. The
+magic and the key file's format name are neutral (they name no tool); files written by earlier
+versions (`RFLGENC1`, `redflag-key`) still open. What is sealed is first padded (`padded`), so
+a sealed file's size tells little about what is inside.
 """
 
 from __future__ import annotations
@@ -26,12 +29,17 @@ from typing import Any, TextIO
 
 from .errors import AnswersError, PassphraseError
 
-MAGIC = b"RFLGENC1"
+MAGIC = b"SEALED01"
+LEGACY_MAGIC = b"RFLGENC1"  # earlier versions: still read, never written
 KEY_ID_BYTES = 8
 NONCE_BYTES = 12
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES + NONCE_BYTES
 TAG_BYTES = 16
-KEY_FORMAT = "redflag-key"
+KEY_FORMAT = "passphrase-key"
+LEGACY_KEY_FORMATS = {"redflag-key"}  # earlier versions: still opened, never written
+#: Sealed plaintext is padded with spaces (JSON ignores them) to a power of two of at least this
+#: many bytes: a run of any checklist without long notes is sealed to the same size.
+PAD_MIN = 4096
 #: scrypt cost: 2**15 x 8 x 1 needs 32 MiB and about 0.1 s: slow for guessing, quick to unlock.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 _CHECK = b"redflag-checklists key check"
@@ -102,7 +110,8 @@ def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
         doc = json.loads(key_file.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         doc = None
-    if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT or doc.get("kdf") != "scrypt":
+    if not isinstance(doc, dict) or doc.get("format") not in (KEY_FORMAT, *LEGACY_KEY_FORMATS) \
+            or doc.get("kdf") != "scrypt":
         raise AnswersError(f"{where}: not a key file of this tool, or damaged; it was left as it is")
     n, r, p = doc.get("n"), doc.get("r"), doc.get("p")
     if not (isinstance(n, int) and isinstance(r, int) and isinstance(p, int)) or any(
@@ -132,8 +141,17 @@ def seal(key: Key, plaintext: bytes) -> bytes:
     return header + AESGCM(key.secret).encrypt(header[-NONCE_BYTES:], plaintext, header)
 
 
+def padded(plaintext: bytes, limit: int) -> bytes:
+    """JSON `plaintext` padded with trailing spaces to the next power of two (at least PAD_MIN,
+    at most `limit`), so sizes come in a few steps instead of telling the content's length."""
+    size = PAD_MIN
+    while size < len(plaintext):
+        size *= 2
+    return plaintext + b" " * max(0, min(size, limit) - len(plaintext))
+
+
 def is_sealed(data: bytes) -> bool:
-    return data.startswith(MAGIC)
+    return data.startswith((MAGIC, LEGACY_MAGIC))
 
 
 def key_id_of(data: bytes) -> bytes | None:

@@ -42,9 +42,16 @@ MAX_NOTE_CHARS = 10_000
 TEMP_PREFIX = ".tmp-"
 #: Protected folders: the key file (salt, parameters, check; never the key), the key file of a
 #: passphrase change under way, and runs sealed under neutral names (no checklist, no date).
-KEY_FILE = ".redflag-key.json"
-NEW_KEY_FILE = ".redflag-key.new.json"
+#: The names say nothing about this tool; folders protected by earlier versions keep their
+#: key file's old name until the passphrase is changed.
+KEY_FILE = ".key.json"
+NEW_KEY_FILE = ".key.new.json"
+LEGACY_KEY_FILE = ".redflag-key.json"
+LEGACY_NEW_KEY_FILE = ".redflag-key.new.json"
 SEALED_NAME = re.compile(r"^[0-9a-f]{32}\.sealed\Z")
+#: Files written in a protected folder (and the folder) get this modification time, so the
+#: times do not tell when answers were saved: 2000-01-01 00:00 UTC.
+NEUTRAL_TIME = 946_684_800
 #: The person's settings (their country for the support lines), beside their answers.
 SETTINGS_FILE = ".settings.json"
 SETTINGS_KEYS = {"country"}
@@ -193,7 +200,30 @@ def _load_file(path: Path, checklists: Checklists, key: crypto.Key | None) -> Sa
 
 def _is_protected(folder: Path) -> bool:
     """A folder with a key file: its runs count only when sealed with that key."""
-    return (folder / KEY_FILE).exists()
+    return _key_path(folder) is not None
+
+
+def _key_path(folder: Path) -> Path | None:
+    """The folder's key file: its neutral name, else the name earlier versions gave it."""
+    for name in (KEY_FILE, LEGACY_KEY_FILE):
+        if os.path.lexists(folder / name):
+            return folder / name
+    return None
+
+
+def _neutral_time(*paths: Path) -> None:
+    """Give files (and their folder) the neutral modification time; best effort."""
+    for path in paths:
+        try:
+            os.utime(path, (NEUTRAL_TIME, NEUTRAL_TIME))
+        except OSError:
+            pass
+
+
+def _seal(key: crypto.Key, data: bytes) -> bytes:
+    """Pad, then seal: every sealed file of the folder comes in a few fixed sizes."""
+    limit = MAX_FILE_BYTES - crypto.HEADER_BYTES - crypto.TAG_BYTES
+    return crypto.seal(key, crypto.padded(data, limit))
 
 
 def _run_from_bytes(raw: bytes, where: str, checklists: Checklists, key: crypto.Key | None,
@@ -237,8 +267,9 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Path:
-    """Write `data` to a new file in `directory` atomically, never replacing an existing file."""
+def _write_new(directory: Path, make_name: Callable[[], str], data: bytes, neutral: bool = False) -> Path:
+    """Write `data` to a new file in `directory` atomically, never replacing an existing file;
+    `neutral`: then give it and the folder the neutral modification time."""
     _ensure_dir(directory)
     tmp = None
     try:
@@ -265,6 +296,8 @@ def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Pa
             raise AnswersError(f"{display_path(directory)}: could not find a free file name")
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if neutral:  # after linking: a temp file with an old time would look abandoned
+            _neutral_time(final, directory)
         _fsync_dir(directory)
         return final
     except OSError as exc:
@@ -278,8 +311,9 @@ def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Pa
                 pass
 
 
-def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write a private file (a report) atomically with mode 0600, replacing an older copy."""
+def write_private(path: str | os.PathLike[str], data: bytes, neutral: bool = False) -> Path:
+    """Write a private file (a report) atomically with mode 0600, replacing an older copy;
+    `neutral`: with the neutral modification time (a protected folder's key file, settings)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     tmp = None
@@ -291,6 +325,8 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         tmp = None
+        if neutral:
+            _neutral_time(path, folder)
         _fsync_dir(folder)
         return path
     except OSError as exc:
@@ -348,7 +384,7 @@ def _save_run(answers: Answers, directory: Folder, key: crypto.Key | None) -> Pa
         raise AnswersError("your answers could not be saved: a note contains characters that are "
                            "not valid Unicode text") from None
     if key is not None:
-        path = _write_new(folder, lambda: f"{secrets.token_hex(16)}.sealed", crypto.seal(key, data))
+        path = _write_new(folder, lambda: f"{secrets.token_hex(16)}.sealed", _seal(key, data), neutral=True)
     else:
         path = _write_new(folder, lambda: _run_name(answers.checklist_id, saved_at), data)
     _remove_stale_temps(folder)
@@ -541,7 +577,8 @@ def forget_all(directory: Folder) -> int:
     count = 0
     runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
     runs += [p for p in folder.glob("*.sealed") if SEALED_NAME.match(p.name)]
-    extra = [p for p in (folder / SETTINGS_FILE, folder / KEY_FILE, folder / NEW_KEY_FILE) if p.exists()]
+    extra = [folder / name for name in (SETTINGS_FILE, KEY_FILE, NEW_KEY_FILE, LEGACY_KEY_FILE, LEGACY_NEW_KEY_FILE)
+             if os.path.lexists(folder / name)]
     for path in dict.fromkeys(runs + extra + list(folder.glob(TEMP_PREFIX + "*"))):
         try:
             path.unlink()
@@ -586,7 +623,12 @@ class AnswerStore:
 
     @property
     def protected(self) -> bool:
-        return (self.folder / KEY_FILE).exists()
+        return _is_protected(self.folder)
+
+    @property
+    def key_path(self) -> Path:
+        """The key file: the one there (old folders keep the old name), else the neutral name."""
+        return _key_path(self.folder) or self.folder / KEY_FILE
 
     def _need_key(self) -> crypto.Key | None:
         """The key when the folder is protected (PassphraseError while locked), else None."""
@@ -605,7 +647,7 @@ class AnswerStore:
         if not self.protected:
             raise PassphraseError(f"{display_path(self.folder)}: a key was given but these answers are not "
                                   "protected; nothing was read or written")
-        if crypto.key_file_id(self._key_file(KEY_FILE)) != key.key_id:
+        if crypto.key_file_id(self._key_file(self.key_path.name)) != key.key_id:
             raise PassphraseError(f"{display_path(self.folder)}: this key does not open these answers")
         self.key = key
         self._cache.clear()
@@ -615,7 +657,7 @@ class AnswerStore:
 
     def unlock(self, passphrase: str) -> None:
         """Check the passphrase and keep the key in memory; PassphraseError if it is wrong."""
-        self.key = crypto.unlock(self._key_file(KEY_FILE), passphrase, display_path(self.folder / KEY_FILE))
+        self.key = crypto.unlock(self._key_file(self.key_path.name), passphrase, display_path(self.key_path))
         self._cache.clear()
 
     def protect(self, passphrase: str) -> tuple[int, list[str]]:
@@ -627,10 +669,15 @@ class AnswerStore:
         else:
             key, doc = crypto.new_key(passphrase)
             _ensure_dir(self.folder)
-            write_private(self.folder / KEY_FILE, doc)
+            write_private(self.folder / KEY_FILE, doc, neutral=True)
             _fsync_dir(self.folder)
             self.key = key
-        return self._convert(lambda path, raw: not crypto.is_sealed(raw), self.key)
+        done = self._convert(lambda path, raw: not crypto.is_sealed(raw), self.key)
+        raw = self._settings_bytes()
+        if raw is not None and not crypto.is_sealed(raw):  # the country too, once it is protected
+            self._write_settings(self._read_settings(None), self.key)
+        _neutral_time(self.folder)  # removing the plain files changed it
+        return done
 
     def unprotect(self) -> tuple[int, list[str]]:
         """Turn protection off: every sealed run back to a plain file, then the key file goes
@@ -640,7 +687,8 @@ class AnswerStore:
             return 0, []
         done, left = self._convert(lambda path, raw: SEALED_NAME.match(path.name) is not None, None)
         if not any(SEALED_NAME.match(p.name) for p in run_files(self.folder)):
-            (self.folder / KEY_FILE).unlink()
+            self._write_settings(self._read_settings(key), None)  # plain again, then no key
+            self.key_path.unlink()
             _fsync_dir(self.folder)
             self.key = None
         return done, left
@@ -656,10 +704,17 @@ class AnswerStore:
             new = crypto.unlock(self._key_file(NEW_KEY_FILE), new_passphrase, display_path(pending))
         else:
             new, doc = crypto.new_key(new_passphrase)
-            write_private(pending, doc)
+            write_private(pending, doc, neutral=True)
             _fsync_dir(self.folder)
         done, left = self._convert(lambda path, raw: crypto.key_id_of(raw) == old.key_id, new)
-        os.replace(pending, self.folder / KEY_FILE)
+        raw = self._settings_bytes()
+        if raw is not None and crypto.key_id_of(raw) == old.key_id:
+            self._write_settings(self._read_settings(old), new)
+        legacy = self.key_path.name == LEGACY_KEY_FILE
+        os.replace(pending, self.folder / KEY_FILE)  # the neutral name from now on
+        if legacy:
+            (self.folder / LEGACY_KEY_FILE).unlink()
+        _neutral_time(self.folder)
         _fsync_dir(self.folder)
         self.key = new
         self._cache.clear()
@@ -764,24 +819,48 @@ class AnswerStore:
 
     def settings(self) -> dict[str, Any]:
         """The person's settings; a missing or unreadable file means no settings (never an error
-        that could keep the support resources from showing)."""
-        path = self.folder / SETTINGS_FILE
+        that could keep the support resources from showing). In a protected folder they are
+        sealed: while it is locked (or for a plain file planted there) there are none, and the
+        country falls back to the computer's locale."""
+        if self.protected and self.key is None:
+            return {}
+        return self._read_settings(self.key if self.protected else None)
+
+    def _settings_bytes(self) -> bytes | None:
         try:
-            data = json.loads(_read_limited(path, 10_000).decode("utf-8"))
-        except (AnswersError, UnicodeDecodeError, ValueError):
+            return _read_limited(self.folder / SETTINGS_FILE, MAX_FILE_BYTES)
+        except AnswersError:
+            return None
+
+    def _read_settings(self, key: crypto.Key | None) -> dict[str, Any]:
+        """The settings file read with `key` (sealed only) or without (plain only); else {}."""
+        raw = self._settings_bytes()
+        if raw is None or crypto.is_sealed(raw) != (key is not None):
+            return {}
+        try:
+            if key is not None:
+                raw = crypto.unseal(key, raw, SETTINGS_FILE)
+            data = json.loads(raw.decode("utf-8"))
+        except (AnswersError, UnicodeDecodeError, ValueError, RecursionError):
             return {}
         if not isinstance(data, dict):
             return {}
         return {k: v for k, v in data.items() if k in SETTINGS_KEYS and (v is None or isinstance(v, str))}
 
+    def _write_settings(self, settings: dict[str, Any], key: crypto.Key | None) -> None:
+        """Write the settings (sealed and padded with `key`), atomically, mode 0600."""
+        data = json.dumps(settings, indent=1).encode("utf-8")
+        write_private(self.folder / SETTINGS_FILE, _seal(key, data) if key else data, neutral=key is not None)
+
     def save_settings(self, **changes: str | None) -> None:
-        """Change settings (atomically, mode 0600); unknown names are refused."""
+        """Change settings (atomically, mode 0600; sealed while protected, which needs the key:
+        PassphraseError while locked); unknown names are refused."""
         unknown = set(changes) - SETTINGS_KEYS
         if unknown:
             raise AnswersError(f"unknown setting '{sorted(unknown)[0]}'")
+        key = self._need_key()
         _ensure_dir(self.folder)
-        data = json.dumps({**self.settings(), **changes}, indent=1).encode("utf-8")
-        write_private(self.folder / SETTINGS_FILE, data)
+        self._write_settings({**self.settings(), **changes}, key)
 
     def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
         key = self._need_key()

@@ -209,7 +209,7 @@ def test_a_damaged_key_file_is_a_clear_error(store, checklists, content):
     store.protect(PASS)
     (store.folder / KEY_FILE).write_bytes(content)
     before = snapshot(store.folder)
-    with pytest.raises(AnswersError, match=r"\.redflag-key\.json: (not a key file|damaged key file)"):
+    with pytest.raises(AnswersError, match=r"\.key\.json: (not a key file|damaged key file)"):
         AnswerStore(store.folder, checklists).unlock(PASS)
     assert snapshot(store.folder) == before
 

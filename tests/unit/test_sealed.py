@@ -4,6 +4,7 @@ the future are refused everywhere, and every public function goes through the an
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from _helpers import run_cli, workspace_for
 import toolkit
 from toolkit import AnswersError, PassphraseError, SavedRun, crypto, storage
 from toolkit.report import report_md
-from toolkit.storage import FORMAT, NOT_SEALED, AnswerStore, answers_to_dict
+from toolkit.storage import FORMAT, NOT_SEALED, SETTINGS_FILE, AnswerStore, answers_to_dict
 
 PASS = "correct horse battery staple"
 CID = "trauma-bonding"
@@ -169,3 +170,117 @@ def test_a_key_for_a_folder_that_is_not_protected_is_refused(tmp_path, checklist
     with pytest.raises(PassphraseError, match="not protected"):
         toolkit.save_answers(all_answered(checklists, "rarely", NOW), tmp_path, key=key)
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ sealed files say less
+
+
+def _one_of_each(checklists) -> list[SavedRun]:
+    """A run of each of three checklists of 6, 20 and 5 items, every item answered, a short note."""
+    runs = []
+    for k, cid in enumerate(("avoid-partners-where", "toxic-relationship", "trauma-bonding")):
+        c = checklists[cid]
+        runs.append(SavedRun(c.id, c.version, {i: "always" for i in c.item_ids}, {c.item_ids[0]: "a short note"},
+                             saved_at=NOW - timedelta(days=k + 1)))
+    return runs
+
+
+def test_sealed_runs_of_different_checklists_have_equal_sizes_and_neutral_times(tmp_path, checklists):
+    store = AnswerStore(tmp_path / "answers", checklists)
+    plain = [store.save(run) for run in _one_of_each(checklists)]
+    assert len({p.stat().st_size for p in plain}) == 3  # plain files differ: the sealed ones must not
+    store.save_settings(country="GB")
+    store.protect(PASS)
+    assert store.folder.stat().st_mtime == storage.NEUTRAL_TIME  # removing the plain files changed it
+    for run in _one_of_each(checklists):
+        store.save(run)
+    sealed = sorted(store.folder.glob("*.sealed"))
+    assert len(sealed) == 6 and len({p.stat().st_size for p in sealed}) == 1
+    assert (store.folder / SETTINGS_FILE).stat().st_size == sealed[0].stat().st_size
+    for path in [*store.folder.iterdir(), store.folder]:
+        assert path.stat().st_mtime == storage.NEUTRAL_TIME, path.name
+    assert len(store.runs()) == 3  # the same runs twice count once
+
+
+def test_the_cache_still_sees_a_file_replaced_with_the_same_size_and_time(tmp_path, checklists):
+    store = AnswerStore(tmp_path / "answers", checklists)
+    store.protect(PASS)
+    first, second = _one_of_each(checklists)[:2]
+    path = store.save(first)
+    other = store.save(second)
+    assert store.read(path) == first and path.stat().st_size == other.stat().st_size
+    os.replace(other, path)  # the same size and the same (neutral) modification time
+    assert path.stat().st_mtime == storage.NEUTRAL_TIME
+    assert store.read(path) == second
+
+
+def test_settings_are_sealed_while_protected_and_the_locale_is_used_while_locked(tmp_path, checklists, monkeypatch):
+    from toolkit.ui import SupportResources
+
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    ws = workspace_for(tmp_path / "answers", checklists)
+    ws.store.save_settings(country="GB")
+    ws.store.protect(PASS)
+    raw = (ws.answers_dir / SETTINGS_FILE).read_bytes()
+    assert crypto.is_sealed(raw) and b"GB" not in raw and b"country" not in raw
+    locked = workspace_for(ws.answers_dir, checklists)
+    assert locked.store.settings() == {} and locked.country == "US"
+    with pytest.raises(PassphraseError):
+        locked.store.save_settings(country="IE")
+    assert "988" in SupportResources(locked).box.value  # the US lines: the support box still shows
+    locked.store.unlock(PASS)
+    assert locked.country == "GB"
+    locked.store.change_passphrase("another long passphrase")
+    assert workspace_for(ws.answers_dir, checklists).store.settings() == {}
+    locked.store.unprotect()
+    assert json.loads((ws.answers_dir / SETTINGS_FILE).read_bytes()) == {"country": "GB"}
+
+
+def test_a_folder_protected_by_an_earlier_version_still_opens(tmp_path, checklists, monkeypatch):
+    """Earlier versions named the key file .redflag-key.json, its format 'redflag-key', and began
+    every sealed file with RFLGENC1."""
+    with monkeypatch.context() as old:
+        old.setattr(crypto, "MAGIC", crypto.LEGACY_MAGIC)
+        old.setattr(crypto, "KEY_FORMAT", "redflag-key")
+        old.setattr(storage, "KEY_FILE", storage.LEGACY_KEY_FILE)
+        store = AnswerStore(tmp_path / "answers", checklists)
+        store.protect(PASS)
+        runs = _one_of_each(checklists)
+        for run in runs:
+            store.save(run)
+    assert json.loads((store.folder / storage.LEGACY_KEY_FILE).read_bytes())["format"] == "redflag-key"
+    assert all(p.read_bytes().startswith(b"RFLGENC1") for p in store.folder.glob("*.sealed"))
+    fresh = AnswerStore(store.folder, checklists)
+    assert fresh.protected
+    with pytest.raises(PassphraseError):
+        fresh.runs()
+    fresh.unlock(PASS)
+    assert sorted(fresh.runs(), key=lambda r: r.checklist_id) == sorted(runs, key=lambda r: r.checklist_id)
+    assert toolkit.load_runs(store.folder, checklists, key=fresh.key) == fresh.runs()
+    fresh.change_passphrase("another long passphrase")  # moves to the neutral names
+    names = {p.name for p in store.folder.iterdir()}
+    assert storage.KEY_FILE in names and storage.LEGACY_KEY_FILE not in names
+    again = AnswerStore(store.folder, checklists)
+    again.unlock("another long passphrase")
+    assert len(again.runs()) == 3
+    assert all(p.read_bytes().startswith(crypto.MAGIC) for p in store.folder.glob("*.sealed"))
+    assert json.loads((store.folder / storage.KEY_FILE).read_bytes())["format"] == crypto.KEY_FORMAT
+
+
+def test_no_file_name_or_format_name_in_a_protected_folder_names_the_tool(tmp_path, checklists):
+    store = AnswerStore(tmp_path / "answers", checklists)
+    store.save_settings(country="GB")
+    store.protect(PASS)
+    for run in _one_of_each(checklists):
+        store.save(run)
+    for path in store.folder.iterdir():
+        for word in ("redflag", "rflg", "checklist", "relationship"):
+            assert word not in path.name.lower() and word.encode() not in path.read_bytes().lower(), (path, word)
+
+
+def test_the_protection_text_says_what_is_not_hidden():
+    from toolkit.markup import ui
+
+    text = ui("protect_intro")
+    for words in ("how many files", "roughly how large", "a key file exists", "when the folder was last changed"):
+        assert words in text, words
