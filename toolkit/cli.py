@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .checklist import checkout_root
-from .crypto import read_passphrase
+from .crypto import check_strength, read_passphrase
 from .errors import ToolkitError
 from .launch import PORT
 from .resources import Resource
@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     # Also accepted after the command (`redflag report --dir D`), without clearing the global one.
     answers = argparse.ArgumentParser(add_help=False)
     answers.add_argument("--dir", metavar="DIR", dest="answers", default=argparse.SUPPRESS, help=answers_help)
+    answers.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
+                         help="read the passphrase of protected answers from FILE")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_sub_parser(answers))
     sub.add_parser("list", help="list the checklists and their item counts")
     p = sub.add_parser("validate", help="check checklist files for problems")
@@ -143,7 +145,7 @@ def _json_number(x: float) -> float | None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    for c in _workspace(args).checklists.values():
+    for c in _workspace(args, unlock=False).checklists.values():
         say(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
     return 0
 
@@ -252,7 +254,7 @@ def _country(ws: Workspace, given: str | None) -> str | None:
 
 
 def _cmd_resources(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
+    ws = _workspace(args, unlock=False)  # the helplines never wait for a passphrase
     res = ws.resources
     first, others = res.for_country(code) if (code := _country(ws, args.country)) else (res.items, ())
 
@@ -286,7 +288,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder)
-    ws = _workspace(args)
+    ws = _workspace(args, unlock=False)
     written = write_notebooks(ws.checklists, ws.resources, folder, overwrite=args.force)
     for path in written:
         say(f"wrote {path}")
@@ -301,7 +303,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder, for_opening=True)
-    ws = _workspace(args)
+    ws = _workspace(args, unlock=False)  # the pages ask for the passphrase themselves
     write_notebooks(ws.checklists, ws.resources, folder)
     if args.command == "app":
         return run_app(folder, args.port)
@@ -335,6 +337,8 @@ def _cmd_protect(args: argparse.Namespace) -> int:
     ws = _workspace(args, unlock=False)
     first = not ws.store.protected
     passphrase = read_passphrase(args.passphrase_file, confirm=first, what="New passphrase" if first else "Passphrase")
+    if first:
+        check_strength(passphrase)
     done, left = ws.store.protect(passphrase)
     say(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
     return _left(left)
@@ -356,6 +360,7 @@ def _cmd_passphrase(args: argparse.Namespace) -> int:
         raise ToolkitError(f"{ws.answers_dir} is not protected: use `redflag protect` first")
     new = read_passphrase(args.new_passphrase_file, confirm=True, what="New passphrase",
                           env_var="REDFLAG_NEW_PASSPHRASE")
+    check_strength(new)
     done, left = ws.store.change_passphrase(new)
     say(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
     return _left(left)

@@ -44,6 +44,11 @@ PAD_MIN = 4096
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 _CHECK = b"redflag-checklists key check"
 ENV_PASSPHRASE = "REDFLAG_PASSPHRASE"
+#: The lowest zxcvbn score accepted for a new passphrase. 3 is zxcvbn's "safely unguessable:
+#: moderate protection from an offline slow-hash scenario" (under 10**10 guesses): exactly our
+#: case, someone with a copy of the folder guessing against scrypt at leisure. 2 only holds
+#: against online guessing, which no one here is limited to.
+MIN_STRENGTH = 3
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,28 @@ def unseal(key: Key, data: bytes, where: str) -> bytes:
         return AESGCM(key.secret).decrypt(header[-NONCE_BYTES:], data[HEADER_BYTES:], header)
     except InvalidTag:
         raise AnswersError(f"{where}: encrypted file is damaged or altered; it was left as it is") from None
+
+
+def passphrase_problem(passphrase: str) -> str | None:
+    """Why a new passphrase is too easy to guess (zxcvbn's own warning and suggestions), or
+    None when it scores MIN_STRENGTH or more."""
+    from zxcvbn import zxcvbn  # only when a passphrase is chosen
+
+    result = zxcvbn(passphrase[:100])  # its cost grows with length; 100 characters say enough
+    if result["score"] >= MIN_STRENGTH:
+        return None
+    feedback = result.get("feedback") or {}
+    hints = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+    advice = " ".join(h.strip() for h in hints if h and h.strip())
+    return ("this passphrase is too easy to guess for someone with a copy of your answers"
+            + (f": {advice}" if advice else "") + " A few unrelated words make a good one.")
+
+
+def check_strength(passphrase: str) -> None:
+    """Refuse a new passphrase that is too easy to guess, saying why (PassphraseError)."""
+    problem = passphrase_problem(passphrase)
+    if problem:
+        raise PassphraseError(problem + " Nothing was changed.")
 
 
 def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False, what: str = "Passphrase",

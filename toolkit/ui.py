@@ -18,6 +18,7 @@ import ipywidgets as w
 from markupsafe import Markup
 
 from .checklist import GROUPS, Answers, SavedRun
+from .crypto import passphrase_problem
 from .errors import ToolkitError
 from .markup import level_html, local_day, support_html, ui
 from .storage import MAX_BUNDLE_BYTES
@@ -445,6 +446,10 @@ class Summary(_Shown):
         if not first or first != again:
             self.protect_status.value = _message("The two passphrases differ or are empty: nothing was "
                                                  "changed. Type the same passphrase twice.", "error")
+            return
+        problem = None if self.workspace.store.protected else passphrase_problem(first)
+        if problem:
+            self.protect_status.value = _message(f"Not protected: {problem} Nothing was changed.", "error")
             return
         try:
             done, left = self.workspace.store.protect(first)

@@ -149,10 +149,10 @@ def test_cli_protect_read_and_unprotect_with_passphrase_sources(tmp_path, store,
     assert code == 0 and all(checklists[r.checklist_id].title in out for r in runs)
     code, out, _ = run_cli(capsys, "--dir", folder, "score", str(run_files(store.folder)[0]), "--format", "json")
     assert code == 0 and json.loads(out)[0]["checklist"] in checklists
-    monkeypatch.setenv("REDFLAG_NEW_PASSPHRASE", "second")
+    monkeypatch.setenv("REDFLAG_NEW_PASSPHRASE", "second quiet harbour lantern")
     code, out, _ = run_cli(capsys, "--dir", folder, "passphrase")
     assert code == 0 and "re-encrypted" in out
-    monkeypatch.setenv("REDFLAG_PASSPHRASE", "second")
+    monkeypatch.setenv("REDFLAG_PASSPHRASE", "second quiet harbour lantern")
     code, out, _ = run_cli(capsys, "--dir", folder, "unprotect")
     assert code == 0 and "4 saved run(s) decrypted" in out and not store.protected
 
