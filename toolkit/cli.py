@@ -1,4 +1,4 @@
-"""Command line: `redflag list | validate | score | runs | report | resources | notebooks | lab | app | forget`.
+"""Command line: `redflag list | validate | score | runs | report | export | import | resources | …`.
 
 Exit codes: 0 success, 1 a problem was found (invalid file, failed save), 2 usage error.
 Errors go to stderr, one line each, naming the file.
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from .checklist import checkout_root
 from .crypto import check_strength, read_passphrase
-from .errors import ToolkitError
+from .errors import PassphraseError, ToolkitError
 from .launch import PORT
 from .resources import Resource
 from .scoring import score
-from .storage import forget_all, write_private
+from .storage import MAX_BUNDLE_BYTES, forget_all, read_regular, write_private
 from .workspace import Workspace, default_answers_dir
 
 #: Characters a terminal acts on (escape sequences, carriage return, bidi overrides, line and
@@ -100,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write to FILE (private, mode 0600) instead of printing")
     p.add_argument("--format", choices=["html", "md"], default="html")
     p.add_argument("--country", metavar="XX", help="put this country's support lines first (e.g. GB)")
+    p.add_argument("--plain", action="store_true",
+                   help="protected answers: write the report anyway (it is not encrypted: anyone can read it)")
+    p = sub.add_parser("export", help="write every saved run to one file (encrypted when protected)")
+    p.add_argument("--out", metavar="FILE", required=True, help="the file to write (private, mode 0600)")
+    p.add_argument("--plain", action="store_true",
+                   help="protected answers: write them unencrypted (anyone who finds the file can read it)")
+    p = sub.add_parser("import", help="add the runs of an exported file (never overwrites)")
+    p.add_argument("file", metavar="FILE")
     p = sub.add_parser("resources", help="print the support resources (helplines)")
     p.add_argument("--country", metavar="XX",
                    help="this country's lines first, the rest under 'Other countries' (default: your "
@@ -231,6 +239,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import report_html, report_md
 
     ws = _workspace(args)
+    if ws.store.protected and not args.plain:
+        raise ToolkitError("your answers are protected, and a report is not encrypted: anyone who finds it "
+                           "can read it. Add --plain to make one anyway; nothing was written")
     build = report_html if args.format == "html" else report_md
     text = build(ws.store.runs(), ws.checklists, ws.resources, country=_country(ws, args.country))
     if args.out:
@@ -239,6 +250,35 @@ def _cmd_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    data = ws.store.export_bundle(plain=args.plain)
+    path = write_private(args.out, data)
+    if ws.store.protected and not args.plain:
+        say(f"wrote {path}: encrypted with your passphrase; it opens with it in any answers folder")
+    else:
+        say(f"wrote {path}: not encrypted, anyone who finds it can read your answers")
+    return 0
+
+
+def read_upload(name: str) -> bytes:
+    """An exported file to import: a regular file, within the size limit."""
+    return read_regular(Path(name), MAX_BUNDLE_BYTES + 100_000)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    data = read_upload(args.file)
+    try:
+        report = ws.store.import_bundle(data, name=args.file)
+    except PassphraseError:  # an encrypted file into a folder without its key: ask once
+        report = ws.store.import_bundle(data, name=args.file, passphrase=read_passphrase(args.passphrase_file))
+    say(f"imported {len(report.imported)} saved run(s); {len(report.already_present)} already here")
+    for _label, why in report.rejected:
+        say(f"rejected: {why}", err=True)
+    return 1 if report.rejected else 0
 
 
 def _country(ws: Workspace, given: str | None) -> str | None:
@@ -370,7 +410,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "protect": _cmd_protect, "unprotect": _cmd_unprotect, "passphrase": _cmd_passphrase,
     "list": _cmd_list, "validate": _cmd_validate, "score": _cmd_score, "runs": _cmd_runs,
     "report": _cmd_report, "resources": _cmd_resources, "notebooks": _cmd_notebooks,
-    "lab": _cmd_open, "app": _cmd_open, "forget": _cmd_forget,
+    "lab": _cmd_open, "app": _cmd_open, "forget": _cmd_forget, "export": _cmd_export, "import": _cmd_import,
 }
 
 

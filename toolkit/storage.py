@@ -8,6 +8,7 @@ ever replaced). Files are 0600 and the folder 0700. Reading never modifies a fil
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import os
@@ -36,6 +37,11 @@ FORMAT = "redflag-answers"
 FORMAT_VERSION = 1
 BUNDLE_FORMAT = "redflag-bundle"
 BUNDLE_VERSION = 1
+#: A download from a protected folder: the folder's key file document (scrypt salt and
+#: parameters, key id, check value; never the key) beside the sealed bundle, so the passphrase
+#: opens it in any folder (a new Binder session starts with an empty one). Neutral names.
+SEALED_BUNDLE_FORMAT = "sealed-backup"
+SEALED_BUNDLE_SUFFIX = ".sealed"
 MAX_FILE_BYTES = 1_000_000
 MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
@@ -182,6 +188,11 @@ def _read_limited(path: Path, limit: int) -> bytes:
     if len(raw) > limit:
         raise AnswersError(f"{where}: file is larger than {limit} bytes")
     return raw
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes (never blocks on a FIFO); AnswersError naming it otherwise."""
+    return _read_limited(path, limit)
 
 
 def load_answers(path: Folder, checklists: Checklists, key: crypto.Key | None = None) -> SavedRun:
@@ -467,9 +478,16 @@ def export_bundle(directory: Folder, checklists: Checklists, key: crypto.Key | N
     return _store(directory, checklists, key).export_bundle()
 
 
+def neutral_name(extension: str) -> str:
+    """A default name for a download or report that says nothing about what is inside."""
+    return f"backup-{datetime.now():%Y-%m-%d}.{extension}" if extension != "html" else \
+        f"notes-{datetime.now():%Y-%m-%d}.html"
+
+
 def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
-    """The valid runs of `read_saved`'s answer as one bundle document."""
-    runs = [{"file": path.name, "answers": answers_to_dict(a)}
+    """The valid runs of `read_saved`'s answer as one bundle document (a sealed run's random name
+    is left out: import would refuse it, and it says nothing)."""
+    runs = [{"file": path.name if RUN_NAME.match(path.name) else None, "answers": answers_to_dict(a)}
             for path, a in saved if isinstance(a, SavedRun)]
     doc = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_VERSION,
            "exported_at": datetime.now().astimezone().isoformat(), "runs": runs}
@@ -812,8 +830,34 @@ class AnswerStore:
         """Every file as a table row, newest first, with its problem if it has one."""
         return saved_table(self.saved())
 
-    def export_bundle(self) -> bytes:
-        return bundle_bytes(self.saved())
+    def export_bundle(self, plain: bool = False) -> bytes:
+        """Every valid run as one download. From a protected folder it is sealed with the same
+        key (see SEALED_BUNDLE_FORMAT) unless `plain` is asked for explicitly."""
+        key = self._need_key()
+        data = bundle_bytes(self.saved())
+        if key is None or plain:
+            return data
+        envelope = {"format": SEALED_BUNDLE_FORMAT, "format_version": 1,
+                    "key": json.loads(self._key_file(self.key_path.name).decode("utf-8")),
+                    "sealed": base64.b64encode(crypto.seal(key, crypto.padded(data, MAX_BUNDLE_BYTES))).decode("ascii")}
+        return json.dumps(envelope, indent=1).encode("utf-8")
+
+    def _open_sealed_bundle(self, doc: dict[str, Any], name: str, passphrase: str | None
+                            ) -> tuple[bytes, crypto.Key, bytes]:
+        """The bundle inside a sealed download, its key and key file document: the folder's key
+        when it is the same, else the passphrase's (PassphraseError asks for it)."""
+        key_doc = json.dumps(doc.get("key")).encode("utf-8")
+        try:
+            sealed = base64.b64decode(doc.get("sealed") or "", validate=True)
+        except (ValueError, TypeError):
+            raise AnswersError(f"{name}: damaged protected download") from None
+        if self.key is not None and crypto.key_file_id(key_doc) == self.key.key_id:
+            key = self.key
+        elif passphrase:
+            key = crypto.unlock(key_doc, passphrase, name)
+        else:
+            raise PassphraseError(f"{name} is protected with a passphrase: type it to open the file")
+        return crypto.unseal(key, sealed, name), key, key_doc
 
     # -- settings: kept with the answers, private like them, gone with "forget"
 
@@ -862,7 +906,27 @@ class AnswerStore:
         _ensure_dir(self.folder)
         self._write_settings({**self.settings(), **changes}, key)
 
-    def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
+    def import_bundle(self, data: bytes, name: str = "upload", passphrase: str | None = None) -> ImportReport:
+        """Restore an upload (see `import_bundle`). A sealed download opens with this folder's key
+        or `passphrase` (PassphraseError with a plain message otherwise). Its runs are never
+        written as plain files: a folder that is not protected becomes protected with the
+        download's key (its passphrase), its plain runs sealed as by `protect`."""
+        if len(data) > MAX_BUNDLE_BYTES + 100_000:
+            raise AnswersError(f"{name}: the file is larger than {MAX_BUNDLE_BYTES // 1_000_000} MB")
+        try:
+            doc = json.loads(data.decode("utf-8")) if data.lstrip()[:1] == b"{" else None
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            doc = None
+        if isinstance(doc, dict) and doc.get("format") == SEALED_BUNDLE_FORMAT:
+            data, bundle_key, key_doc = self._open_sealed_bundle(doc, name, passphrase)
+            if not self.protected:  # adopt the download's key: nothing it holds is written plain
+                _ensure_dir(self.folder)
+                write_private(self.folder / KEY_FILE, key_doc, neutral=True)
+                _fsync_dir(self.folder)
+                self.key = bundle_key
+                self._convert(lambda path, raw: not crypto.is_sealed(raw), bundle_key)
+        elif self.protected and self.key is None and passphrase:
+            self.unlock(passphrase)
         key = self._need_key()
         return _import_bundle(data, self.folder, self.checklists, name=name, seal_key=key,
                               present=valid_runs(self.saved()))  # from the cache: each file read once

@@ -145,7 +145,9 @@ def test_cli_protect_read_and_unprotect_with_passphrase_sources(tmp_path, store,
     listed = json.loads(out)
     assert code == 0 and sorted(r["checklist"] for r in listed) == sorted(r.checklist_id for r in runs)
     assert all(r["problem"] == "" for r in listed)
-    code, out, _ = run_cli(capsys, "--dir", folder, "report", "--format", "md")
+    code, out, err = run_cli(capsys, "--dir", folder, "report", "--format", "md")
+    assert code == 1 and out == "" and "--plain" in err  # a report of protected answers only when asked for
+    code, out, _ = run_cli(capsys, "--dir", folder, "report", "--format", "md", "--plain")
     assert code == 0 and all(checklists[r.checklist_id].title in out for r in runs)
     code, out, _ = run_cli(capsys, "--dir", folder, "score", str(run_files(store.folder)[0]), "--format", "json")
     assert code == 0 and json.loads(out)[0]["checklist"] in checklists
