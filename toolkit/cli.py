@@ -1,4 +1,4 @@
-"""Command line: `redflag list | validate | score | runs | report | resources | notebooks | lab | app | forget`.
+"""Command line: `redflag list | validate | score | runs | report | export | import | resources | …`.
 
 Exit codes: 0 success, 1 a problem was found (invalid file, failed save), 2 usage error.
 Errors go to stderr, one line each, naming the file.
@@ -10,19 +10,63 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checklist import checkout_root
-from .crypto import read_passphrase
-from .errors import ToolkitError
+from .crypto import check_strength, read_passphrase
+from .errors import PassphraseError, ToolkitError
 from .launch import PORT
 from .markup import answered_text
 from .resources import Resource
 from .scoring import score
-from .storage import forget_all, write_private
+from .storage import MAX_BUNDLE_BYTES, forget_all, read_regular, write_private
 from .workspace import Workspace, default_answers_dir
+
+#: Characters a terminal acts on (escape sequences, carriage return, bidi overrides, line and
+#: paragraph separators) have no business in a file name or an error message.
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+#: A CSV cell starting with one of these is a formula to a spreadsheet (OWASP: CSV injection).
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def safe_text(text: object) -> str:
+    """`text` with every control, format (bidi) or separator character shown as an escape, so a
+    hostile file name or error cannot move the cursor, recolour or rewrite the terminal."""
+    return "".join(ch if unicodedata.category(ch) not in _UNSAFE_CATEGORIES
+                   else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   for ch in str(text))
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell: text made terminal-safe, and a leading = + - @ neutralised with a quote so a
+    spreadsheet shows it instead of running it; numbers and empty cells as they are."""
+    if not isinstance(value, str):
+        return value
+    value = safe_text(value)
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """Print `text`, each line made safe (see `safe_text`), to stdout or stderr."""
+    print("\n".join(safe_text(line) for line in str(text).split("\n")), file=sys.stderr if err else sys.stdout)
+
+
+def _csv(table: pd.DataFrame) -> str:
+    """A table as CSV with every text cell neutralised (`safe_cell`)."""
+    text_columns = [c for c in table.columns if table[c].dtype == object or str(table[c].dtype) in ("str", "string")]
+    out = table.copy()
+    for column in text_columns:
+        out[column] = out[column].map(safe_cell).astype(object)
+    return str(out.to_csv(index=False))
+
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAFETY_LINE = ("  ! At least one answer touches on your safety; that matters more than any total. "
                "Support: redflag resources (or the notebooks).")
@@ -45,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     # Also accepted after the command (`redflag report --dir D`), without clearing the global one.
     answers = argparse.ArgumentParser(add_help=False)
     answers.add_argument("--dir", metavar="DIR", dest="answers", default=argparse.SUPPRESS, help=answers_help)
+    answers.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
+                         help="read the passphrase of protected answers from FILE")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_sub_parser(answers))
     sub.add_parser("list", help="list the checklists and their item counts")
     p = sub.add_parser("validate", help="check checklist files for problems")
@@ -58,6 +104,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write to FILE (private, mode 0600) instead of printing")
     p.add_argument("--format", choices=["html", "md"], default="html")
     p.add_argument("--country", metavar="XX", help="put this country's support lines first (e.g. GB)")
+    p.add_argument("--plain", action="store_true",
+                   help="protected answers: write the report anyway (it is not encrypted: anyone can read it)")
+    p = sub.add_parser("export", help="write every saved run to one file (encrypted when protected)")
+    p.add_argument("--out", metavar="FILE", required=True, help="the file to write (private, mode 0600)")
+    p.add_argument("--plain", action="store_true",
+                   help="protected answers: write them unencrypted (anyone who finds the file can read it)")
+    p = sub.add_parser("import", help="add the runs of an exported file (never overwrites)")
+    p.add_argument("file", metavar="FILE")
     p = sub.add_parser("resources", help="print the support resources (helplines)")
     p.add_argument("--country", metavar="XX",
                    help="this country's lines first, the rest under 'Other countries' (default: your "
@@ -103,15 +157,15 @@ def _json_number(x: float) -> float | None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    for c in _workspace(args).checklists.values():
-        print(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
+    for c in _workspace(args, unlock=False).checklists.values():
+        say(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     checklists = Workspace.open(args.directory or args.checklists, args.answers).checklists
     items = sum(len(c.items) for c in checklists.values())
-    print(f"ok: {len(checklists)} checklists, {items} items")
+    say(f"ok: {len(checklists)} checklists, {items} items")
     return 0
 
 
@@ -122,7 +176,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         try:
             answers = ws.store.read(name)
         except ToolkitError as exc:
-            print(exc, file=sys.stderr)
+            say(exc, err=True)
             failed = True
             continue
         results.append((name, score(answers, ws.checklists[answers.checklist_id])))
@@ -150,29 +204,29 @@ def _cmd_score(args: argparse.Namespace) -> int:
                       safety_unsure=r.items["item"].isin(r.safety_unsure))
                   for name, r in results]
         if frames:
-            sys.stdout.write(pd.concat(frames, ignore_index=True).to_csv(index=False))
+            sys.stdout.write(_csv(pd.concat(frames, ignore_index=True)))
     else:
         for name, r in results:
             t = r.totals
-            print(f"{name}: {r.checklist.title}")
+            say(f"{name}: {r.checklist.title}")
             if r.safety:
-                print(SAFETY_LINE)
+                say(SAFETY_LINE)
             vocab = r.checklist.vocabulary
             level = ("see the safety line above" if r.safety else "not shown, see below" if r.level_withheld
                      else vocab.level_label(r.level))
             counts = answered_text(r.checklist, int(t["answered"]), int(t["unsure"]), int(t["not_happened"]))
-            print(f"  {counts}, {t['points']:.0f} of {t['max_points']:.0f} points "
+            say(f"  {counts}, {t['points']:.0f} of {t['max_points']:.0f} points "
                   f"({_json_number(t['percent'])} %), level: {level}")
-            print(f"  {r.explanation}")
+            say(f"  {r.explanation}")
             if r.checklist.group == "concern":
-                print(LIMITS_LINE)
+                say(LIMITS_LINE)
             if r.safety_unsure:
-                print(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
+                say(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
                       "Support is there for that too: redflag resources.")
             if t["not_scored"]:
-                print(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
-            print(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
-            print("  This is a reflection aid, not a diagnosis.")
+                say(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
+            say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
+            say("  This is a reflection aid, not a diagnosis.")
     return 1 if failed else 0
 
 
@@ -184,11 +238,11 @@ def _cmd_runs(args: argparse.Namespace) -> int:
                 for row in table.to_dict(orient="records")]
         print(json.dumps(rows, indent=2, default=int))
     elif args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False))
+        sys.stdout.write(_csv(table))
     elif table.empty:
-        print("no saved runs")
+        say("no saved runs")
     else:
-        print(table.astype(object).where(table.notna(), "").to_string(index=False))
+        say(table.astype(object).where(table.notna(), "").to_string(index=False))
     return 0
 
 
@@ -196,14 +250,46 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import report_html, report_md
 
     ws = _workspace(args)
+    if ws.store.protected and not args.plain:
+        raise ToolkitError("your answers are protected, and a report is not encrypted: anyone who finds it "
+                           "can read it. Add --plain to make one anyway; nothing was written")
     build = report_html if args.format == "html" else report_md
     text = build(ws.store.runs(), ws.checklists, ws.resources, country=_country(ws, args.country))
     if args.out:
         path = write_private(args.out, text.encode("utf-8"))
-        print(f"report written to {path}")
+        say(f"report written to {path}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    data = ws.store.export_bundle(plain=args.plain)
+    path = write_private(args.out, data)
+    if ws.store.protected and not args.plain:
+        say(f"wrote {path}: encrypted with your passphrase; it opens with it in any answers folder")
+    else:
+        say(f"wrote {path}: not encrypted, anyone who finds it can read your answers")
+    return 0
+
+
+def read_upload(name: str) -> bytes:
+    """An exported file to import: a regular file, within the size limit."""
+    return read_regular(Path(name), MAX_BUNDLE_BYTES + 100_000)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    ws = _workspace(args)
+    data = read_upload(args.file)
+    try:
+        report = ws.store.import_bundle(data, name=args.file)
+    except PassphraseError:  # an encrypted file into a folder without its key: ask once
+        report = ws.store.import_bundle(data, name=args.file, passphrase=read_passphrase(args.passphrase_file))
+    say(f"imported {len(report.imported)} saved run(s); {len(report.already_present)} already here")
+    for _label, why in report.rejected:
+        say(f"rejected: {why}", err=True)
+    return 1 if report.rejected else 0
 
 
 def _country(ws: Workspace, given: str | None) -> str | None:
@@ -221,7 +307,7 @@ def _country(ws: Workspace, given: str | None) -> str | None:
 def _cmd_resources(args: argparse.Namespace) -> int:
     from .markup import contacts
 
-    ws = _workspace(args)
+    ws = _workspace(args, unlock=False)  # the helplines never wait for a passphrase
     res = ws.resources
     code = _country(ws, args.country)
     first, others = res.for_country(code)
@@ -231,20 +317,20 @@ def _cmd_resources(args: argparse.Namespace) -> int:
             ways = " · ".join(value if way == "web" else f"{way.lower() if way == 'chat' else way} {value}"
                               for way, value in contacts(r))
             languages = f" Languages: {', '.join(r.languages)}." if r.languages else ""
-            print(f"- {r.name} ({r.region}): {ways}\n  {r.when} {r.hours}.{languages}")
+            say(f"- {r.name} ({r.region}): {ways}\n  {r.when} {r.hours}.{languages}")
 
-    print(res.heading)
+    say(res.heading)
     if not code:  # nobody's country first by guesswork: every country's emergency number
         listed = ", ".join(f"{c} ({n})" for c, n in sorted(res.countries.items(), key=lambda cn: cn[1]))
-        print(f"Choose your country to see its helplines first: redflag resources --country XX "
+        say(f"Choose your country to see its helplines first: redflag resources --country XX "
               f"(listed: {listed}).\n\nEmergency numbers and lines for everywhere:")
     show(first)
     if others:
-        print("\nOther countries:" if code else "\nHelplines by country:")
+        say("\nOther countries:" if code else "\nHelplines by country:")
     for country, entries in res.by_country(others):
-        print(f"\n{country}:")
+        say(f"\n{country}:")
         show(entries)
-    print(f"\n{res.device_note}\n\n{res.limits}\n\n{res.disclaimer}")
+    say(f"\n{res.device_note}\n\n{res.limits}\n\n{res.disclaimer}")
     return 0
 
 
@@ -264,12 +350,12 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder)
-    ws = _workspace(args)
+    ws = _workspace(args, unlock=False)
     written = write_notebooks(ws.checklists, ws.resources, folder, overwrite=args.force)
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     if not written:
-        print(f"every notebook is already in {folder} (--force rewrites them)")
+        say(f"every notebook is already in {folder} (--force rewrites them)")
     return 0
 
 
@@ -279,7 +365,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder, for_opening=True)
-    ws = _workspace(args)
+    ws = _workspace(args, unlock=False)  # the pages ask for the passphrase themselves
     write_notebooks(ws.checklists, ws.resources, folder)
     if args.command == "app":
         return run_app(folder, args.port)
@@ -292,11 +378,11 @@ def _cmd_open(args: argparse.Namespace) -> int:
 def _cmd_forget(args: argparse.Namespace) -> int:
     folder = Path(args.answers) if args.answers else default_answers_dir()
     if not args.yes:
-        print(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
-              file=sys.stderr)
+        say(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
+              err=True)
         return 2
     count = forget_all(folder)  # no checklist is needed (or read) to delete the files
-    print(f"deleted {count} saved runs from {folder}")
+    say(f"deleted {count} saved runs from {folder}")
     return 0
 
 
@@ -305,7 +391,7 @@ LOST = "Keep the passphrase safe: if it is lost, nobody can recover these answer
 
 def _left(left: list[str]) -> int:
     for problem in left:
-        print(f"left as it was: {problem}", file=sys.stderr)
+        say(f"left as it was: {problem}", err=True)
     return 1 if left else 0
 
 
@@ -313,18 +399,20 @@ def _cmd_protect(args: argparse.Namespace) -> int:
     ws = _workspace(args, unlock=False)
     first = not ws.store.protected
     passphrase = read_passphrase(args.passphrase_file, confirm=first, what="New passphrase" if first else "Passphrase")
+    if first:
+        check_strength(passphrase)
     done, left = ws.store.protect(passphrase)
-    print(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
+    say(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
     return _left(left)
 
 
 def _cmd_unprotect(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     if not ws.store.protected:
-        print(f"{ws.answers_dir} is not protected; nothing to do")
+        say(f"{ws.answers_dir} is not protected; nothing to do")
         return 0
     done, left = ws.store.unprotect()
-    print(f"unprotected: {done} saved run(s) decrypted in {ws.answers_dir}")
+    say(f"unprotected: {done} saved run(s) decrypted in {ws.answers_dir}")
     return _left(left)
 
 
@@ -334,8 +422,9 @@ def _cmd_passphrase(args: argparse.Namespace) -> int:
         raise ToolkitError(f"{ws.answers_dir} is not protected: use `redflag protect` first")
     new = read_passphrase(args.new_passphrase_file, confirm=True, what="New passphrase",
                           env_var="REDFLAG_NEW_PASSPHRASE")
+    check_strength(new)
     done, left = ws.store.change_passphrase(new)
-    print(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
+    say(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
     return _left(left)
 
 
@@ -343,7 +432,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "protect": _cmd_protect, "unprotect": _cmd_unprotect, "passphrase": _cmd_passphrase,
     "list": _cmd_list, "validate": _cmd_validate, "score": _cmd_score, "runs": _cmd_runs,
     "report": _cmd_report, "resources": _cmd_resources, "notebooks": _cmd_notebooks,
-    "lab": _cmd_open, "app": _cmd_open, "forget": _cmd_forget,
+    "lab": _cmd_open, "app": _cmd_open, "forget": _cmd_forget, "export": _cmd_export, "import": _cmd_import,
 }
 
 
@@ -352,6 +441,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ToolkitError as exc:
-        for line in str(exc).splitlines():
-            print(line, file=sys.stderr)
+        say(exc, err=True)
         return 1

@@ -6,9 +6,12 @@ names. What it does not: a keylogger or someone watching the screen, a weak pass
 person who can run code as you while the answers are unlocked. A lost passphrase cannot be
 recovered: nobody, including this program, can read the answers without it.
 
-The key file (`.redflag-key.json` in the answers folder) holds the scrypt salt and parameters,
-a random key id, and a check value (a known marker sealed with the key), never the key. Each
-sealed file is MAGIC | key id | nonce | AES-GCM ciphertext, the header authenticated too.
+The key file (`.key.json` in the answers folder) holds the scrypt salt and parameters, a
+random key id, and a check value (a known marker sealed with the key), never the key. Each
+sealed file is MAGIC | key id | nonce | AES-GCM ciphertext, the header authenticated too. The
+magic and the key file's format name are neutral (they name no tool); files written by earlier
+versions (`RFLGENC1`, `redflag-key`) still open. What is sealed is first padded (`padded`), so
+a sealed file's size tells little about what is inside.
 """
 
 from __future__ import annotations
@@ -26,16 +29,26 @@ from typing import Any, TextIO
 
 from .errors import AnswersError, PassphraseError
 
-MAGIC = b"RFLGENC1"
+MAGIC = b"SEALED01"
+LEGACY_MAGIC = b"RFLGENC1"  # earlier versions: still read, never written
 KEY_ID_BYTES = 8
 NONCE_BYTES = 12
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES + NONCE_BYTES
 TAG_BYTES = 16
-KEY_FORMAT = "redflag-key"
+KEY_FORMAT = "passphrase-key"
+LEGACY_KEY_FORMATS = {"redflag-key"}  # earlier versions: still opened, never written
+#: Sealed plaintext is padded with spaces (JSON ignores them) to a power of two of at least this
+#: many bytes: a run of any checklist without long notes is sealed to the same size.
+PAD_MIN = 4096
 #: scrypt cost: 2**15 x 8 x 1 needs 32 MiB and about 0.1 s: slow for guessing, quick to unlock.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 _CHECK = b"redflag-checklists key check"
 ENV_PASSPHRASE = "REDFLAG_PASSPHRASE"
+#: The lowest zxcvbn score accepted for a new passphrase. 3 is zxcvbn's "safely unguessable:
+#: moderate protection from an offline slow-hash scenario" (under 10**10 guesses): exactly our
+#: case, someone with a copy of the folder guessing against scrypt at leisure. 2 only holds
+#: against online guessing, which no one here is limited to.
+MIN_STRENGTH = 3
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,16 @@ def new_key(passphrase: str, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRY
     return key, json.dumps(doc, indent=1).encode("utf-8")
 
 
+def key_file_id(key_file: bytes) -> bytes | None:
+    """The key id a key file names (readable without the passphrase), or None when damaged."""
+    try:
+        doc = json.loads(key_file.decode("utf-8"))
+        value = base64.b64decode(doc["key_id"], validate=True)
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError):
+        return None
+    return value if len(value) == KEY_ID_BYTES else None
+
+
 def _field(doc: Mapping[str, Any], name: str, where: str, size: int | None = None) -> bytes:
     value = doc.get(name)
     try:
@@ -92,7 +115,8 @@ def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
         doc = json.loads(key_file.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         doc = None
-    if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT or doc.get("kdf") != "scrypt":
+    if not isinstance(doc, dict) or doc.get("format") not in (KEY_FORMAT, *LEGACY_KEY_FORMATS) \
+            or doc.get("kdf") != "scrypt":
         raise AnswersError(f"{where}: not a key file of this tool, or damaged; it was left as it is")
     n, r, p = doc.get("n"), doc.get("r"), doc.get("p")
     if not (isinstance(n, int) and isinstance(r, int) and isinstance(p, int)) or any(
@@ -122,8 +146,17 @@ def seal(key: Key, plaintext: bytes) -> bytes:
     return header + AESGCM(key.secret).encrypt(header[-NONCE_BYTES:], plaintext, header)
 
 
+def padded(plaintext: bytes, limit: int) -> bytes:
+    """JSON `plaintext` padded with trailing spaces to the next power of two (at least PAD_MIN,
+    at most `limit`), so sizes come in a few steps instead of telling the content's length."""
+    size = PAD_MIN
+    while size < len(plaintext):
+        size *= 2
+    return plaintext + b" " * max(0, min(size, limit) - len(plaintext))
+
+
 def is_sealed(data: bytes) -> bool:
-    return data.startswith(MAGIC)
+    return data.startswith((MAGIC, LEGACY_MAGIC))
 
 
 def key_id_of(data: bytes) -> bytes | None:
@@ -148,6 +181,28 @@ def unseal(key: Key, data: bytes, where: str) -> bytes:
         return AESGCM(key.secret).decrypt(header[-NONCE_BYTES:], data[HEADER_BYTES:], header)
     except InvalidTag:
         raise AnswersError(f"{where}: encrypted file is damaged or altered; it was left as it is") from None
+
+
+def passphrase_problem(passphrase: str) -> str | None:
+    """Why a new passphrase is too easy to guess (zxcvbn's own warning and suggestions), or
+    None when it scores MIN_STRENGTH or more."""
+    from zxcvbn import zxcvbn  # only when a passphrase is chosen
+
+    result = zxcvbn(passphrase[:100])  # its cost grows with length; 100 characters say enough
+    if result["score"] >= MIN_STRENGTH:
+        return None
+    feedback = result.get("feedback") or {}
+    hints = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+    advice = " ".join(h.strip() for h in hints if h and h.strip())
+    return ("this passphrase is too easy to guess for someone with a copy of your answers"
+            + (f": {advice}" if advice else "") + " A few unrelated words make a good one.")
+
+
+def check_strength(passphrase: str) -> None:
+    """Refuse a new passphrase that is too easy to guess, saying why (PassphraseError)."""
+    problem = passphrase_problem(passphrase)
+    if problem:
+        raise PassphraseError(problem + " Nothing was changed.")
 
 
 def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False, what: str = "Passphrase",

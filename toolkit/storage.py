@@ -8,16 +8,18 @@ ever replaced). Files are 0600 and the folder 0700. Reading never modifies a fil
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import os
 import re
 import secrets
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,15 +37,27 @@ FORMAT = "redflag-answers"
 FORMAT_VERSION = 1
 BUNDLE_FORMAT = "redflag-bundle"
 BUNDLE_VERSION = 1
+#: A download from a protected folder: the folder's key file document (scrypt salt and
+#: parameters, key id, check value; never the key) beside the sealed bundle, so the passphrase
+#: opens it in any folder (a new Binder session starts with an empty one). Neutral names.
+SEALED_BUNDLE_FORMAT = "sealed-backup"
+SEALED_BUNDLE_SUFFIX = ".sealed"
 MAX_FILE_BYTES = 1_000_000
 MAX_BUNDLE_BYTES = 20_000_000
 MAX_NOTE_CHARS = 10_000
 TEMP_PREFIX = ".tmp-"
 #: Protected folders: the key file (salt, parameters, check; never the key), the key file of a
 #: passphrase change under way, and runs sealed under neutral names (no checklist, no date).
-KEY_FILE = ".redflag-key.json"
-NEW_KEY_FILE = ".redflag-key.new.json"
+#: The names say nothing about this tool; folders protected by earlier versions keep their
+#: key file's old name until the passphrase is changed.
+KEY_FILE = ".key.json"
+NEW_KEY_FILE = ".key.new.json"
+LEGACY_KEY_FILE = ".redflag-key.json"
+LEGACY_NEW_KEY_FILE = ".redflag-key.new.json"
 SEALED_NAME = re.compile(r"^[0-9a-f]{32}\.sealed\Z")
+#: Files written in a protected folder (and the folder) get this modification time, so the
+#: times do not tell when answers were saved: 2000-01-01 00:00 UTC.
+NEUTRAL_TIME = 946_684_800
 #: The person's settings (their country for the support lines), beside their answers.
 SETTINGS_FILE = ".settings.json"
 SETTINGS_KEYS = {"country"}
@@ -52,6 +66,13 @@ RUN_NAME = re.compile(r"^(?=.{1,150}\Z)[a-z0-9]+(-[a-z0-9]+)*_\d{8}-\d{6}_[0-9a-
 #: os.link errors meaning "this filesystem has no hard links" (anything else, e.g. ENOSPC, is a failure).
 NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
 SURROGATE = re.compile("[\ud800-\udfff]")
+#: A run may be dated at most this far ahead of this computer's clock. Two clocks kept by the
+#: network agree within seconds; ten minutes also covers a phone or laptop whose clock is set by
+#: hand, yet a run planted "in the future" can never stay the latest one for longer than that.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+#: The problem of an unsealed run in a protected folder: anyone can write one, so it is never
+#: believed (scored, summarised, reported, resumed), only listed.
+NOT_SEALED = "not encrypted: not saved with your passphrase"
 
 
 # ------------------------------------------------------------- encoding
@@ -70,9 +91,13 @@ def answers_to_dict(answers: SavedRun) -> dict[str, Any]:
 
 
 def _check_saved_at(saved_at: datetime, where: str) -> None:
-    """Dates far outside a lifetime break charts and reports: refuse them when saving and loading."""
+    """Dates far outside a lifetime break charts and reports, and a run dated in the future would
+    stay "the latest" for ever: refuse both when saving, loading and importing."""
     if not 1970 <= saved_at.year <= 2200:
         raise AnswersError(f"{where}: 'saved_at' is not a plausible date ({saved_at.isoformat()})")
+    if saved_at > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+        raise AnswersError(f"{where}: 'saved_at' is in the future ({saved_at.isoformat()}); a saved run "
+                           "cannot be newer than this computer's clock (is the clock right?)")
 
 
 def _string_map(value: Any, key: str, where: str, limit: int) -> dict[str, str]:
@@ -140,30 +165,88 @@ def _decode(raw: bytes, where: str) -> Any:
 
 
 def _read_limited(path: Path, limit: int) -> bytes:
+    """A regular file's bytes (at most `limit`). Every read of the answers folder comes here:
+    opened without blocking and checked with fstat, so a FIFO or a device named like a run,
+    the settings or the key file is refused at once instead of hanging every page."""
     where = display_path(path)
     try:
-        with path.open("rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                     | getattr(os, "O_CLOEXEC", 0))  # no O_NONBLOCK on Windows, and no FIFOs either
+    except OSError as exc:
+        raise AnswersError(f"{where}: cannot read file ({exc.strerror or exc})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AnswersError(f"{where}: not a regular file; it was left as it is")
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1  # closed with fh
             raw = fh.read(limit + 1)
     except OSError as exc:
         raise AnswersError(f"{where}: cannot read file ({exc.strerror or exc})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(raw) > limit:
         raise AnswersError(f"{where}: file is larger than {limit} bytes")
     return raw
 
 
+def read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes (never blocks on a FIFO); AnswersError naming it otherwise."""
+    return _read_limited(path, limit)
+
+
 def load_answers(path: Folder, checklists: Checklists, key: crypto.Key | None = None) -> SavedRun:
     """Read and validate one saved run (sealed ones with `key`). The file is only read, never
-    changed."""
+    changed. In a protected folder only a sealed run is believed, and without its key
+    PassphraseError is raised (see `AnswerStore.read`)."""
     path = Path(path)
-    return _run_from_bytes(_read_limited(path, MAX_FILE_BYTES), display_path(path), checklists, key)
+    return _store(path.parent, checklists, key).read(path)
 
 
-def _run_from_bytes(raw: bytes, where: str, checklists: Checklists, key: crypto.Key | None) -> SavedRun:
-    """A saved run from a file's bytes (unsealed with `key` when sealed), validated."""
+def _load_file(path: Path, checklists: Checklists, key: crypto.Key | None) -> SavedRun:
+    """One run from disk: sealed-only when its folder is protected (see NOT_SEALED)."""
+    return _run_from_bytes(_read_limited(path, MAX_FILE_BYTES), display_path(path), checklists, key,
+                           sealed_only=_is_protected(path.parent))
+
+
+def _is_protected(folder: Path) -> bool:
+    """A folder with a key file: its runs count only when sealed with that key."""
+    return _key_path(folder) is not None
+
+
+def _key_path(folder: Path) -> Path | None:
+    """The folder's key file: its neutral name, else the name earlier versions gave it."""
+    for name in (KEY_FILE, LEGACY_KEY_FILE):
+        if os.path.lexists(folder / name):
+            return folder / name
+    return None
+
+
+def _neutral_time(*paths: Path) -> None:
+    """Give files (and their folder) the neutral modification time; best effort."""
+    for path in paths:
+        try:
+            os.utime(path, (NEUTRAL_TIME, NEUTRAL_TIME))
+        except OSError:
+            pass
+
+
+def _seal(key: crypto.Key, data: bytes) -> bytes:
+    """Pad, then seal: every sealed file of the folder comes in a few fixed sizes."""
+    limit = MAX_FILE_BYTES - crypto.HEADER_BYTES - crypto.TAG_BYTES
+    return crypto.seal(key, crypto.padded(data, limit))
+
+
+def _run_from_bytes(raw: bytes, where: str, checklists: Checklists, key: crypto.Key | None,
+                    sealed_only: bool = False) -> SavedRun:
+    """A saved run from a file's bytes (unsealed with `key` when sealed), validated; with
+    `sealed_only`, a plain run is an error (anyone could have written it)."""
     if crypto.is_sealed(raw):
         if key is None:
             raise AnswersError(f"{where}: this answers file is protected: unlock it with your passphrase")
         raw = crypto.unseal(key, raw, where)
+    elif sealed_only:
+        raise AnswersError(f"{where}: {NOT_SEALED}")
     return answers_from_dict(_decode(raw, where), where, checklists)
 
 
@@ -195,8 +278,9 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Path:
-    """Write `data` to a new file in `directory` atomically, never replacing an existing file."""
+def _write_new(directory: Path, make_name: Callable[[], str], data: bytes, neutral: bool = False) -> Path:
+    """Write `data` to a new file in `directory` atomically, never replacing an existing file;
+    `neutral`: then give it and the folder the neutral modification time."""
     _ensure_dir(directory)
     tmp = None
     try:
@@ -223,6 +307,8 @@ def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Pa
             raise AnswersError(f"{display_path(directory)}: could not find a free file name")
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if neutral:  # after linking: a temp file with an old time would look abandoned
+            _neutral_time(final, directory)
         _fsync_dir(directory)
         return final
     except OSError as exc:
@@ -236,8 +322,9 @@ def _write_new(directory: Path, make_name: Callable[[], str], data: bytes) -> Pa
                 pass
 
 
-def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write a private file (a report) atomically with mode 0600, replacing an older copy."""
+def write_private(path: str | os.PathLike[str], data: bytes, neutral: bool = False) -> Path:
+    """Write a private file (a report) atomically with mode 0600, replacing an older copy;
+    `neutral`: with the neutral modification time (a protected folder's key file, settings)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     tmp = None
@@ -249,6 +336,8 @@ def write_private(path: str | os.PathLike[str], data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         tmp = None
+        if neutral:
+            _neutral_time(path, folder)
         _fsync_dir(folder)
         return path
     except OSError as exc:
@@ -285,8 +374,14 @@ def save_answers(answers: Answers, directory: Folder, key: crypto.Key | None = N
     """Save one run as a new file and return its path; earlier runs are never touched.
 
     A draft is stamped with the current time; a SavedRun (an import, a test) keeps its own.
-    With a key, the run is sealed before it touches the disk, under a neutral name.
+    A protected folder needs its key (PassphraseError without it); the run is then sealed
+    before it touches the disk, under a neutral name. See `AnswerStore.save`.
     """
+    return _store(directory, {}, key).save(answers)
+
+
+def _save_run(answers: Answers, directory: Folder, key: crypto.Key | None) -> Path:
+    """Write one run (sealed with `key`): the store's single way of writing a run."""
     folder = Path(directory)
     run = stamp(answers)
     saved_at = run.saved_at
@@ -300,7 +395,7 @@ def save_answers(answers: Answers, directory: Folder, key: crypto.Key | None = N
         raise AnswersError("your answers could not be saved: a note contains characters that are "
                            "not valid Unicode text") from None
     if key is not None:
-        path = _write_new(folder, lambda: f"{secrets.token_hex(16)}.sealed", crypto.seal(key, data))
+        path = _write_new(folder, lambda: f"{secrets.token_hex(16)}.sealed", _seal(key, data), neutral=True)
     else:
         path = _write_new(folder, lambda: _run_name(answers.checklist_id, saved_at), data)
     _remove_stale_temps(folder)
@@ -321,14 +416,9 @@ def run_files(directory: Folder) -> list[Path]:
 
 def read_saved(directory: Folder, checklists: Checklists, key: crypto.Key | None = None
                ) -> list[tuple[Path, SavedRun | AnswersError]]:
-    """Every saved run with its path; a bad file yields its error instead of stopping the rest."""
-    out: list[tuple[Path, SavedRun | AnswersError]] = []
-    for path in run_files(directory):
-        try:
-            out.append((path, load_answers(path, checklists, key)))
-        except AnswersError as exc:
-            out.append((path, exc))
-    return out
+    """Every saved run with its path; a bad file yields its error instead of stopping the rest.
+    A protected folder needs its key (see `AnswerStore.saved`)."""
+    return _store(directory, checklists, key).saved()
 
 
 def valid_runs(saved: list[tuple[Path, SavedRun | AnswersError]]) -> list[SavedRun]:
@@ -336,9 +426,10 @@ def valid_runs(saved: list[tuple[Path, SavedRun | AnswersError]]) -> list[SavedR
     return sorted((a for _, a in saved if isinstance(a, SavedRun)), key=lambda a: a.saved_at)
 
 
-def load_runs(directory: Folder, checklists: Checklists) -> list[SavedRun]:
-    """The valid saved runs, oldest first (bad files are left to `list_saved` to report)."""
-    return valid_runs(read_saved(directory, checklists))
+def load_runs(directory: Folder, checklists: Checklists, key: crypto.Key | None = None) -> list[SavedRun]:
+    """The valid saved runs, oldest first (bad files are left to `list_saved` to report); a
+    protected folder needs its key: never only the runs that happen to be readable."""
+    return _store(directory, checklists, key).runs()
 
 
 SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "problem", "path"]
@@ -363,9 +454,10 @@ def saved_table(saved: list[tuple[Path, SavedRun | AnswersError]]) -> pd.DataFra
     return table.sort_values("saved_at", ascending=False, na_position="last", ignore_index=True)
 
 
-def list_saved(directory: Folder, checklists: Checklists) -> pd.DataFrame:
-    """A table of saved runs, newest first; unreadable files are listed with their problem."""
-    return saved_table(read_saved(directory, checklists))
+def list_saved(directory: Folder, checklists: Checklists, key: crypto.Key | None = None) -> pd.DataFrame:
+    """A table of saved runs, newest first; unreadable files are listed with their problem.
+    A protected folder needs its key."""
+    return _store(directory, checklists, key).table()
 
 
 # ------------------------------------------------------------- bundles
@@ -380,28 +472,43 @@ class ImportReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
 
 
-def export_bundle(directory: Folder, checklists: Checklists) -> bytes:
-    """Every valid saved run in one JSON document, for download (Binder forgets everything)."""
-    return bundle_bytes(read_saved(directory, checklists))
+def export_bundle(directory: Folder, checklists: Checklists, key: crypto.Key | None = None) -> bytes:
+    """Every valid saved run in one JSON document, for download (Binder forgets everything).
+    A protected folder needs its key (see `AnswerStore.export_bundle`)."""
+    return _store(directory, checklists, key).export_bundle()
+
+
+def neutral_name(extension: str) -> str:
+    """A default name for a download or report that says nothing about what is inside."""
+    return f"backup-{datetime.now():%Y-%m-%d}.{extension}" if extension != "html" else \
+        f"notes-{datetime.now():%Y-%m-%d}.html"
 
 
 def bundle_bytes(saved: list[tuple[Path, SavedRun | AnswersError]]) -> bytes:
-    """The valid runs of `read_saved`'s answer as one bundle document."""
-    runs = [{"file": path.name, "answers": answers_to_dict(a)}
+    """The valid runs of `read_saved`'s answer as one bundle document (a sealed run's random name
+    is left out: import would refuse it, and it says nothing)."""
+    runs = [{"file": path.name if RUN_NAME.match(path.name) else None, "answers": answers_to_dict(a)}
             for path, a in saved if isinstance(a, SavedRun)]
     doc = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_VERSION,
            "exported_at": datetime.now().astimezone().isoformat(), "runs": runs}
     return json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
 
 
-def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
-                  name: str = "upload", seal_key: crypto.Key | None = None,
-                  present: Sequence[SavedRun] | None = None) -> ImportReport:
+def import_bundle(data: bytes, directory: Folder, checklists: Checklists, name: str = "upload",
+                  key: crypto.Key | None = None) -> ImportReport:
+    """Restore runs from a bundle (or a single saved-answers file) as new files; a protected
+    folder needs its key (PassphraseError without it) and gets sealed runs only. See
+    `AnswerStore.import_bundle`."""
+    return _store(directory, checklists, key).import_bundle(data, name)
+
+
+def _import_bundle(data: bytes, directory: Folder, checklists: Checklists, name: str,
+                   seal_key: crypto.Key | None, present: Sequence[SavedRun]) -> ImportReport:
     """Restore runs from a bundle (or a single saved-answers file) as new files.
 
     Every run is validated on its own; a bad one is rejected with its reason and the others
-    are still imported. Existing files are never overwritten; a run already present is skipped
-    (`present`: the folder's runs when the caller has them already; else the folder is read).
+    are still imported. Existing files are never overwritten; a run already present (in
+    `present`, the folder's runs) is skipped.
     Entry names are only used when they are plain run names, so nothing is written outside
     the answers folder.
     """
@@ -420,8 +527,6 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
     else:
         raise AnswersError(f"{name}: not an answers bundle or a saved-answers file")
     folder = Path(directory)
-    if present is None:
-        present = valid_runs(read_saved(folder, checklists, seal_key))
     existing = {_fingerprint(a) for a in present}
     report = ImportReport()
     for n, entry in enumerate(entries, start=1):
@@ -444,7 +549,7 @@ def import_bundle(data: bytes, directory: Folder, checklists: Checklists,
         keep = wanted if wanted and wanted.startswith(answers.checklist_id + "_") else None
         try:
             if seal_key is not None:  # a protected folder: sealed, under a neutral name
-                path = save_answers(answers, folder, seal_key)
+                path = _save_run(answers, folder, seal_key)
             else:
                 data_out = json.dumps(answers_to_dict(answers), indent=2, ensure_ascii=False).encode("utf-8")
                 path = _write_new(folder, _names(keep, answers), data_out)
@@ -490,7 +595,8 @@ def forget_all(directory: Folder) -> int:
     count = 0
     runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
     runs += [p for p in folder.glob("*.sealed") if SEALED_NAME.match(p.name)]
-    extra = [p for p in (folder / SETTINGS_FILE, folder / KEY_FILE, folder / NEW_KEY_FILE) if p.exists()]
+    extra = [folder / name for name in (SETTINGS_FILE, KEY_FILE, NEW_KEY_FILE, LEGACY_KEY_FILE, LEGACY_NEW_KEY_FILE)
+             if os.path.lexists(folder / name)]
     for path in dict.fromkeys(runs + extra + list(folder.glob(TEMP_PREFIX + "*"))):
         try:
             path.unlink()
@@ -507,6 +613,13 @@ def forget_all(directory: Folder) -> int:
 # ------------------------------------------------------------- one folder
 
 
+def _store(directory: Folder, checklists: Checklists, key: crypto.Key | None) -> AnswerStore:
+    """The store behind every public function: one way in, one set of rules for protection."""
+    store = AnswerStore(directory, checklists)
+    store.use_key(key)
+    return store
+
+
 class AnswerStore:
     """The saved runs of one folder, read against one set of checklists.
 
@@ -518,7 +631,7 @@ class AnswerStore:
     def __init__(self, folder: Folder, checklists: Checklists) -> None:
         self.folder = Path(folder)
         self.checklists = checklists
-        self._cache: dict[str, tuple[tuple[int, int], SavedRun | AnswersError]] = {}
+        self._cache: dict[str, tuple[tuple[int, int, int, int, bool], SavedRun | AnswersError]] = {}
         self.key: crypto.Key | None = None  # kept in memory only, once unlocked
 
     def __repr__(self) -> str:
@@ -528,7 +641,12 @@ class AnswerStore:
 
     @property
     def protected(self) -> bool:
-        return (self.folder / KEY_FILE).exists()
+        return _is_protected(self.folder)
+
+    @property
+    def key_path(self) -> Path:
+        """The key file: the one there (old folders keep the old name), else the neutral name."""
+        return _key_path(self.folder) or self.folder / KEY_FILE
 
     def _need_key(self) -> crypto.Key | None:
         """The key when the folder is protected (PassphraseError while locked), else None."""
@@ -539,12 +657,25 @@ class AnswerStore:
                                   "passphrase: unlock them first")
         return self.key
 
+    def use_key(self, key: crypto.Key | None) -> None:
+        """Use a key already derived (the public functions take one): it must be this
+        protected folder's key, never one for a folder that has none."""
+        if key is None:
+            return
+        if not self.protected:
+            raise PassphraseError(f"{display_path(self.folder)}: a key was given but these answers are not "
+                                  "protected; nothing was read or written")
+        if crypto.key_file_id(self._key_file(self.key_path.name)) != key.key_id:
+            raise PassphraseError(f"{display_path(self.folder)}: this key does not open these answers")
+        self.key = key
+        self._cache.clear()
+
     def _key_file(self, name: str) -> bytes:
         return _read_limited(self.folder / name, 10_000)
 
     def unlock(self, passphrase: str) -> None:
         """Check the passphrase and keep the key in memory; PassphraseError if it is wrong."""
-        self.key = crypto.unlock(self._key_file(KEY_FILE), passphrase, display_path(self.folder / KEY_FILE))
+        self.key = crypto.unlock(self._key_file(self.key_path.name), passphrase, display_path(self.key_path))
         self._cache.clear()
 
     def lock(self) -> None:
@@ -562,10 +693,15 @@ class AnswerStore:
         else:
             key, doc = crypto.new_key(passphrase)
             _ensure_dir(self.folder)
-            write_private(self.folder / KEY_FILE, doc)
+            write_private(self.folder / KEY_FILE, doc, neutral=True)
             _fsync_dir(self.folder)
             self.key = key
-        return self._convert(lambda path, raw: not crypto.is_sealed(raw), self.key)
+        done = self._convert(lambda path, raw: not crypto.is_sealed(raw), self.key)
+        raw = self._settings_bytes()
+        if raw is not None and not crypto.is_sealed(raw):  # the country too, once it is protected
+            self._write_settings(self._read_settings(None), self.key)
+        _neutral_time(self.folder)  # removing the plain files changed it
+        return done
 
     def unprotect(self) -> tuple[int, list[str]]:
         """Turn protection off: every sealed run back to a plain file, then the key file goes
@@ -575,7 +711,8 @@ class AnswerStore:
             return 0, []
         done, left = self._convert(lambda path, raw: SEALED_NAME.match(path.name) is not None, None)
         if not any(SEALED_NAME.match(p.name) for p in run_files(self.folder)):
-            (self.folder / KEY_FILE).unlink()
+            self._write_settings(self._read_settings(key), None)  # plain again, then no key
+            self.key_path.unlink()
             _fsync_dir(self.folder)
             self.key = None
         return done, left
@@ -591,10 +728,17 @@ class AnswerStore:
             new = crypto.unlock(self._key_file(NEW_KEY_FILE), new_passphrase, display_path(pending))
         else:
             new, doc = crypto.new_key(new_passphrase)
-            write_private(pending, doc)
+            write_private(pending, doc, neutral=True)
             _fsync_dir(self.folder)
         done, left = self._convert(lambda path, raw: crypto.key_id_of(raw) == old.key_id, new)
-        os.replace(pending, self.folder / KEY_FILE)
+        raw = self._settings_bytes()
+        if raw is not None and crypto.key_id_of(raw) == old.key_id:
+            self._write_settings(self._read_settings(old), new)
+        legacy = self.key_path.name == LEGACY_KEY_FILE
+        os.replace(pending, self.folder / KEY_FILE)  # the neutral name from now on
+        if legacy:
+            (self.folder / LEGACY_KEY_FILE).unlink()
+        _neutral_time(self.folder)
         _fsync_dir(self.folder)
         self.key = new
         self._cache.clear()
@@ -618,13 +762,14 @@ class AnswerStore:
         for path, raw in files:
             if not wanted(path, raw):
                 continue
-            try:
-                run = _run_from_bytes(raw, display_path(path), self.checklists, self.key)
+            try:  # a file named as sealed must be sealed (a plain one there was planted)
+                run = _run_from_bytes(raw, display_path(path), self.checklists, self.key,
+                                      sealed_only=SEALED_NAME.match(path.name) is not None)
             except ToolkitError as exc:
                 left.append(str(exc))
                 continue
             if _fingerprint(run) not in present:
-                save_answers(run, self.folder, key)
+                _save_run(run, self.folder, key)
                 present.add(_fingerprint(run))
             path.unlink()
             _fsync_dir(self.folder)
@@ -634,11 +779,16 @@ class AnswerStore:
 
     def save(self, answers: Answers) -> Path:
         """Save a run as a new file (sealed while the folder is protected); see `save_answers`."""
-        return save_answers(answers, self.folder, self._need_key())
+        return _save_run(answers, self.folder, self._need_key())
 
     def read(self, path: Folder) -> SavedRun:
-        """One run, validated; raises AnswersError naming the file."""
-        got = self._read_cached(Path(path))
+        """One run, validated; raises AnswersError naming the file, PassphraseError when its
+        folder is protected and this store has no key."""
+        path = Path(path)
+        if self.key is None and _is_protected(path.parent):
+            raise PassphraseError(f"{display_path(path.parent)}: your answers are protected with a "
+                                  "passphrase: unlock them first")
+        got = self._read_cached(path)
         if isinstance(got, AnswersError):
             raise got
         return got
@@ -648,7 +798,10 @@ class AnswerStore:
             st = path.stat()
         except OSError as exc:
             return AnswersError(f"{display_path(path)}: cannot read file ({exc.strerror or exc})")
-        key, stamp_ = str(path), (st.st_size, st.st_mtime_ns)
+        # Runs are never rewritten in place; the inode and change time (which no program can set)
+        # also catch a file replaced with the same size and a copied modification time.
+        key = str(path)
+        stamp_ = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, _is_protected(path.parent))
         hit = self._cache.get(key)
         if hit is not None and hit[0] == stamp_:
             return hit[1]
@@ -661,7 +814,7 @@ class AnswerStore:
 
     def _load(self, path: Path) -> SavedRun:
         """Read and validate one file (the only place the store reads a run from disk)."""
-        return load_answers(path, self.checklists, self.key)
+        return _load_file(path, self.checklists, self.key)
 
     def saved(self) -> list[tuple[Path, SavedRun | AnswersError]]:
         """Every file with its run or its problem (see `read_saved`); PassphraseError while a
@@ -683,36 +836,106 @@ class AnswerStore:
         """Every file as a table row, newest first, with its problem if it has one."""
         return saved_table(self.saved())
 
-    def export_bundle(self) -> bytes:
-        return bundle_bytes(self.saved())
+    def export_bundle(self, plain: bool = False) -> bytes:
+        """Every valid run as one download. From a protected folder it is sealed with the same
+        key (see SEALED_BUNDLE_FORMAT) unless `plain` is asked for explicitly."""
+        key = self._need_key()
+        data = bundle_bytes(self.saved())
+        if key is None or plain:
+            return data
+        envelope = {"format": SEALED_BUNDLE_FORMAT, "format_version": 1,
+                    "key": json.loads(self._key_file(self.key_path.name).decode("utf-8")),
+                    "sealed": base64.b64encode(crypto.seal(key, crypto.padded(data, MAX_BUNDLE_BYTES))).decode("ascii")}
+        return json.dumps(envelope, indent=1).encode("utf-8")
+
+    def _open_sealed_bundle(self, doc: dict[str, Any], name: str, passphrase: str | None
+                            ) -> tuple[bytes, crypto.Key, bytes]:
+        """The bundle inside a sealed download, its key and key file document: the folder's key
+        when it is the same, else the passphrase's (PassphraseError asks for it)."""
+        key_doc = json.dumps(doc.get("key")).encode("utf-8")
+        try:
+            sealed = base64.b64decode(doc.get("sealed") or "", validate=True)
+        except (ValueError, TypeError):
+            raise AnswersError(f"{name}: damaged protected download") from None
+        if self.key is not None and crypto.key_file_id(key_doc) == self.key.key_id:
+            key = self.key
+        elif passphrase:
+            key = crypto.unlock(key_doc, passphrase, name)
+        else:
+            raise PassphraseError(f"{name} is protected with a passphrase: type it to open the file")
+        return crypto.unseal(key, sealed, name), key, key_doc
 
     # -- settings: kept with the answers, private like them, gone with "forget"
 
     def settings(self) -> dict[str, Any]:
         """The person's settings; a missing or unreadable file means no settings (never an error
-        that could keep the support resources from showing)."""
-        path = self.folder / SETTINGS_FILE
+        that could keep the support resources from showing). In a protected folder they are
+        sealed: while it is locked (or for a plain file planted there) there are none, and the
+        country falls back to the computer's locale."""
+        if self.protected and self.key is None:
+            return {}
+        return self._read_settings(self.key if self.protected else None)
+
+    def _settings_bytes(self) -> bytes | None:
         try:
-            data = json.loads(_read_limited(path, 10_000).decode("utf-8"))
-        except (AnswersError, UnicodeDecodeError, ValueError):
+            return _read_limited(self.folder / SETTINGS_FILE, MAX_FILE_BYTES)
+        except AnswersError:
+            return None
+
+    def _read_settings(self, key: crypto.Key | None) -> dict[str, Any]:
+        """The settings file read with `key` (sealed only) or without (plain only); else {}."""
+        raw = self._settings_bytes()
+        if raw is None or crypto.is_sealed(raw) != (key is not None):
+            return {}
+        try:
+            if key is not None:
+                raw = crypto.unseal(key, raw, SETTINGS_FILE)
+            data = json.loads(raw.decode("utf-8"))
+        except (AnswersError, UnicodeDecodeError, ValueError, RecursionError):
             return {}
         if not isinstance(data, dict):
             return {}
         return {k: v for k, v in data.items() if k in SETTINGS_KEYS and (v is None or isinstance(v, str))}
 
+    def _write_settings(self, settings: dict[str, Any], key: crypto.Key | None) -> None:
+        """Write the settings (sealed and padded with `key`), atomically, mode 0600."""
+        data = json.dumps(settings, indent=1).encode("utf-8")
+        write_private(self.folder / SETTINGS_FILE, _seal(key, data) if key else data, neutral=key is not None)
+
     def save_settings(self, **changes: str | None) -> None:
-        """Change settings (atomically, mode 0600); unknown names are refused."""
+        """Change settings (atomically, mode 0600; sealed while protected, which needs the key:
+        PassphraseError while locked); unknown names are refused."""
         unknown = set(changes) - SETTINGS_KEYS
         if unknown:
             raise AnswersError(f"unknown setting '{sorted(unknown)[0]}'")
-        _ensure_dir(self.folder)
-        data = json.dumps({**self.settings(), **changes}, indent=1).encode("utf-8")
-        write_private(self.folder / SETTINGS_FILE, data)
-
-    def import_bundle(self, data: bytes, name: str = "upload") -> ImportReport:
         key = self._need_key()
-        return import_bundle(data, self.folder, self.checklists, name=name, seal_key=key,
-                             present=valid_runs(self.saved()))  # from the cache: each file read once
+        _ensure_dir(self.folder)
+        self._write_settings({**self.settings(), **changes}, key)
+
+    def import_bundle(self, data: bytes, name: str = "upload", passphrase: str | None = None) -> ImportReport:
+        """Restore an upload (see `import_bundle`). A sealed download opens with this folder's key
+        or `passphrase` (PassphraseError with a plain message otherwise). Its runs are never
+        written as plain files: a folder that is not protected becomes protected with the
+        download's key (its passphrase), its plain runs sealed as by `protect`."""
+        if len(data) > MAX_BUNDLE_BYTES + 100_000:
+            raise AnswersError(f"{name}: the file is larger than {MAX_BUNDLE_BYTES // 1_000_000} MB")
+        try:
+            doc = json.loads(data.decode("utf-8")) if data.lstrip()[:1] == b"{" else None
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            doc = None
+        if isinstance(doc, dict) and doc.get("format") == SEALED_BUNDLE_FORMAT:
+            data, bundle_key, key_doc = self._open_sealed_bundle(doc, name, passphrase)
+            if not self.protected:  # adopt the download's key: nothing it holds is written plain
+                _ensure_dir(self.folder)
+                write_private(self.folder / KEY_FILE, key_doc, neutral=True)
+                _fsync_dir(self.folder)
+                self.key = bundle_key
+                self._convert(lambda path, raw: not crypto.is_sealed(raw), bundle_key)
+        elif self.protected and self.key is None and passphrase:
+            self.unlock(passphrase)
+        key = self._need_key()
+        return _import_bundle(data, self.folder, self.checklists, name=name, seal_key=key,
+                              present=valid_runs(self.saved()))  # from the cache: each file read once
 
     def forget(self) -> int:
         """Delete every saved run here (sealed or not, with the key file); see `forget_all`."""

@@ -23,9 +23,10 @@ from markupsafe import Markup
 
 from . import service
 from .checklist import GROUPS, Answers, SavedRun
-from .errors import ToolkitError
+from .crypto import passphrase_problem
+from .errors import PassphraseError, ToolkitError
 from .markup import answered_text, level_html, local_day, support_html, ui
-from .storage import MAX_BUNDLE_BYTES
+from .storage import MAX_BUNDLE_BYTES, SEALED_BUNDLE_SUFFIX, neutral_name
 from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
 
@@ -471,12 +472,24 @@ class Summary(_Shown):
                                       tooltip="A page to print or keep: results, themes, changes")
         self.report_button.on_click(self.prepare_report)
         self.report_link = _html()
+        # A report is for reading, so it is never encrypted: from a protected folder only by choice.
+        self.report_plain = w.Checkbox(value=False, indent=False, layout=WIDE,
+                                       description="Make a report of protected answers anyway: it is not "
+                                                   "encrypted, anyone who finds it can read it")
 
         self.download_button = _button("Download my answers")
         self.download_button.on_click(self.prepare_download)
         self.download_link = _html()
-        self.upload = w.FileUpload(accept=".json", multiple=False, description="Upload answers", style=BUTTON_STYLE,
-                                   layout=WIDE)
+        self.download_plain = w.Checkbox(value=False, indent=False, layout=WIDE,
+                                         description="Download protected answers unencrypted: anyone who "
+                                                     "finds the file can read it")
+        self.upload = w.FileUpload(accept=f".json,{SEALED_BUNDLE_SUFFIX}", multiple=False,
+                                   description="Upload answers", style=BUTTON_STYLE, layout=WIDE)
+        self.upload_pass = w.Password(description="Passphrase of the uploaded file:", style=LABELLED_TEXT)
+        self._pending_upload: tuple[str, bytes] | None = None
+        self.upload_open = _button("Open the uploaded file")
+        self.upload_open.on_click(self.open_pending_upload)
+        self.upload_box = w.HBox([self.upload_pass, self.upload_open], layout=w.Layout(display="none"))
         self.upload.observe(self._on_upload, "value")
         # ipywidgets' "warning" orange under white text is 2.7:1; white on this amber is 5.0:1 (WCAG AA).
         self.delete_button = _button("Delete all my answers…", button_style="warning",
@@ -501,11 +514,12 @@ class Summary(_Shown):
                                    self.protect_again, self.protect_button, self.protect_status], layout=WIDE)
         self.data_tab = w.VBox([
             _html(ui("data_intro", str(ws.answers_dir), service.where_kept())), self.country.root,
-            w.HBox([self.download_button, self.upload], layout=WIDE), self.download_link,
+            w.HBox([self.download_button, self.upload], layout=WIDE), self.download_plain, self.download_link,
+            self.upload_box,
             self.protect_box, self.delete_button, self.confirm_box, self.data_status], layout=WIDE)
         self.overview_tab = w.VBox([self.overview, self.tables,
                                     w.HBox([self.refresh_button, self.report_button], layout=WIDE),
-                                    self.report_link], layout=WIDE)
+                                    self.report_plain, self.report_link], layout=WIDE)
         self.history = History(ws, draw=False)
         self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=("Overview", "History", "Your data"))
@@ -577,6 +591,10 @@ class Summary(_Shown):
             self.protect_status.value = _message("The two passphrases differ or are empty: nothing was "
                                                  "changed. Type the same passphrase twice.", "error")
             return
+        problem = None if self.workspace.store.protected else passphrase_problem(first)
+        if problem:
+            self.protect_status.value = _message(f"Not protected: {problem} Nothing was changed.", "error")
+            return
         try:
             done, left = self.workspace.store.protect(first)
         except ToolkitError as exc:
@@ -594,25 +612,36 @@ class Summary(_Shown):
         from .report import report_html
 
         ws = self.workspace
+        if ws.store.protected and not self.report_plain.value:
+            self.report_link.value = _message(
+                "Your answers are protected, and a report is not: anyone who finds it can read it. "
+                "Tick the box above to make one anyway.", "error")
+            return ""
         try:
             page = report_html(ws.store.runs(), ws.checklists, ws.resources, country=ws.country)
         except ToolkitError as exc:
             self.report_link.value = _message(str(exc), "error")
             return ""
-        self.report_link.value = _data_link(page.encode("utf-8"), "text/html",
-                                            f"my-report-{datetime.now():%Y-%m-%d}.html")
+        self.report_link.value = _data_link(page.encode("utf-8"), "text/html", neutral_name("html"))
         return page
 
     # ------------------------------------------------------------ your data
 
     def prepare_download(self, _button: Any = None) -> bytes:
+        """Offer every saved run as a download: sealed with the passphrase when the folder is
+        protected (opens with it in any folder), unencrypted there only when ticked."""
+        store = self.workspace.store
+        plain = not store.protected or self.download_plain.value
         try:
-            data = self.workspace.store.export_bundle()
+            data = store.export_bundle(plain=bool(self.download_plain.value))
         except ToolkitError as exc:
             self.download_link.value = _message(str(exc), "error")
             return b""
-        self.download_link.value = _data_link(data, "application/json",
-                                              f"my-answers-{datetime.now():%Y-%m-%d}.redflag-bundle.json")
+        name = neutral_name("json" if plain else SEALED_BUNDLE_SUFFIX.lstrip("."))
+        self.download_link.value = _data_link(data, "application/octet-stream", name)
+        if store.protected and plain:
+            self.download_link.value += _message("This file is not encrypted: anyone who finds it can "
+                                                 "read your answers.", "error")
         return data
 
     def _on_upload(self, change: dict) -> None:
@@ -626,11 +655,19 @@ class Summary(_Shown):
         if (size or len(content)) > MAX_BUNDLE_BYTES:
             self.data_status.value = _message(f"{name} is too large to be an answers file.", "error")
             return
+        passphrase, self.upload_pass.value = self.upload_pass.value or None, ""
         try:
-            report = self.workspace.store.import_bundle(content, name=name)
+            report = self.workspace.store.import_bundle(content, name=name, passphrase=passphrase)
+        except PassphraseError as exc:  # a protected download: ask for its passphrase
+            self._pending_upload = (name, content)
+            self.upload_box.layout.display = "flex"
+            self.data_status.value = _message(f"Nothing imported yet: {exc}", "error")
+            return
         except ToolkitError as exc:
             self.data_status.value = _message(f"Nothing imported: {exc}", "error")
             return
+        self._pending_upload = None
+        self.upload_box.layout.display = "none"
         text = Markup("Imported {} saved run(s) from {}.").format(len(report.imported), name)
         if report.already_present:
             text += Markup(" {} were already here and were skipped.").format(len(report.already_present))
@@ -640,6 +677,11 @@ class Summary(_Shown):
                                                       for _, why in report.rejected))
         self.data_status.value = _message(text, "error" if report.rejected else "ok")
         self.refresh()
+
+    def open_pending_upload(self, _button: Any = None) -> None:
+        """Import the protected upload again, with the passphrase just typed."""
+        if self._pending_upload is not None:
+            self.import_file(*self._pending_upload)
 
     def _set_confirm(self, visible: bool) -> None:
         self.confirm_box.layout.display = "flex" if visible else "none"

@@ -34,6 +34,7 @@ from toolkit.storage import (
     BUNDLE_FORMAT,
     FORMAT,
     MAX_BUNDLE_BYTES,
+    MAX_CLOCK_SKEW,
     MAX_FILE_BYTES,
     MAX_NOTE_CHARS,
     RUN_NAME,
@@ -272,7 +273,7 @@ def test_load_answers_on_a_folder_or_missing_file(scratch, core):
     folder = fresh(scratch)
     for path in (folder, folder / "missing.json"):
         TRIED["load_answers: folder / missing file"] += 1
-        with pytest.raises(AnswersError, match="cannot read file"):
+        with pytest.raises(AnswersError, match="cannot read file|not a regular file"):  # a folder: the latter
             load_answers(path, core)
 
 
@@ -537,10 +538,17 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
 
 # ------------------------------------------------------------------ runs that load must also show
 
-#: The plausible-date bounds (years 1970 to 2200 in the run's own offset), at their very edges:
-#: the first two load (in UTC they are just outside the range), the last two are refused.
-BOUNDARY_TIMES = ["1970-01-01T00:00:00+14:00", "2200-12-31T23:59:59-12:00"]
-REFUSED_TIMES = ["1969-12-31T23:59:59+00:00", "2201-01-01T00:00:00+00:00"]
+#: The plausible-date bounds, at their very edges: from the year 1970 in the run's own offset (in
+#: UTC just outside it) to this computer's clock plus the allowed skew; the others are refused.
+#: A time hours ahead (the suite takes minutes) or far ahead (the planted 2199 run) is in the future.
+_SOON = datetime.now(timezone.utc) + MAX_CLOCK_SKEW
+BOUNDARY_TIMES = ["1970-01-01T00:00:00+14:00", (_SOON - timedelta(seconds=60)).astimezone(
+    timezone(timedelta(hours=-12))).isoformat()]
+REFUSED_TIMES = [("1969-12-31T23:59:59+00:00", "not a plausible date"),
+                 ("2201-01-01T00:00:00+00:00", "not a plausible date"),
+                 ((_SOON + timedelta(hours=2)).astimezone(timezone(timedelta(hours=14))).isoformat(),
+                  "is in the future"),
+                 ("2199-06-01T00:00:00+00:00", "is in the future")]
 
 
 @pytest.mark.parametrize("saved_at", BOUNDARY_TIMES)
@@ -562,12 +570,20 @@ def test_a_run_at_the_edge_of_the_plausible_dates_loads_and_every_view_shows_it(
     assert core[runs[0].checklist_id].title in Summary(ws).overview.value
 
 
-@pytest.mark.parametrize("saved_at", REFUSED_TIMES + ["0001-01-01T00:00:00+14:00", "9999-06-01T00:00:00+00:00"])
-def test_a_run_outside_the_plausible_dates_is_refused_with_its_reason(scratch, core, saved_at):
+@pytest.mark.parametrize("saved_at, reason", REFUSED_TIMES + [("0001-01-01T00:00:00+14:00", "not a plausible date"),
+                                                               ("9999-06-01T00:00:00+00:00", "not a plausible date")])
+def test_a_run_outside_the_plausible_dates_is_refused_with_its_reason(scratch, core, saved_at, reason):
     folder = fresh(scratch) / "answers"
     report = import_bundle(bundle([{"file": None, "answers": valid_doc(core, saved_at=saved_at)}]),
                            folder, core)
-    assert report.imported == [] and "not a plausible date" in report.rejected[0][1]
+    assert report.imported == [] and reason in report.rejected[0][1]
+    # The same run planted as a file is listed with its reason, and never loaded.
+    folder.mkdir(parents=True, exist_ok=True)
+    planted = folder / f"{CID}_21990601-000000_0123abcd.json"
+    planted.write_text(json.dumps(valid_doc(core, saved_at=saved_at)), encoding="utf-8")
+    with pytest.raises(AnswersError, match=reason):
+        load_answers(planted, core)
+    assert reason in list_saved(folder, core)["problem"][0]
 
 
 # ------------------------------------------------------------------ the checklist loader

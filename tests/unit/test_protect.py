@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from _helpers import run_cli, shown, workspace_for
 
-from toolkit import AnswersError, PassphraseError, SavedRun
+from toolkit import AnswersError, PassphraseError, SavedRun, storage
 from toolkit.cli import main
-from toolkit.storage import KEY_FILE, AnswerStore, run_files
+from toolkit.storage import KEY_FILE, NOT_SEALED, AnswerStore, run_files
 
 PASS = "correct horse battery staple"
 FORK = multiprocessing.get_context("fork")
@@ -145,14 +145,16 @@ def test_cli_protect_read_and_unprotect_with_passphrase_sources(tmp_path, store,
     listed = json.loads(out)
     assert code == 0 and sorted(r["checklist"] for r in listed) == sorted(r.checklist_id for r in runs)
     assert all(r["problem"] == "" for r in listed)
-    code, out, _ = run_cli(capsys, "--dir", folder, "report", "--format", "md")
+    code, out, err = run_cli(capsys, "--dir", folder, "report", "--format", "md")
+    assert code == 1 and out == "" and "--plain" in err  # a report of protected answers only when asked for
+    code, out, _ = run_cli(capsys, "--dir", folder, "report", "--format", "md", "--plain")
     assert code == 0 and all(checklists[r.checklist_id].title in out for r in runs)
     code, out, _ = run_cli(capsys, "--dir", folder, "score", str(run_files(store.folder)[0]), "--format", "json")
     assert code == 0 and json.loads(out)[0]["checklist"] in checklists
-    monkeypatch.setenv("REDFLAG_NEW_PASSPHRASE", "second")
+    monkeypatch.setenv("REDFLAG_NEW_PASSPHRASE", "second quiet harbour lantern")
     code, out, _ = run_cli(capsys, "--dir", folder, "passphrase")
     assert code == 0 and "re-encrypted" in out
-    monkeypatch.setenv("REDFLAG_PASSPHRASE", "second")
+    monkeypatch.setenv("REDFLAG_PASSPHRASE", "second quiet harbour lantern")
     code, out, _ = run_cli(capsys, "--dir", folder, "unprotect")
     assert code == 0 and "4 saved run(s) decrypted" in out and not store.protected
 
@@ -181,7 +183,7 @@ def _damage(data: bytes, how: str) -> bytes:
 
 @pytest.mark.parametrize("how, message", [
     ("truncated", "damaged or altered"), ("flipped-bit", "damaged or altered"),
-    ("wrong-header", "not UTF-8 text"), ("other-key-id", "encrypted with a different passphrase"),
+    ("wrong-header", NOT_SEALED), ("other-key-id", "encrypted with a different passphrase"),
 ])
 def test_a_damaged_sealed_file_is_a_clear_error_and_is_never_repaired(store, checklists, how, message):
     fill(store, checklists, 3)
@@ -209,7 +211,7 @@ def test_a_damaged_key_file_is_a_clear_error(store, checklists, content):
     store.protect(PASS)
     (store.folder / KEY_FILE).write_bytes(content)
     before = snapshot(store.folder)
-    with pytest.raises(AnswersError, match=r"\.redflag-key\.json: (not a key file|damaged key file)"):
+    with pytest.raises(AnswersError, match=r"\.key\.json: (not a key file|damaged key file)"):
         AnswerStore(store.folder, checklists).unlock(PASS)
     assert snapshot(store.folder) == before
 
@@ -243,10 +245,14 @@ def test_protect_killed_again_and_again_then_finished_keeps_every_run(store, che
         os.kill(child.pid, signal.SIGKILL)
         child.join(5)
         kills += 1
-        # Between kills every run is readable, plain or sealed, and none is lost.
+        # Between kills every run is there, sealed or still plain, and none is lost; the plain
+        # ones are listed as not encrypted (never believed) until protect is run again.
         between = AnswerStore(store.folder, checklists)
         between.unlock(PASS)
-        assert fingerprints(between.runs()) == fingerprints(runs)
+        plain = [p for p, got in between.saved() if isinstance(got, AnswersError)]
+        assert all(NOT_SEALED in str(got) for _, got in between.saved() if isinstance(got, AnswersError))
+        waiting = [storage._run_from_bytes(p.read_bytes(), p.name, checklists, None) for p in plain]
+        assert fingerprints(between.runs()) | fingerprints(waiting) == fingerprints(runs)
     assert kills >= 10, f"only {kills} kills landed: the loop proves little"
     store.protect(PASS)  # running it again finishes the job
     assert all(p.suffix == ".sealed" for p in run_files(store.folder))
