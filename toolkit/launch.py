@@ -16,6 +16,7 @@ import html
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -101,14 +102,16 @@ def _root_flag() -> list[str]:
     return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
 
-def lab_command(folder: Path) -> list[str]:
+def lab_command(folder: Path, workspaces: Path | None = None) -> list[str]:
     """JupyterLab on 127.0.0.1, opening the start page (Lab makes and prints its own token).
 
     The server never fetches the Jupyter news feed or checks PyPI for updates, even if someone
-    turns those settings back on in Lab's Settings Editor."""
+    turns those settings back on in Lab's Settings Editor. `workspaces`: where Lab keeps its
+    workspace state (run_lab gives it a temporary folder)."""
+    state = [f"--LabApp.workspaces_dir={workspaces}"] if workspaces is not None else []
     return [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", *_root_flag(),
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--ServerApp.root_dir={folder}", str(folder / START)]
+            *state, f"--ServerApp.root_dir={folder}", str(folder / START)]
 
 
 #: Seconds a page's kernel outlives the page (tab closed, page left) before it is shut down.
@@ -227,6 +230,31 @@ def _port_taken(port: int) -> bool:
     otherwise it would see that program answer, take it for Voilà and hand it the token."""
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run_lab(folder: Path) -> int:
+    """Run JupyterLab (lab_command, with lab_env) until Ctrl+C.
+
+    Lab saves its workspace state (the notebooks open, so the names of the checklists looked at,
+    and the layout) as it goes; by default into ~/.jupyter/lab/workspaces, for good. Here it goes
+    to a private temporary folder that is removed when Lab stops, in any way: Ctrl+C, the
+    terminal closing, `kill`, or (by the helper waiting on a pipe) this launcher being killed.
+    Lab starts with an empty layout each time; nothing else changes."""
+    state = Path(tempfile.mkdtemp())
+    sweeper = _sweeper(state)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _stop_signals()}
+    try:
+        proc = subprocess.Popen(lab_command(folder, state), env=lab_env())
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            return proc.wait()
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+        _stop_sweeper(sweeper)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:

@@ -444,3 +444,33 @@ def test_the_app_refuses_a_foreign_host_even_with_the_token(app_factory):
     for host in (f"127.0.0.1:{app.port}", f"localhost:{app.port}"):
         assert _status(f"{base}/voila/render/00-start-here.ipynb?token={token}", host=host)[0] == 200, host
     assert "evil.example" in app.log_text()   # jupyter_server's warning names the refused host
+
+
+def test_run_lab_keeps_lab_state_in_a_folder_it_removes_and_gives_lab_no_passphrase(tmp_path, monkeypatch):
+    """`redflag lab`: Lab's workspace file (which notebooks were open: the checklists' names)
+    goes to a private temporary folder, gone once Lab has stopped; Lab's environment has no
+    passphrase and finds the history-less kernel spec."""
+    from toolkit import launch
+
+    seen: dict = {}
+
+    class FakeLab:
+        def __init__(self, argv, env):
+            state = Path(next(a for a in argv if a.startswith("--LabApp.workspaces_dir=")).split("=", 1)[1])
+            (state / "lab-a511.jupyterlab-workspace").write_text('{"data": {"summary.ipynb": {}}}')
+            seen.update(argv=argv, env=env, state=state, existed=state.is_dir(),
+                        mode=state.stat().st_mode & 0o777)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setenv("REDFLAG_PASSPHRASE", "correct horse")
+    real = subprocess.Popen     # the helper that removes the folder if the launcher is killed runs for real
+    monkeypatch.setattr(launch.subprocess, "Popen", lambda argv, env=None, **kw: FakeLab(argv, env)
+                        if "jupyterlab" in argv else real(argv, env=env, **kw))
+    assert launch.run_lab(tmp_path) == 0
+    assert seen["existed"] and seen["mode"] == 0o700
+    assert not seen["state"].exists(), "Lab's workspace state outlived Lab"
+    assert "REDFLAG_PASSPHRASE" not in seen["env"]
+    assert seen["env"]["JUPYTER_PATH"].split(os.pathsep)[0] == str(JUPYTER_DATA)
+    assert seen["argv"][-1] == str(tmp_path / "00-start-here.ipynb")
