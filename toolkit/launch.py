@@ -71,6 +71,11 @@ CSP = "; ".join([
 LOCAL_HOSTNAMES = ("localhost",)
 
 
+#: The login cookie the token turns into (IdentityProvider.cookie_options): a session cookie,
+#: gone when the browser closes, instead of one kept for 30 days.
+COOKIE_OPTIONS = {"expires_days": None}
+
+
 def voila_tornado_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The app server's tornado settings: the Host check and the security headers; with a
     forwarding page in `env` (default: this process's environment), its removal."""

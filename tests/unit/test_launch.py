@@ -111,12 +111,13 @@ def test_the_app_checks_the_host_and_sends_a_content_security_policy():
     """Voilà reads its config from the package's folder only, and that config applies the Host
     check and the headers (tests/e2e: the browser side, test_launch's kernel tests: the server)."""
     assert f"--Voila.config_file_paths={VOILA_CONFIG}" in app_command(Path("/x"))
-    config = SimpleNamespace(Voila=SimpleNamespace())
+    config = SimpleNamespace(Voila=SimpleNamespace(), IdentityProvider=SimpleNamespace())
     exec((VOILA_CONFIG / "voila.py").read_text(encoding="utf-8"), {"c": config})
     settings = config.Voila.tornado_settings
     assert settings == voila_tornado_settings()
     assert settings["allow_remote_access"] is False and settings["local_hostnames"] == ["localhost"]
     assert settings["headers"]["Content-Security-Policy"] == CSP
+    assert config.IdentityProvider.cookie_options == {"expires_days": None}   # a session cookie
     policy = dict(part.split(" ", 1) for part in CSP.split("; "))
     assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
     assert policy["script-src"] == "'self' blob:"           # no inline script, no eval, no other host
@@ -444,6 +445,9 @@ def test_the_app_refuses_a_foreign_host_even_with_the_token(app_factory):
     for host in (f"127.0.0.1:{app.port}", f"localhost:{app.port}"):
         assert _status(f"{base}/voila/render/00-start-here.ipynb?token={token}", host=host)[0] == 200, host
     assert "evil.example" in app.log_text()   # jupyter_server's warning names the refused host
+    with _HTTP.open(f"{base}/voila/render/00-start-here.ipynb?token={token}", timeout=30) as r:
+        cookies = r.headers.get_all("Set-Cookie")
+    assert cookies and not any("expires" in c.lower() for c in cookies), cookies   # gone with the browser
 
 
 def test_run_lab_keeps_lab_state_in_a_folder_it_removes_and_gives_lab_no_passphrase(tmp_path, monkeypatch):
