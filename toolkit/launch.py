@@ -12,6 +12,8 @@ own Voilà template ("redflag", in toolkit/share/jupyter), which loads nothing f
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import os
@@ -47,11 +49,12 @@ SECRET_VARIABLES = ("REDFLAG_PASSPHRASE", "REDFLAG_NEW_PASSPHRASE")
 #: app's server (tornado's `headers` setting; a header also covers the login page and can say
 #: frame-ancestors, which a <meta> tag cannot). Measured in Chromium with Voilà 0.5.13,
 #: ipywidgets 8 and anywidget 0.11 (tests/e2e/test_e2e_script.py reports any violation):
-#: - script-src 'self' blob: -- Voilà's bundle, its lab extensions (widgets) and the template's
-#:   static/*.js come from the server; anywidget imports each widget's ES module from a blob:
-#:   URL the page's own script makes. No 'unsafe-inline' and no 'unsafe-eval': the template
-#:   has no inline script (see its header), so a <script> or an onerror= that reached a page
-#:   from data does not run, and nothing needs eval.
+#: - script-src 'self' blob: and one hash -- Voilà's bundle, its lab extensions (widgets) and
+#:   the template's static/*.js come from the server; anywidget imports each widget's ES module
+#:   from a blob: URL the page's own script makes; the hash lets Voilà's heartbeat run (below).
+#:   No 'unsafe-inline' and no 'unsafe-eval': the template has no inline script (see its
+#:   header), so a <script> or an onerror= that reached a page from data does not run, and
+#:   nothing needs eval.
 #: - style-src 'self' 'unsafe-inline' -- Voilà's page and the widgets set inline styles and
 #:   <style> elements (anywidget adds each widget's CSS that way). Styles cannot run script.
 #: - img-src 'self' data: blob: -- charts are PNG data: URLs; the page icon is an empty data: URL.
@@ -60,8 +63,13 @@ SECRET_VARIABLES = ("REDFLAG_PASSPHRASE", "REDFLAG_NEW_PASSPHRASE")
 #:   host and port counts as 'self'); nothing else, so nothing can be sent anywhere.
 #: - default-src 'none', object-src 'none', base-uri 'none', form-action 'self' (the login
 #:   form), frame-ancestors 'none' (no other page may frame the app).
+#: The one inline script the app lets run, by its hash: Voilà writes it into a page whose cell
+#: takes long to run, to keep the connection alive (voila/handler.py); it calls a function of
+#: static/page.js that does nothing. Only this exact text matches the hash.
+HEARTBEAT = "window.voila_heartbeat()"
+HEARTBEAT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(HEARTBEAT.encode()).digest()).decode()
 CSP = "; ".join([
-    "default-src 'none'", "script-src 'self' blob:", "style-src 'self' 'unsafe-inline'",
+    "default-src 'none'", f"script-src 'self' blob: '{HEARTBEAT_HASH}'", "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'",
     "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ])

@@ -40,7 +40,9 @@ PAYLOAD = ('<script>window.__redflag_pwned = "script"; fetch("/pwned-script")</s
 CSP_RECORDER = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(
-  {directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample}));
+  {directive: e.effectiveDirective, blocked: e.blockedURI, page: location.pathname,
+   source: e.sourceFile, line: e.lineNumber,
+   element: (e.target && e.target.outerHTML || '').slice(0, 160)}));
 """
 
 
@@ -179,7 +181,7 @@ def test_app_pages_break_no_csp_rule_have_a_neutral_title_and_drop_the_token(hos
     expect(page.get_by_role("img", name=re.compile("chart of")).first).to_be_visible(timeout=S.KERNEL_TIMEOUT)
     assert "token" not in page.url
     entries = page.evaluate("() => history.length")
-    assert watch.violations() == [], "the app breaks its own Content-Security-Policy"
+    assert watch.violations() == [], f"the app breaks its own Content-Security-Policy: {watch.violations()}"
     # The pages' kernels ran their cells (ChecklistForm("..."), Summary()) and kept no history.
     history = _history_entries(hostile_app.ws.home / "ipython")
     assert history == [], f"IPython recorded the pages' cells: {history}"
