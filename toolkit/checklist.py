@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -320,6 +321,46 @@ class _Problems:
         self.messages.append(prefix + message)
 
 
+#: Characters no text in a data file may hold: C0 and C1 control characters except tab and
+#: newline (a carriage return only as part of a Windows line end), the Unicode line and
+#: paragraph separators, and the bidi embeddings, overrides and isolates (U+202A-U+202E,
+#: U+2066-U+2069), which make text show in another order than it is stored: a terminal or a
+#: page would show something else than what a reviewer of the file read.
+UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+                              "|\r(?!\n)")
+
+
+def _shown(text: str) -> str:
+    """A key or id as it may appear in a message: unprintable characters as \\uXXXX."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)[:60]
+
+
+def unsafe_text(data: Any, where: str, path: str = "") -> list[str]:
+    """A message for every text (value or key, at any depth) in parsed data that holds an
+    UNSAFE_CHARACTER, naming the file, the key (items by their id) and the character."""
+    found: list[str] = []
+    if isinstance(data, str):
+        bad = UNSAFE_CHARACTER.search(data)
+        if bad:
+            char = bad.group()[0]
+            name = unicodedata.name(char, "a control character")
+            found.append(f"{where}: {path or 'text'}: holds U+{ord(char):04X} ({name}) at position "
+                         f"{bad.start() + 1}: control and bidi override characters are not allowed in text")
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            label = f"{path}.{_shown(str(key))}" if path else _shown(str(key))
+            if isinstance(key, str) and UNSAFE_CHARACTER.search(key):
+                found.append(f"{where}: key '{label}': control and bidi override characters are not "
+                             "allowed in a key")
+            found += unsafe_text(value, where, label)
+    elif isinstance(data, list):
+        for n, value in enumerate(data, start=1):
+            ident = value.get("id") if isinstance(value, Mapping) else None
+            named = f" '{_shown(ident)}'" if isinstance(ident, str) and SLUG.match(ident) else ""
+            found += unsafe_text(value, where, f"{path}[{n}]{named}")
+    return found
+
+
 def _check_keys(table: Mapping[str, Any], allowed: set[str], required: set[str],
                 problems: _Problems, item: str | None = None) -> None:
     for key in sorted(set(table) - allowed):
@@ -405,6 +446,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
     path = Path(path)
     data = read_toml(path)
     problems = _Problems(display_path(path))
+    problems.messages += unsafe_text(data, problems.where)
     _check_keys(data, {"scale", "rules", "levels", "levels_extra", "themes"},
                 {"scale", "rules", "levels", "levels_extra", "themes"}, problems)
     shapes = {"scale": list, "levels": list, "rules": dict, "levels_extra": dict, "themes": dict}
@@ -496,6 +538,7 @@ def _parse_item(raw: Any, n: int, vocab: Vocabulary, problems: _Problems) -> Ite
 def parse_checklist(data: Mapping[str, Any], path: Path, vocab: Vocabulary) -> Checklist:
     """Validate one parsed checklist file; raise ChecklistError listing every problem."""
     problems = _Problems(display_path(path))
+    problems.messages += unsafe_text(data, problems.where)
     _check_keys(data, _CHECKLIST_KEYS, _CHECKLIST_KEYS - _CHECKLIST_OPTIONAL, problems)
     cid = data.get("id")
     edition = EDITION_NAME.match(path.stem) if path.parent.name == ARCHIVE_DIR else None

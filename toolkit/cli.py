@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 import unicodedata
@@ -361,7 +360,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 def _cmd_open(args: argparse.Namespace) -> int:
     """`lab` / `app`: write any missing notebooks, then start the server on 127.0.0.1."""
-    from .launch import lab_command, run_app
+    from .launch import run_app, run_lab
     from .notebooks import write_notebooks
 
     folder = _notebook_folder(args.folder, for_opening=True)
@@ -369,10 +368,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     write_notebooks(ws.checklists, ws.resources, folder)
     if args.command == "app":
         return run_app(folder, args.port)
-    argv = lab_command(folder)
-    sys.stdout.flush()
-    os.execv(argv[0], argv)  # replaces this process: Ctrl+C stops the server as usual
-    return 0  # pragma: no cover
+    return run_lab(folder)  # no passphrase in its environment, its workspace state removed at the end
 
 
 def _cmd_forget(args: argparse.Namespace) -> int:

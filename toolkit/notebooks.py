@@ -15,6 +15,7 @@ from typing import Any
 
 from .checklist import Checklist
 from .errors import ToolkitError
+from .markup import md_escape
 from .resources import Resources
 from .service import start_page
 
@@ -31,6 +32,15 @@ SECTIONS = (
     ("green-flags", "Good signs"),
     ("strengths", "Strengths"),
 )
+
+
+def md_text(text: object) -> str:
+    """Text from data (a title, the limits, the device note) as Markdown that shows exactly
+    that text: one line (no heading, list or fence can start inside it), HTML-escaped (Voilà
+    passes raw HTML in Markdown through to the page, so `<script>` or `<img onerror>` would
+    run), Markdown syntax backslash-escaped (no `[link](javascript:...)`, no emphasis), and
+    `$` escaped so that no math (MathJax in JupyterLab) is typeset from it."""
+    return md_escape(" ".join(str(text).split())).replace("$", "\\$")
 
 
 def _cell(kind: str, source: str, n: int) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) ->
         rows = [c for c in _ordered(checklists) if c.kind == kind]
         if rows:  # a heading, then a blank line: Markdown must not glue it onto the list above
             links.append(f"### {heading}\n\n" + "\n".join(
-                f"- [{c.title}]({c.id}.ipynb) – {len(c.items)} items" for c in rows))
+                f"- [{md_text(c.title)}]({c.id}.ipynb) – {len(c.items)} items" for c in rows))
     text = f"""# Relationship red-flag checklists
 
 A calm, private way to look at a relationship or someone you are dating. Each checklist has a
@@ -110,9 +120,9 @@ regular use, run it on your own computer.
 
 ## What this does not ask
 
-{resources.limits}
+{md_text(resources.limits)}
 
-**On a shared device.** {resources.device_note}
+**On a shared device.** {md_text(resources.device_note)}
 
 ## If you need support now
 """

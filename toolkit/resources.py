@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from .checklist import display_path, read_toml
+from .checklist import display_path, read_toml, unsafe_text
 from .errors import ChecklistError
 
 RESOURCES_FILE = "_resources.toml"
@@ -207,7 +207,7 @@ def load_resources(path: Path) -> Resources:
     path = Path(path)
     data = read_toml(path)
     where = display_path(path)
-    problems: list[str] = []
+    problems: list[str] = unsafe_text(data, where)
     for key in sorted(set(data) - _TOP_KEYS, key=str):
         problems.append(f"{where}: unknown key '{key:.40}'")
     texts = {}

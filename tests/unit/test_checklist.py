@@ -281,3 +281,63 @@ def test_bad_vocabulary_is_reported(tmp_path, old, new, fragment):
     with pytest.raises(ChecklistError) as info:
         load_vocabulary(path)
     assert f"{VOCABULARY_FILE}: {fragment}" in str(info.value)
+
+
+# ------------------------------------------------------------------ control and bidi characters
+# A checklist's text reaches terminals (`redflag list`) and pages. Control characters (escape
+# sequences) and bidi overrides/isolates make it show something other than what a reviewer of
+# the file read: `validate` refuses them in any text, naming the file and the key.
+
+UNSAFE = {
+    "escape": "\\u001b[2J", "bell": "\\u0007", "null": "\\u0000", "delete": "\\u007f",
+    "c1-next-line": "\\u0085", "c1-csi": "\\u009b", "lone-cr": "a\\rb", "line-separator": "\\u2028",
+    "rlo": "\\u202e", "lre": "\\u202a", "pdf": "\\u202c", "lri": "\\u2066", "fsi": "\\u2068", "pdi": "\\u2069",
+}
+ALLOWED = {"tab": "a\\tb", "newline": "a\\nb", "windows-line-end": "a\\r\\nb",
+           "right-to-left-text": "שלום \\u200f(mark)", "zero-width-joiner": "a\\u200db"}
+
+
+def _with(text: str, where: str, escaped: str) -> str:
+    """The checklist text with `escaped` (TOML escapes) added to the title, an item's text or
+    a level_words sentence."""
+    if where == "title":
+        return at_top("title", f'"Signs {escaped}"')(text)
+    if where == "item":
+        return in_item(SECOND, "text", f'"Statement {escaped}"')(text)
+    return at_top("level_words", f'{{ high = "Many signs {escaped}" }}')(text)
+
+
+@pytest.mark.parametrize("where,key", [("title", "title"), ("item", f"items[2] '{SECOND}'.text"),
+                                       ("level_words", "level_words.high")])
+@pytest.mark.parametrize("char", UNSAFE.values(), ids=UNSAFE.keys())
+def test_control_and_bidi_characters_are_refused_naming_file_and_key(shipped_copy, char, where, key):
+    path = shipped_copy / FILE
+    path.write_text(_with(path.read_text(encoding="utf-8"), where, char), encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    message = str(info.value)
+    assert f"{FILE}: {key}: holds U+" in message, message
+    assert "control and bidi override characters are not allowed" in message
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", message), \
+        "the message must not carry the character itself"
+
+
+@pytest.mark.parametrize("char", ALLOWED.values(), ids=ALLOWED.keys())
+def test_tabs_newlines_and_right_to_left_text_are_allowed(shipped_copy, char):
+    path = shipped_copy / FILE
+    path.write_text(_with(path.read_text(encoding="utf-8"), "title", char), encoding="utf-8")
+    assert load_checklists(shipped_copy)["toxic-relationship"].title.startswith("Signs ")
+
+
+def test_control_characters_in_the_vocabulary_and_in_a_key_are_refused(shipped_copy):
+    vocab = shipped_copy / VOCABULARY_FILE
+    text = vocab.read_text(encoding="utf-8")
+    vocab.write_text(text.replace('label = "Never"', 'label = "Never\\u001b]0;x\\u0007"', 1), encoding="utf-8")
+    named = r"_vocabulary\.toml: scale\[1\] 'never'\.label: holds U\+001B \(a control character\)"
+    with pytest.raises(ChecklistError, match=named):
+        load_checklists(shipped_copy)
+    vocab.write_text(text, encoding="utf-8")
+    path = shipped_copy / FILE
+    path.write_text(at_top('"odd\\u202ekey"', '"x"')(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(ChecklistError, match=r"toxic-relationship\.toml: key 'odd\\u202ekey'"):
+        load_checklists(shipped_copy)

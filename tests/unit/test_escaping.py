@@ -513,3 +513,52 @@ def test_form_status_messages_escape_error_texts_and_paths(tmp_path, core, monke
     path = form.save()
     assert path is not None
     assert_inert_html(form.status.value, payload.replace("/", "_"), "answers folder path -> form status")
+
+
+# ------------------------------------------------------------------ the generated notebooks
+
+
+def _start_page_markdown(checklists, resources) -> str:
+    from toolkit.notebooks import all_notebooks
+
+    books = all_notebooks(checklists, resources)
+    return "\n\n".join("".join(c["source"]) for nb in books.values() for c in nb["cells"]
+                       if c["cell_type"] == "markdown")
+
+
+def _rendered(markdown: str) -> dict[str, str]:
+    """The Markdown as HTML, the way each front end renders it: Voilà through nbconvert's
+    mistune filter (raw HTML passes through), JupyterLab's CommonMark + GFM (markdown-it)."""
+    from markdown_it import MarkdownIt
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return {"voila (nbconvert/mistune)": markdown2html_mistune(markdown),
+            "commonmark (markdown-it)": MarkdownIt("commonmark").render(markdown)}
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + ["$\\href{javascript:alert(1)}{x}$", "x\n\n# Heading\n\n- item"],
+                         ids=IDS + ["math-href", "markdown-structure"])
+def test_checklist_titles_limits_and_device_note_are_inert_in_the_generated_notebooks(tmp_path, payload):
+    """The start page pastes every checklist title, the limits and the device note into
+    Markdown, which Voilà renders with raw HTML passed through: each must come out as text."""
+    from markdown_it import MarkdownIt
+
+    custom = hostile_checklists(tmp_path / "checklists", payload)
+    res = load_resources(resources_file(tmp_path / "res", "plain"))
+    res = res.__class__(**{**res.__dict__, "limits": f"Limits {payload}",
+                           "device_note": f"Device {payload}"})
+    markdown = _start_page_markdown(custom, res)
+    assert md_problems(markdown) == [], "live Markdown in the generated notebooks"
+    assert "$\\href" not in markdown and "\n# Heading" not in markdown
+    one_line = " ".join(payload.split())
+    for renderer, page in _rendered(markdown).items():
+        assert html_problems(page) == [], f"{renderer}: payload {payload!r} is live"
+        text = " ".join(visible_text(page).split())
+        for shown in (f"Title {one_line}", f"Limits {one_line}", f"Device {one_line}"):
+            assert shown in text, f"{renderer}: {shown!r} is not shown as text"
+        CHECKED[f"title + limits + device note -> start page ({renderer})"] += 1
+    headings = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "heading_open"]
+    clean = _start_page_markdown(hostile_checklists(tmp_path / "plain", "plain"),
+                                 load_resources(resources_file(tmp_path / "res2", "plain")))
+    assert len(headings) == len([t for t in MarkdownIt("commonmark").parse(clean)
+                                 if t.type == "heading_open"]), "a text from data added a heading"

@@ -864,3 +864,30 @@ def test_non_text_web_address_is_refused(scratch, core_dir, value):
         return
     links = re.findall(r"href=\"([^\"]*)\"", support_html(res))
     assert all(link.startswith("https://") for link in links), links
+
+
+# ------------------------------------------------------------------ control and bidi characters
+
+
+@pytest.mark.parametrize("key,old,new,named", [
+    ("device_note", 'device_note = """\n', 'device_note = """\n\\u202e', "device_note"),
+    ("limits", 'limits = """\n', 'limits = """\n\\u001b[8m', "limits"),
+    ("resource name", 'name = "', 'name = "\\u2067', "resources[1].name"),
+    ("country name", '[countries]\n', '[countries]\nXX = "Somewhere\\u009b31m"\n', "countries.XX"),
+], ids=["bidi-override-device-note", "escape-limits", "isolate-in-a-name", "c1-country"])
+def test_validate_refuses_control_and_bidi_characters_in_the_resources(tmp_path, capsys, core_dir, key, old, new,
+                                                                       named):
+    """`redflag validate` on a folder whose resources file hides a control or bidi character:
+    exit 1, one line naming the file and the key, and the character itself not echoed."""
+    from _helpers import run_cli
+
+    folder = tmp_path / "checklists"
+    shutil.copytree(core_dir, folder)
+    path = folder / "_resources.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, key
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, out, err = run_cli(capsys, "validate", str(folder), "--dir", str(tmp_path / "answers"))
+    assert code == 1, out
+    assert f"_resources.toml: {named}: holds U+" in err, err
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", err)
