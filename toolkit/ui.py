@@ -542,6 +542,9 @@ class Summary(_Shown):
         self.report_link.value = self.download_link.value = self.data_status.value = ""
         self.protect_status.value = ""
         self._set_confirm(False)
+        self._pending_upload, self.upload_pass.value = None, ""  # an upload waiting for its passphrase
+        self.upload_box.layout.display = "none"
+        self.report_plain.value = self.download_plain.value = False  # "plain" is chosen each time
         self.history.body.children = []
         self.unlock.show_if_locked()
         if self.unlock.locked:

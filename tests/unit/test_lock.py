@@ -93,9 +93,14 @@ def test_exit_on_the_summary_locks_and_clears_every_result(protected, checklists
     assert view.support.value and view.history.body.children
     view.prepare_download()
     assert "data:" in view.download_link.value
+    view.download_plain.value = view.report_plain.value = True
+    view._pending_upload = ("backup.sealed", b"...")  # an upload waiting for its passphrase
+    view.upload_box.layout.display = "flex"
     send(view, "exit")
     assert_locked(view)
     assert view.tables.value == view.support.value == view.download_link.value == ""
+    assert view._pending_upload is None and view.upload_box.layout.display == "none"
+    assert not (view.download_plain.value or view.report_plain.value)
     assert view.history.body.children == ()
     assert "unlock" in view.overview.value.lower() and "%" not in view.overview.value
 
