@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import service
 from .checklist import Checklist
 from .errors import ToolkitError
 from .markup import md_escape
@@ -73,9 +74,8 @@ def checklist_notebook(checklist: Checklist) -> dict:
              if checklist.kind == "reflection" else
              "Answer for how things have been lately. Each answer is how often something is true.")
     intro = (f"{about}\n\n"  # the form itself shows the title and the intro
-             "Press **Save my answers** when you are done: your answers are saved only on this "
-             "computer, and you can come back and **Resume** them later. **Hide** clears the screen "
-             "at once.\n\n"
+             f"Press **Save my answers** when you are done: your answers are saved only on {service.place()}, "
+             "and you can come back and **Resume** them later. **Hide** clears the screen at once.\n\n"
              f"[← Start here]({START}) · [Summary of all your answers]({SUMMARY})")
     code = f'{RUN_HINT}\nfrom toolkit.ui import ChecklistForm\nChecklistForm("{checklist.id}")'
     return _notebook([("markdown", intro), ("code", code)])

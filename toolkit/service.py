@@ -7,7 +7,7 @@ JupyterHub tells a person's server who it serves in its environment (JUPYTERHUB_
 JUPYTERHUB_SERVICE_PREFIX, …); the kernels behind the pages inherit it, and so does
 `redflag notebooks` when the hub writes a person's notebooks (deploy/jupyterhub). Each view calls
 one function here: the start page (`start_page`), the support box (`device_note`) and the
-Summary's *Your data* tab (`where_kept`).
+Summary's *Your data* tab (`where_kept`); and wherever a page says where a save goes (`place`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ def on_service(env: Mapping[str, str] | None = None) -> bool:
     process's environment)."""
     env = os.environ if env is None else env
     return any(env.get(name) for name in SERVICE_ENV) and not any(env.get(name) for name in BINDER_ENV)
+
+
+def place(env: Mapping[str, str] | None = None) -> str:
+    """Where a save goes, in a sentence: "this computer", or on a service "this service's server"."""
+    return "this service's server" if on_service(env) else "this computer"
 
 
 def where_kept(env: Mapping[str, str] | None = None) -> str | None:

@@ -259,7 +259,7 @@ class ChecklistForm(_Shown):
         self.checklist = c = ws.checklists[checklist_id]
         self.label = f"Checklist form: {c.title}"
 
-        self.header = _html(ui("form_header", c))
+        self.header = _html(ui("form_header", c, service.place()))
         self.choices: dict[str, AnswerGroup] = {}
         for n, item in enumerate(c.items, start=1):
             # "This hasn't happened" only on items about a situation that may not have come up.
@@ -281,7 +281,7 @@ class ChecklistForm(_Shown):
         self.progress = _html(live)
         self.progress_top = _html(small)
         self.save_button = _button("Save my answers", button_style="primary",
-                                    tooltip="Save privately on this computer")
+                                    tooltip=f"Save privately on {service.place()}")
         self.save_button.on_click(self.save)
         self.hide_button = self._hide_button()
         self.hide_top = self._hide_button()
@@ -423,8 +423,8 @@ class ChecklistForm(_Shown):
         except ToolkitError as exc:
             self.status.value = _message(f"Your answers could not be saved: {exc}", "error")
             return None
-        self.status.value = _message(Markup("Saved privately on this computer as <code>{}</code> in "
-                                            "<code>{}</code>.").format(path.name, str(path.parent)), "ok")
+        self.status.value = _message(Markup("Saved privately on {} as <code>{}</code> in <code>{}</code>.").format(
+            service.place(), path.name, str(path.parent)), "ok")
         self.show_result(answers)
         self.refresh_resume()
         return path
@@ -691,7 +691,7 @@ class Summary(_Shown):
 
     def ask_delete(self, _button: Any = None) -> None:
         count = len(self.workspace.store.table())
-        self.confirm_text.value = (f"<b>Delete {count} saved file(s) from this computer? "
+        self.confirm_text.value = (f"<b>Delete {count} saved file(s) from {service.place()}? "
                                    "This cannot be undone.</b>&nbsp;")
         self._set_confirm(True)
 

@@ -101,3 +101,27 @@ def test_notebooks_the_hub_writes_carry_the_service_wording(tmp_path, capsys, on
     assert code == 0, err
     text = _markdown(json.loads((tmp_path / START).read_text(encoding="utf-8")))
     assert service.WHERE_KEPT in text and "only on this computer" not in text
+
+
+def test_a_form_and_its_notebook_say_where_a_save_goes(tmp_path, checklists, on_hub):
+    """Every "on this computer" a form shows (header, Save's tooltip and message, the checklist
+    notebook's intro) names the service's server instead."""
+    from toolkit.notebooks import checklist_notebook
+    from toolkit.ui import ChecklistForm, Summary
+
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
+    form.choices[next(iter(form.choices))].value = "often"
+    form.save_button.click()
+    summary = Summary(workspace_for(tmp_path, checklists))
+    summary.ask_delete()
+    shown = [form.header.value, form.save_button.tooltip, form.status.value, summary.confirm_text.value,
+             _markdown(checklist_notebook(checklists["toxic-relationship"]))]
+    for text in shown:
+        assert "this computer" not in text and "service" in html.unescape(text), text
+
+
+def test_a_form_on_ones_own_computer_still_says_this_computer(tmp_path, checklists, own_computer):
+    from toolkit.ui import ChecklistForm
+
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
+    assert "this computer" in form.header.value and "this computer" in form.save_button.tooltip
