@@ -16,7 +16,6 @@ is measured as soon as it is written.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +34,6 @@ STATEMENT_MAX = 9.0
 PROSE_MAX = 8.0
 #: Keys in the vocabulary's levels that are not sentences.
 NOT_SENTENCES = {"id", "label", "colour", "below", "insufficient_label"}
-#: Shared texts known to be too hard and being rewritten for issue 17 by their owners (hashes of
-#: the exact old wording): while one is still there word for word the test is an expected
-#: failure, and any other text too hard fails it. Empty this once the rewrites are in.
-AWAITING_REWRITE = {
-    "cca23298fd8d",  # _vocabulary: levels[high].concern (grade 8.7)
-    "0e21777742ff",  # _resources: limits (grade 10.2)
-    "ce3e2b8ca10a",  # _resources: device_note (grade 11.8)
-}
-
-
-def fingerprint(text: str) -> str:
-    return hashlib.blake2b(" ".join(text.split()).encode("utf-8"), digest_size=6).hexdigest()
-
-
 def grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(" ".join(text.split())))
 
@@ -68,15 +53,9 @@ def too_hard(place: str, text: str, bound: float) -> list[str]:
 
 
 def check_shared(texts: list[tuple[str, str]]) -> None:
-    """Fail on any text above PROSE_MAX; an expected failure while the only ones are the old
-    wordings in AWAITING_REWRITE."""
-    problems, awaited = [], []
-    for place, text in texts:
-        for problem in too_hard(place, text, PROSE_MAX):
-            (awaited if fingerprint(text) in AWAITING_REWRITE else problems).append(problem)
+    """Fail on any text above PROSE_MAX, naming each."""
+    problems = [problem for place, text in texts for problem in too_hard(place, text, PROSE_MAX)]
     assert not problems, "use shorter sentences and plainer words:\n" + "\n".join(problems)
-    if awaited:
-        pytest.xfail("old wording awaiting its rewrite (issue 17):\n" + "\n".join(awaited))
 
 
 def test_the_measure_tells_hard_from_plain():
