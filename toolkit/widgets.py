@@ -28,10 +28,10 @@ listens for Shift pressed three times. It is modelled on GOV.UK's "Exit this pag
 (`on_exit` callbacks run, so a form can forget unsaved answers) and replaces the page with a
 neutral one (`location.replace`, so Back does not lead back to it; in JupyterLab, which adds
 history entries of its own, it first goes back to the page's earliest entry and replaces that).
-It also keeps the app (Voilà) one history entry: links to the app's other pages replace the page,
-so Back after Exit leaves the app. For the idle lock it tells the kernel, at most every 15 s,
-that the page is in use (the kernel keeps the clock: toolkit.ui.PageLock), and shows a notice a
-minute before the page clears itself.
+(The app view's own page script keeps the app one history entry from the first moment: see
+toolkit/share/jupyter/voila/templates/redflag/static/page.js.) For the idle lock it tells the
+kernel, at most every 15 s, that the page is in use (the kernel keeps the clock:
+toolkit.ui.PageLock), and shows a notice a minute before the page clears itself.
 
 The front-end code (ESM and CSS) is plain strings: anywidget's front end is a prebuilt JupyterLab
 extension, so nothing is built. The DOM is made with createElement/textContent only: statement
@@ -564,29 +564,12 @@ function tick(s) {
   }
 }
 
-// The app is one history entry: a link to another of its pages (same origin, Voilà) replaces
-// this page instead of adding an entry, so Back after Exit leaves the app. Not in JupyterLab,
-// whose router opens notebooks inside Lab. A click with a modifier key (new tab) is left alone.
-function stayOneEntry(event) {
-  const s = shared();
-  if (s.inLab || s.views.length === 0 || event.defaultPrevented || event.button !== 0 ||
-      event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
-  if (!link || (link.target && link.target !== "_self") || link.hasAttribute("download")) return;
-  const url = new URL(link.href, document.baseURI);
-  if (url.origin !== location.origin) return;
-  if (url.pathname === location.pathname && url.search === location.search && url.hash) return;
-  event.preventDefault();
-  window.location.replace(url.href);
-}
-
 function listen(s) {
   if (s.listening) return;
   // Capture phase on window: runs before any widget or JupyterLab handler can stop the event.
   window.addEventListener("keydown", redflagQuickExitKey, true);
   window.addEventListener("keyup", redflagQuickExitKey, true);
   for (const name of USE_EVENTS) window.addEventListener(name, noteUse, { capture: true, passive: true });
-  window.addEventListener("click", stayOneEntry, true);
   s.ticker = setInterval(() => tick(s), 1000);
   s.listening = true;
 }

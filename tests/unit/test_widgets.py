@@ -315,19 +315,6 @@ def test_quick_exit_esm_checks_the_url_again():
     assert safe.rstrip("}").rstrip().endswith('return "about:blank";')
 
 
-def test_quick_exit_esm_follows_the_apps_own_links_without_a_history_entry():
-    """The app is one history entry: a same-origin link replaces the page (Voilà only; Lab's
-    router opens notebooks itself); new-tab clicks, other sites and in-page anchors are left alone."""
-    follow = _function(str(QuickExit._esm), "stayOneEntry")
-    assert "if (s.inLab ||" in follow and "event.defaultPrevented" in follow
-    for key in ("metaKey", "ctrlKey", "shiftKey", "altKey"):
-        assert f"event.{key}" in follow
-    assert "if (url.origin !== location.origin) return;" in follow
-    assert follow.rstrip("}").rstrip().endswith("event.preventDefault();\n  window.location.replace(url.href);")
-    listen = _function(str(QuickExit._esm), "listen")
-    assert 'window.addEventListener("click", stayOneEntry, true);' in listen
-
-
 def test_quick_exit_tells_the_kernel_of_use_at_most_every_few_seconds():
     esm = str(QuickExit._esm)
     tick = _function(esm, "tick")

@@ -12,6 +12,31 @@
     window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
   }
 
+  // The app is one history entry: a link to another of its pages (same origin) replaces this
+  // page instead of adding an entry, so Back after "Exit this page" leaves the app rather than
+  // returning to it. Here in the page template it works from the first moment, before any
+  // widget has loaded. A click with a modifier key (a new tab), a link to another site or to a
+  // place on this page, and download links are left alone.
+  window.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey) {
+      return;
+    }
+    var link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+    if (!link || (link.target && link.target !== "_self") || link.hasAttribute("download")) {
+      return;
+    }
+    var to = new URL(link.href, document.baseURI);
+    if (to.origin !== window.location.origin) {
+      return;
+    }
+    if (to.pathname === window.location.pathname && to.search === window.location.search && to.hash) {
+      return;
+    }
+    event.preventDefault();
+    window.location.replace(to.href);
+  }, true);
+
   window.voila_heartbeat = function () {};
   window.update_loading_text = function (cellIndex, cellCount, text) {
     var spinner = document.getElementById("loading");
