@@ -7,8 +7,11 @@ handed to the QuickExit widget, and the idle clock runs on an asyncio loop as in
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 import pytest
 
@@ -26,6 +29,7 @@ from _helpers import SHIPPED_DIR  # noqa: E402  # isort: skip
 
 PASS = "correct horse battery staple"
 #: A trauma-bonding statement (the first: the tests answer it and look for it on screen).
+T = TypeVar("T")
 ITEM = load_checklists(shipped_dir())["trauma-bonding"].items[0].id
 NOTE = "he read my messages again"
 
@@ -71,6 +75,27 @@ def assert_locked(page) -> None:
 
 # ------------------------------------------------------------------ Exit
 
+
+
+def in_own_thread(work: Callable[[], T]) -> T:
+    """`work()` in a new thread, where no event loop runs: other tests in this process (the
+    browser tests' Playwright) may leave one running in the main thread, and a page made there
+    would take it for a kernel's loop and set its idle clock on a loop that never turns."""
+    done: list[T] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(work())
+        except BaseException as exc:  # handed back to the test
+            failed.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if failed:
+        raise failed[0]
+    return done[0]
 
 def test_exit_on_the_form_locks_and_clears_answers_results_and_earlier_runs(protected, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(protected, checklists))
@@ -191,7 +216,7 @@ def test_the_idle_lock_clears_a_page_not_used_and_spares_one_in_use(protected, c
             send(used, "use")
         return used, left
 
-    used, left = asyncio.run(scenario())
+    used, left = in_own_thread(lambda: asyncio.run(scenario()))
     assert used.workspace.store.key is not None and used.choices[ITEM].value == "always"
     assert_locked(left)
     assert left.choices[ITEM].value is None and left.choices[ITEM].note == ""
@@ -202,8 +227,8 @@ def test_the_idle_lock_clears_a_page_not_used_and_spares_one_in_use(protected, c
 
 def test_the_idle_lock_works_outside_a_kernel_too(protected, checklists, monkeypatch):
     monkeypatch.setenv(IDLE_ENV, str(2 / 60))
-    view = Summary(workspace_for(protected, checklists))
-    unlock(view)
+    view = in_own_thread(lambda: Summary(workspace_for(protected, checklists)))  # no event loop there
+    in_own_thread(lambda: unlock(view))
     assert view.tables.value
     deadline = time.monotonic() + 10
     while view.workspace.store.key is not None and time.monotonic() < deadline:

@@ -42,7 +42,7 @@ def test_commands_that_need_no_answers_never_ask_for_the_passphrase(protected, t
         raise AssertionError("the passphrase was asked for")
     monkeypatch.setattr(cli, "read_passphrase", no)
     monkeypatch.setattr(launch, "run_app", lambda folder, port: 0)
-    monkeypatch.setattr(cli.os, "execv", lambda *a: None)
+    monkeypatch.setattr(launch, "run_lab", lambda folder: 0)
     argv = [a.format(tmp=tmp_path) for a in argv]
     code, out, err = run_cli(capsys, "--dir", str(protected), *argv)
     assert code == 0 and "passphrase" not in err, err

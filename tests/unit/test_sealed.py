@@ -217,17 +217,17 @@ def test_the_cache_still_sees_a_file_replaced_with_the_same_size_and_time(tmp_pa
 def test_settings_are_sealed_while_protected_and_the_locale_is_used_while_locked(tmp_path, checklists, monkeypatch):
     from toolkit.ui import SupportResources
 
-    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
     ws = workspace_for(tmp_path / "answers", checklists)
     ws.store.save_settings(country="GB")
     ws.store.protect(PASS)
     raw = (ws.answers_dir / SETTINGS_FILE).read_bytes()
     assert crypto.is_sealed(raw) and b"GB" not in raw and b"country" not in raw
     locked = workspace_for(ws.answers_dir, checklists)
-    assert locked.store.settings() == {} and locked.country == "US"
+    assert locked.store.settings() == {} and locked.country == "DE"
     with pytest.raises(PassphraseError):
         locked.store.save_settings(country="IE")
-    assert "988" in SupportResources(locked).box.value  # the US lines: the support box still shows
+    assert "110" in SupportResources(locked).box.value  # the German lines (police): the support box still shows
     locked.store.unlock(PASS)
     assert locked.country == "GB"
     locked.store.change_passphrase("another long passphrase")
