@@ -277,7 +277,7 @@ def _check_exit(page, kind: str, exit_url: str, marker, screens, figures: dict, 
     assert on_top, "the Exit button is covered by something"
     page.screenshot(path=str(screens.dir / f"widgets-{kind}-3-scrolled-to-bottom.png"))
 
-    status = page.locator(".redflag-quick-exit [role=status]")
+    status = page.locator(".redflag-quick-exit [role=status]:not(.redflag-quick-exit-notice)")
     start = page.url
     _groups(page)[0].get_by_role("radio").first.focus()   # radios ignore letters, in Lab too
     page.keyboard.down("Shift")
