@@ -11,7 +11,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from toolkit import SavedRun, load_checklists, load_runs, shipped_dir, summarise
@@ -25,7 +25,7 @@ def main(n: int = 10_000) -> int:
     checklists = load_checklists(shipped_dir())
     scale = [o.id for o in next(iter(checklists.values())).vocabulary.scale]
     ids = list(checklists)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as folder:
         t = time.perf_counter()
         for k in range(n):

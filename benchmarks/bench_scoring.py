@@ -21,7 +21,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def make_runs(n: int, checklists, seed: int = 42, answer_share: float = 0.9,
     `answer_share`."""
     rng = random.Random(seed)
     scale = [o.id for o in next(iter(checklists.values())).vocabulary.scale]
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     runs = []
     for k in range(n * len(CORE) if all_three else n):
         c = checklists[CORE[k % len(CORE)]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import sys
+import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,11 +16,6 @@ from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
 
 from .errors import AnswersError, ChecklistError
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,7 +95,7 @@ def _check_saved_at(saved_at: datetime, where: str) -> None:
     stay "the latest" for ever: refuse both when saving, loading and importing."""
     if not 1970 <= saved_at.year <= 2200:
         raise AnswersError(f"{where}: 'saved_at' is not a plausible date ({saved_at.isoformat()})")
-    if saved_at > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+    if saved_at > datetime.now(UTC) + MAX_CLOCK_SKEW:
         raise AnswersError(f"{where}: 'saved_at' is in the future ({saved_at.isoformat()}); a saved run "
                            "cannot be newer than this computer's clock (is the clock right?)")
 

@@ -33,7 +33,7 @@ import json
 import re
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import servers as S
@@ -174,7 +174,7 @@ def seeded(workspace, shipped):
     from toolkit.checklist import SavedRun
     from toolkit.storage import save_answers
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     c = shipped[FORM]
     ids = [o.id for o in c.vocabulary.scale if o.weight is not None]
     earlier = {it.id: ids[i % len(ids)] for i, it in enumerate(c.items)}

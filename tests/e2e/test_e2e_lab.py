@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import servers as S
@@ -115,7 +115,7 @@ def test_lab_resume_fills_the_form_from_earlier_answers(lab, workspace, shipped)
     skipped = 3                                   # item 4 stays unanswered
     ids = list(labels)
     earlier = {it.id: ids[(i + 2) % len(ids)] for i, it in enumerate(c.items) if i != skipped}
-    three_days_ago = datetime.now(timezone.utc) - timedelta(days=3)
+    three_days_ago = datetime.now(UTC) - timedelta(days=3)
     save_answers(SavedRun(c.id, c.version, earlier, {}, saved_at=three_days_ago), workspace.answers)
 
     form = lab.run_form(f"{FORM}.ipynb", reload=True)   # the page loads again; same (warm) kernel

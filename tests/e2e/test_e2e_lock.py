@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -41,7 +41,7 @@ def locked(browser):
     c = checklists["trauma-bonding"]
     store = AnswerStore(ws.answers, checklists)
     store.save(SavedRun(c.id, c.version, {i: "often" for i in c.item_ids},
-                        saved_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+                        saved_at=datetime(2026, 1, 1, tzinfo=UTC)))
     store.protect(PASS)
     code = (f'import os\nos.environ["REDFLAG_IDLE_MINUTES"] = "{IDLE_MINUTES}"  # as a deployment may set it\n'
             "from toolkit.ui import Summary\nSummary()")

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ from toolkit.summary import changes, latest_runs, summarise
 pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "answers"
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TITLE = "Relationship checklists – my report"
 PRINT_TIMEOUT = 90  # seconds; a print takes about 1 s
 LAST_PRINT_FILE = Path("/tmp/redflag-last-print.txt")

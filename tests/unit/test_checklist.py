@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import tomllib
 
 import pytest
-import tomllib
 from _helpers import CORE_COUNTS, SHIPPED_DIR, write_checklist
 
 from toolkit import ChecklistError, load_checklists

@@ -9,7 +9,7 @@ import math
 import re
 import subprocess
 import sys
-from datetime import timezone
+from datetime import UTC
 
 import pandas as pd
 import pytest
@@ -233,7 +233,7 @@ def test_runs_lists_every_file_with_its_problem_in_each_format(capsys, tmp_path,
         row = rows[path.name]
         assert (row["checklist"], row["version"], row["answered"], row["problem"]) == (
             answers.checklist_id, answers.checklist_version, len(answers.responses), "")
-        assert row["saved_at"].startswith(answers.saved_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M"))
+        assert row["saved_at"].startswith(answers.saved_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"))
     assert "not valid JSON" in rows["broken.json"]["problem"] and rows["broken.json"]["checklist"] is None
     code, out, _ = run_cli(capsys, "runs", "--dir", str(folder), "--format", "csv")
     table = pd.read_csv(io.StringIO(out))

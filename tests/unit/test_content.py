@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tomllib
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import lru_cache
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKLISTS = REPO / "checklists"

@@ -18,6 +18,7 @@ import collections
 import html
 import json
 import re
+import tomllib
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -25,7 +26,6 @@ from pathlib import Path
 
 import ipywidgets as w
 import pytest
-import tomllib
 from _helpers import SHIPPED_DIR, report_at_end, toml_value, workspace_for, write_checklist
 
 from toolkit import AnswersError, ChecklistError

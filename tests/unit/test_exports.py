@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def some_runs(checklists) -> list[SavedRun]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [SavedRun(c.id, c.version, {c.item_ids[0]: "often"}, {c.item_ids[0]: NOTE},
                      saved_at=now - timedelta(days=k + 1))
             for k, c in enumerate(list(checklists.values())[:3])]
@@ -80,7 +80,7 @@ def test_a_sealed_upload_into_a_folder_with_plain_runs_protects_them_too(protect
     other = AnswerStore(tmp_path / "other", checklists)
     c = checklists["trauma-bonding"]
     other.save(SavedRun(c.id, c.version, {c.item_ids[0]: "never"}, {},
-                        saved_at=datetime.now(timezone.utc) - timedelta(days=30)))
+                        saved_at=datetime.now(UTC) - timedelta(days=30)))
     with pytest.raises(PassphraseError, match="protected with a passphrase"):
         other.import_bundle(data, "backup.sealed")
     report = other.import_bundle(data, "backup.sealed", passphrase=PASS)

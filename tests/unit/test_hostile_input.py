@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -541,7 +541,7 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
 #: The plausible-date bounds, at their very edges: from the year 1970 in the run's own offset (in
 #: UTC just outside it) to this computer's clock plus the allowed skew; the others are refused.
 #: A time hours ahead (the suite takes minutes) or far ahead (the planted 2199 run) is in the future.
-_SOON = datetime.now(timezone.utc) + MAX_CLOCK_SKEW
+_SOON = datetime.now(UTC) + MAX_CLOCK_SKEW
 BOUNDARY_TIMES = ["1970-01-01T00:00:00+14:00", (_SOON - timedelta(seconds=60)).astimezone(
     timezone(timedelta(hours=-12))).isoformat()]
 REFUSED_TIMES = [("1969-12-31T23:59:59+00:00", "not a plausible date"),

@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
@@ -45,7 +45,7 @@ def protected(tmp_path, checklists):
     folder = tmp_path / "answers"
     ws = workspace_for(folder, checklists)
     c = checklists["trauma-bonding"]
-    start = datetime(2026, 1, 1, 9, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
     for k, word in enumerate(("often", "always")):
         ws.store.save(SavedRun(c.id, c.version, {i: word for i in c.item_ids}, {c.item_ids[0]: NOTE},
                                saved_at=start + timedelta(days=k)))
@@ -152,7 +152,7 @@ def test_exit_on_an_open_folder_clears_the_summary_until_refresh(tmp_path, check
     ws = workspace_for(tmp_path, checklists)
     c = checklists["trauma-bonding"]
     ws.store.save(SavedRun(c.id, c.version, {i: "often" for i in c.item_ids},
-                           saved_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+                           saved_at=datetime(2026, 1, 1, tzinfo=UTC)))
     view = Summary(ws)
     assert view.tables.value and view.support.value
     send(view, "exit")

@@ -4,7 +4,7 @@ refused with zxcvbn's reasons, on the command line and in the Summary."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ def protected(tmp_path, checklists, monkeypatch) -> Path:
     store = AnswerStore(tmp_path / "answers", checklists)
     c = checklists["trauma-bonding"]
     store.save(SavedRun(c.id, c.version, {c.item_ids[0]: "often"}, {},
-                        saved_at=datetime.now(timezone.utc) - timedelta(days=1)))
+                        saved_at=datetime.now(UTC) - timedelta(days=1)))
     store.save_settings(country="GB")
     store.protect(PASS)
     return store.folder
@@ -65,7 +65,7 @@ def test_a_weak_new_passphrase_is_refused_with_the_reason(tmp_path, checklists, 
     store = AnswerStore(folder, checklists)
     c = checklists["trauma-bonding"]
     store.save(SavedRun(c.id, c.version, {c.item_ids[0]: "often"}, {},
-                        saved_at=datetime.now(timezone.utc) - timedelta(days=1)))
+                        saved_at=datetime.now(UTC) - timedelta(days=1)))
     before = snapshot(folder)
     secret = tmp_path / "weak.txt"
     secret.write_text(weak, encoding="utf-8")

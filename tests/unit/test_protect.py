@@ -11,7 +11,7 @@ import os
 import random
 import signal
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def fill(store: AnswerStore, checklists, n: int) -> list[SavedRun]:
     """n runs over every checklist, each with every answer word used and a note."""
-    start = datetime(2026, 1, 1, 9, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
     runs = []
     cids = list(checklists)
     for k in range(n):
@@ -77,7 +77,7 @@ def test_after_protect_nothing_in_the_folder_gives_a_run_away(store, checklists)
     # A new save while protected is sealed before it touches the disk.
     c = checklists["trauma-bonding"]
     path = store.save(SavedRun(c.id, c.version, {c.item_ids[0]: "often"}, {c.item_ids[0]: NOTE},
-                               saved_at=datetime(2026, 5, 1, tzinfo=timezone.utc)))
+                               saved_at=datetime(2026, 5, 1, tzinfo=UTC)))
     assert path.suffix == ".sealed" and c.id.encode() not in path.read_bytes()
     assert NOTE.encode() not in path.read_bytes()
 

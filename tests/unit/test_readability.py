@@ -16,12 +16,12 @@ is measured as soon as it is written.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import textstat
-import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKLISTS = REPO / "checklists"

@@ -6,7 +6,7 @@ import html
 import json
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from toolkit.resources import load_resources
 from toolkit.summary import trend
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "answers"
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 RESOURCES = load_resources(SHIPPED_DIR / "_resources.toml")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from toolkit.storage import FORMAT, NOT_SEALED, SETTINGS_FILE, AnswerStore, answ
 
 PASS = "correct horse battery staple"
 CID = "trauma-bonding"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def plant(folder: Path, run: SavedRun, name: str) -> Path:
@@ -50,7 +50,7 @@ def test_a_planted_plain_run_in_a_protected_folder_is_listed_but_never_believed(
     real = all_answered(checklists, "always", NOW - timedelta(days=1))
     ws.store.save(real)
     planted = [plant(ws.answers_dir, all_answered(checklists, "never", when), f"{CID}_{stamp}_0123abcd.json")
-               for when, stamp in ((datetime(2199, 6, 1, tzinfo=timezone.utc), "21990601-000000"),
+               for when, stamp in ((datetime(2199, 6, 1, tzinfo=UTC), "21990601-000000"),
                                    (NOW - timedelta(hours=1), "20261203-000000"))]
 
     table = ws.store.table().set_index("file")
@@ -78,7 +78,7 @@ def test_a_run_dated_in_the_future_is_refused_in_a_plain_folder_too(tmp_path, ch
     store = AnswerStore(folder, checklists)
     real = all_answered(checklists, "always", NOW - timedelta(days=1))
     store.save(real)
-    future = all_answered(checklists, "never", datetime.now(timezone.utc) + timedelta(minutes=11))
+    future = all_answered(checklists, "never", datetime.now(UTC) + timedelta(minutes=11))
     path = plant(folder, future, f"{CID}_21990601-000000_0123abcd.json")
     assert store.runs() == [real]
     assert "is in the future" in store.table().set_index("file").loc[path.name, "problem"]

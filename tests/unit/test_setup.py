@@ -53,3 +53,16 @@ def test_the_fast_tests_collect_without_playwright():
     done = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "error" not in done.stdout.lower(), done.stdout[-2000:]
     assert done.returncode == 5, done.stdout[-2000:]  # 5: nothing selected, and nothing broke
+
+
+def test_requires_python_says_what_is_tested():
+    """The lowest Python the package claims is the one CI and Binder run (environment.yml's pin),
+    not an older one nobody tests."""
+    import sys
+    import tomllib
+
+    claimed = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    pinned = re.search(r"^\s*-\s*python=(\d+)\.(\d+)\s*$", (ROOT / "environment.yml").read_text(encoding="utf-8"), re.M)
+    assert pinned, "environment.yml pins no python version"
+    assert claimed == f">={pinned[1]}.{pinned[2]}"
+    assert sys.version_info[:2] >= (int(pinned[1]), int(pinned[2]))

@@ -7,7 +7,7 @@ import errno
 import json
 import os
 import stat
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from _helpers import FIXED_TIME
@@ -380,11 +380,11 @@ def test_forget_all_removes_the_emptied_folder(tmp_path, run):
 
 @pytest.mark.parametrize("year", [1969, 2201])
 def test_implausible_dates_are_refused_when_saving_as_when_loading(tmp_path, year):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from toolkit import AnswersError, save_answers
 
-    when = datetime(year, 6, 1, tzinfo=timezone.utc)
+    when = datetime(year, 6, 1, tzinfo=UTC)
     with pytest.raises(AnswersError, match="not a plausible date"):
         save_answers(SavedRun("trauma-bonding", 1, {"my-fault": "never"}, saved_at=when), tmp_path)
     assert not any(tmp_path.iterdir())

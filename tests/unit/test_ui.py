@@ -6,7 +6,7 @@ import base64
 import html
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -302,8 +302,8 @@ def test_delete_all_asks_first_then_removes_everything(tmp_path, checklists):
 
 def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
     c = checklists["avoid-partners-where"]
-    from datetime import datetime, timedelta, timezone
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    from datetime import datetime, timedelta
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     save_answers(SavedRun(c.id, c.version, {i: "often" for i in c.item_ids}, saved_at=t0), tmp_path)
     save_answers(SavedRun(c.id, c.version, {**{i: "often" for i in c.item_ids}, c.item_ids[0]: "never"},
                          saved_at=t0 + timedelta(days=7)), tmp_path)
@@ -418,7 +418,7 @@ def test_the_form_path_imports_no_pandas_numpy_matplotlib_or_cryptography(tmp_pa
     import sys
 
     save_answers(SavedRun("trauma-bonding", checklists["trauma-bonding"].version, {"blame-yourself": "often"},
-                          saved_at=datetime(2026, 1, 1, tzinfo=timezone.utc)), tmp_path)
+                          saved_at=datetime(2026, 1, 1, tzinfo=UTC)), tmp_path)
     code = ("import sys\nfrom toolkit.ui import ChecklistForm\nform = ChecklistForm('trauma-bonding')\n"
             "assert len(form.resume_choice.options) == 2\n"
             "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'cryptography') if m in sys.modules))")
