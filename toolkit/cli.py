@@ -20,9 +20,7 @@ from .checklist import checkout_root
 from .crypto import check_strength, read_passphrase
 from .errors import PassphraseError, ToolkitError
 from .launch import PORT
-from .markup import answered_text
 from .resources import Resource
-from .scoring import score
 from .storage import MAX_BUNDLE_BYTES, forget_all, read_regular, write_private
 from .workspace import Workspace, default_answers_dir
 
@@ -169,6 +167,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from .markup import answered_text
+    from .scoring import score  # pandas: only the commands that score import it
+
     ws = _workspace(args)
     results, failed = [], False
     for name in args.files:
