@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import json
 import os
 import re
@@ -52,6 +53,10 @@ TEMP_PREFIX = ".tmp-"
 #: key file's old name until the passphrase is changed.
 KEY_FILE = ".key.json"
 NEW_KEY_FILE = ".key.new.json"
+#: While a first `protect` is under way: the plain runs it set out to seal (name and hash), sealed
+#: with the new key. Running `protect` again finishes that job and seals only those, so a plain
+#: file planted in the folder later is never adopted (it stays "not encrypted" and never counts).
+PENDING_FILE = ".pending"
 LEGACY_KEY_FILE = ".redflag-key.json"
 LEGACY_NEW_KEY_FILE = ".redflag-key.new.json"
 SEALED_NAME = re.compile(r"^[0-9a-f]{32}\.sealed\Z")
@@ -583,6 +588,11 @@ def _is_run_file(path: Path) -> bool:
     return isinstance(doc, dict) and doc.get("format") == FORMAT
 
 
+def _plain_id(path: Path, raw: bytes) -> str:
+    """A plain run file as `protect` lists it: its name and a hash of its bytes."""
+    return f"{path.name}:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
+
+
 def forget_all(directory: Folder) -> int:
     """Delete every saved run (and leftover temp file) in the answers folder; return the count.
 
@@ -595,7 +605,8 @@ def forget_all(directory: Folder) -> int:
     count = 0
     runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
     runs += [p for p in folder.glob("*.sealed") if SEALED_NAME.match(p.name)]
-    extra = [folder / name for name in (SETTINGS_FILE, KEY_FILE, NEW_KEY_FILE, LEGACY_KEY_FILE, LEGACY_NEW_KEY_FILE)
+    extra = [folder / name for name in (SETTINGS_FILE, KEY_FILE, NEW_KEY_FILE, PENDING_FILE, LEGACY_KEY_FILE,
+                                             LEGACY_NEW_KEY_FILE)
              if os.path.lexists(folder / name)]
     for path in dict.fromkeys(runs + extra + list(folder.glob(TEMP_PREFIX + "*"))):
         try:
@@ -687,16 +698,28 @@ class AnswerStore:
     def protect(self, passphrase: str) -> tuple[int, list[str]]:
         """Turn protection on and seal every readable plain run; (runs sealed, files left as they
         were because they could not be read). Crash-safe: each run is sealed and synced before its
-        plain file goes, and running it again (same passphrase) finishes the job."""
+        plain file goes, and running it again (same passphrase) finishes the job: the plain runs
+        it found are listed, sealed, in PENDING_FILE, and only those are sealed on a later run."""
+        pending = self.folder / PENDING_FILE
         if self.protected:
             self.unlock(passphrase)
+            assert self.key is not None
+            try:
+                listed = set(json.loads(crypto.unseal(self.key, read_regular(pending, 1_000_000), PENDING_FILE)))
+            except (AnswersError, OSError, ValueError):
+                listed = set()  # nothing under way: a plain file here now was not the person's
         else:
             key, doc = crypto.new_key(passphrase)
             _ensure_dir(self.folder)
+            files = [(path, _read_limited(path, MAX_FILE_BYTES)) for path in run_files(self.folder)]
+            plain = [_plain_id(path, data) for path, data in files if not crypto.is_sealed(data)]
+            write_private(pending, crypto.seal(key, json.dumps(plain).encode("utf-8")), neutral=True)
             write_private(self.folder / KEY_FILE, doc, neutral=True)
             _fsync_dir(self.folder)
-            self.key = key
-        done = self._convert(lambda path, raw: not crypto.is_sealed(raw), self.key)
+            self.key, listed = key, set(plain)
+        done = self._convert(lambda path, raw: not crypto.is_sealed(raw) and _plain_id(path, raw) in listed,
+                             self.key)
+        pending.unlink(missing_ok=True)
         raw = self._settings_bytes()
         if raw is not None and not crypto.is_sealed(raw):  # the country too, once it is protected
             self._write_settings(self._read_settings(None), self.key)

@@ -73,6 +73,39 @@ def test_a_planted_plain_run_in_a_protected_folder_is_listed_but_never_believed(
     assert sum(row["problem"] == "" for row in listed.values()) == 1
 
 
+def test_protecting_again_never_adopts_a_run_planted_after_protection(tmp_path, checklists):
+    """Pressing Protect again on a protected folder finishes an interrupted first protect, but a
+    plain run planted since stays "not encrypted": it is not sealed and never counts."""
+    ws = workspace_for(tmp_path / "answers", checklists)
+    mine = all_answered(checklists, "always", NOW - timedelta(days=2))
+    ws.store.save(mine)
+    ws.store.protect(PASS)
+    planted = plant(ws.answers_dir, all_answered(checklists, "never", NOW - timedelta(hours=1)),
+                    f"{CID}_20261203-000000_0123abcd.json")
+    again = workspace_for(ws.answers_dir, checklists)
+    done, left = again.store.protect(PASS)
+    assert (done, left) == (0, []) and planted.exists()
+    assert again.store.runs() == [mine]
+    assert again.store.table().set_index("file").loc[planted.name, "problem"] == f"{planted}: {NOT_SEALED}"
+
+
+def test_an_interrupted_first_protect_is_finished_by_protecting_again(tmp_path, checklists, monkeypatch):
+    """The runs a first protect found are listed (sealed) until it is done: a second run seals those."""
+    ws = workspace_for(tmp_path / "answers", checklists)
+    runs = [all_answered(checklists, word, NOW - timedelta(days=n)) for n, word in enumerate(("often", "never"), 1)]
+    for run in runs:
+        ws.store.save(run)
+    with monkeypatch.context() as crash:  # the first protect dies before it seals anything
+        crash.setattr(AnswerStore, "_convert", lambda self, wanted, key: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            ws.store.protect(PASS)
+    assert (ws.answers_dir / storage.PENDING_FILE).exists()
+    again = workspace_for(ws.answers_dir, checklists)
+    assert again.store.protect(PASS) == (2, [])
+    assert sorted(r.saved_at for r in again.store.runs()) == sorted(r.saved_at for r in runs)
+    assert not (ws.answers_dir / storage.PENDING_FILE).exists()
+
+
 def test_a_run_dated_in_the_future_is_refused_in_a_plain_folder_too(tmp_path, checklists):
     folder = tmp_path / "answers"
     store = AnswerStore(folder, checklists)
