@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, SavedRun
+from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun
 from .markup import answered_text
-from .scoring import catalogue_items, score_runs
+from .scoring import score_runs
 
 THEME_COLUMNS = ["theme", "title", "group", "answered", "points", "max_points", "percent",
                  "checklists"]
@@ -52,14 +53,14 @@ def needs_support(runs: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
     list of concerns about a partner reached its top level ("high")."""
     if runs.empty:
         return pd.Series([], dtype=bool, index=runs.index)
-    top = next(iter(checklists.values())).vocabulary.levels[-1].id
+    top = ChecklistSet.of(checklists).vocabulary.levels[-1].id
     return (runs["group"] == "concern") & (runs["level"].astype(str) == top)
 
 
-def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd.DataFrame:
+def _theme_table(items: pd.DataFrame, checklists: ChecklistSet) -> pd.DataFrame:
     """Add up answered items by theme; an item with two themes counts towards both."""
-    vocab = next(iter(checklists.values())).vocabulary
-    catalogue = catalogue_items(checklists)
+    vocab = checklists.vocabulary
+    catalogue = checklists.catalogue_items
     n = len(catalogue)
     answered = items["points"].notna().to_numpy()
     code = items["item_code"].to_numpy()[answered]
@@ -93,6 +94,7 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
 
 def summarise(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> Summary:
     """Score every run and add up the themes across them."""
+    checklists = ChecklistSet.of(checklists)
     run_table, items = score_runs(runs, checklists)
     run_table["support"] = needs_support(run_table, checklists)
     return Summary(checklists=run_table, themes=_theme_table(items, checklists), items=items)
@@ -183,6 +185,19 @@ class ResultLine:
     unsure: int = 0
     not_happened: int = 0
 
+    @classmethod
+    def of(cls, row: Any, checklist: Checklist) -> ResultLine:
+        """The line for one row of a run table (`score_runs`, `Summary.checklists`, a
+        `Result.totals`), worded with the edition of `checklist` the run was answered against."""
+        get = row._asdict().__getitem__ if hasattr(row, "_asdict") else row.__getitem__
+        saved_at = get("saved_at")
+        return cls(checklist=checklist.edition(int(get("version"))), level=str(get("level")),
+                   percent=float(get("percent")), answered=int(get("answered")), safety=bool(get("safety")),
+                   version=int(get("version")), saved_at=None if pd.isna(saved_at) else saved_at,
+                   safety_unsure=tuple(get("safety_unsure")), safety_noted=bool(get("safety_noted")),
+                   level_withheld=bool(get("level_withheld")), unsure=int(get("unsure")),
+                   not_happened=int(get("not_happened")))
+
     @property
     def unsure_items(self) -> list[str]:
         """The texts of the safety items answered "not sure"."""
@@ -257,10 +272,7 @@ def points_text(points: float, max_points: float) -> str:
 def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
                  group: str | None = None) -> list[ResultLine]:
     """The checklist table as ResultLines, optionally one group (see checklist.GROUPS)."""
-    return [ResultLine(checklists[str(r.checklist)].edition(int(r.version)), str(r.level), float(r.percent),
-                       int(r.answered), bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure),
-                       bool(r.safety_noted), bool(r.level_withheld), int(r.unsure), int(r.not_happened))
-            for r in summary.checklists.itertuples()
+    return [ResultLine.of(r, checklists[str(r.checklist)]) for r in summary.checklists.itertuples()
             if group is None or checklists[str(r.checklist)].group == group]
 
 

@@ -437,10 +437,7 @@ class ChecklistForm(_Shown):
 
         r = score(answers, self.checklist)
         resources = self.workspace.resources
-        t = r.totals
-        line = ResultLine(r.checklist, r.level, r.percent, int(t["answered"]), r.safety,
-                          answers.checklist_version, getattr(answers, "saved_at", None), r.safety_unsure,
-                          r.safety_noted, r.level_withheld, int(t["unsure"]), int(t["not_happened"]))
+        line = ResultLine.of(r.totals, r.checklist)
         self.support.value = _support(self.workspace, r.safety, line.calm_support)
         self.result.value = ui("result", _level_block(self.workspace, line, bool(self.support.value)),
                                Markup(items_styler(r).to_html()), Markup(ui("disclaimer", resources)))
