@@ -2,7 +2,7 @@
 
 No scripts and no external assets (it must print and open anywhere, offline); everything
 from data or from a person is escaped by the templates. The only markup made here is each
-checklist's trend chart, an inline SVG built by `render.trend_svg` (inert, escaped, nothing
+checklist's trend chart, an inline SVG built by `charts.trend_svg` (inert, escaped, nothing
 outside it referenced). Private notes are left out: a report is often shown to someone else.
 
 Printing (Chromium, "Save as PDF"): the title, the support box (when an answer touches on
@@ -19,12 +19,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from .charts import trend_lines, trend_svg
 from .checklist import GROUPS, Checklist, SavedRun
 from .markup import md_escape, render, support_context
-from .render import changes_styler, checklists_styler, themes_styler, trend_lines, trend_svg
 from .resources import Resources
 from .scoring import score
 from .summary import ResultLine, changes, latest_runs, percent_text, points_text, result_lines, summarise, trend
+from .tables import changes_styler, checklists_styler, themes_styler
 
 __all__ = ["md_escape", "report_html", "report_md"]
 

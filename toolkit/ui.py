@@ -431,9 +431,9 @@ class ChecklistForm(_Shown):
 
     def show_result(self, answers: Answers) -> None:
         """The result: support resources first when safety is raised, then level and table."""
-        from .render import items_styler  # pandas: imported when there is a result to show
         from .scoring import score
         from .summary import ResultLine
+        from .tables import items_styler  # pandas: imported when there is a result to show
 
         r = score(answers, self.checklist)
         resources = self.workspace.resources
@@ -552,8 +552,8 @@ class Summary(_Shown):
 
     def refresh(self) -> None:
         """Re-read the saved runs (once) and rebuild every table and the History tab."""
-        from .render import checklists_styler, themes_styler
         from .summary import latest_runs, result_lines, summarise
+        from .tables import checklists_styler, themes_styler
 
         ws = self.workspace
         try:
@@ -763,8 +763,9 @@ class History(_Shown):
 
     def draw(self, runs: list[SavedRun]) -> None:
         """One chart and one changes table per checklist with saved runs."""
-        from .render import changes_styler, trend_lines, trend_svg
+        from .charts import trend_lines, trend_svg
         from .summary import changes, trend
+        from .tables import changes_styler
 
         if not runs:
             self.body.children = [_html("<p>No saved answers yet: history appears once you have "

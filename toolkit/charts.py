@@ -1,8 +1,9 @@
-"""HTML for results: jinja2 templates (autoescape) for text, pandas Styler for tables. No I/O.
+"""The trend chart (matplotlib): one checklist's saved runs over time. No I/O.
 
-Used by the notebook UI and the printable reports alike. Every value that comes from data or
-from a person (item text, notes, uploaded files) is escaped: the templates autoescape, Styler
-tables use escape="html", Markdown goes through `md_escape`.
+Percent of the possible points (`toolkit.summary.trend`) in the vocabulary's level bands,
+safety-flagged runs as red triangles, and the same numbers as text lines. As a figure, a PNG,
+or an inline SVG for pages (inert: only known elements and attributes kept, ids prefixed). No
+title inside the chart: the heading above it names the checklist.
 """
 
 from __future__ import annotations
@@ -11,104 +12,19 @@ import io
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .checklist import GROUPS, Checklist, Vocabulary
+from .checklist import Vocabulary
 from .markup import local_day
-from .scoring import Result
-from .summary import percent_text, points_text
+from .summary import percent_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-    from pandas.io.formats.style import Styler
-
-# Highlights set their text colour too: a dark theme's light text on them would be unreadable.
-_SAFETY_ROW = "background-color:#fef3c7;color:#1f2937"
-def items_styler(result: Result) -> Styler:
-    """A person's answers, item by item; rows that raise the safety flag are highlighted."""
-    table = result.items
-    shown = pd.DataFrame({
-        "#": range(1, len(table) + 1),
-        "Item": table["text"],
-        "Your answer": table["answer"].replace("", "–"),
-        "Points": [points_text(p, m) for p, m in zip(table["points"], table["max_points"])],
-        "Your note": table["note"],
-    })
-    flagged = table["safety"].to_numpy()
-    caption = "Your answers."
-    if flagged.any():  # only where there is a highlighted row to explain
-        caption += " Highlighted rows are answers that touch on your safety."
-    return (shown.style.hide(axis="index").format(escape="html")
-            .apply(lambda _: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
-            .set_table_attributes("class='redflag-items'")
-            .set_caption(caption))
-
-
-def _answered(vocabulary: Vocabulary, scored: int, unanswered: int, unsure: int, not_happened: int) -> str:
-    """"20 of 20, 6 “Not sure”": a row of the checklists table in the words of `answered_text`."""
-    labels = {o.situational: o.label for o in vocabulary.scale if o.weight is None}
-    parts = [f"{n} “{labels[kind]}”" for kind, n in ((False, unsure), (True, not_happened)) if n and kind in labels]
-    text = f"{scored + unsure + not_happened} of {scored + unanswered + not_happened}"
-    return text + (", " + " and ".join(parts) if parts else "")
-
-
-def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
-    """One row per checklist run: how much was answered and the level in words."""
-    shown = pd.DataFrame({
-        "Checklist": runs["title"],
-        "Kind": [GROUPS[checklists_group] for checklists_group in runs["group"]],
-        # The same count as the progress line and the results: every choice is an answer.
-        "Answered": [_answered(vocabulary, a, u, s, nh) for a, u, s, nh in
-                     zip(runs["answered"], runs["unanswered"], runs["unsure"], runs["not_happened"])],
-        "Percent": [percent_text(p) for p in runs["percent"]],
-        "Level": [("see support" if safe else "not shown: a safety answer" if withheld
-                   else vocabulary.level_label(str(level)))
-                  for level, safe, withheld in zip(runs["level"], runs["safety"], runs["level_withheld"])],
-        "Safety": runs["safety"].map({True: "yes – see support", False: ""}),
-        "Saved": runs["saved_at"].map(lambda t: "" if pd.isna(t) else local_day(t)),
-    })
-    flagged = runs["safety"].to_numpy()
-    return (shown.style.hide(axis="index").format(escape="html")
-            .apply(lambda _: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
-            .set_table_attributes("class='redflag-checklists'"))
-
-
-def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> Styler:
-    """Themes across checklists, concerns and strengths apart; checklists named by title."""
-    shown = pd.DataFrame({
-        "Theme": themes["title"],
-        "Kind": themes["group"].map(GROUPS),
-        "Items answered": themes["answered"],
-        # Not "Percent": beside a theme named for a good thing it read as that much of it.
-        "How much shows up": [percent_text(p) for p in themes["percent"]],
-        "From": themes["checklists"].map(
-            lambda ids: ", ".join(checklists[i].title if i in checklists else i for i in ids.split(", "))),
-    })
-    return (shown.style.hide(axis="index").format(escape="html")
-            .set_table_attributes("class='redflag-themes'"))
-
-
-def changes_styler(table: pd.DataFrame) -> Styler:
-    """What changed since last time: before, after, and whether it moved for better or worse."""
-    shown = pd.DataFrame({"Item": table["text"], "Before": table["before"], "Now": table["after"],
-                          "Change": table["change"]})
-    colours = {"worse": "background-color:#fee2e2;color:#1f2937",
-               "better": "background-color:#dcfce7;color:#1f2937"}
-    return (shown.style.hide(axis="index").format(escape="html")
-            .map(lambda v: colours.get(v, ""), subset=["Change"])
-            .set_table_attributes("class='redflag-changes'"))
-
-
-# ------------------------------------------------------------------ trend charts
-#
-# One checklist's saved runs over time (`toolkit.summary.trend`): percent of the possible
-# points in the vocabulary's level bands, safety-flagged runs as red triangles, and the same
-# numbers as text. No title inside the chart: the heading above it names the checklist.
 
 #: The date axis never spans less than this, so one run (or a few on one day) sits on a
 #: readable range of days rather than years.
