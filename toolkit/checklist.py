@@ -741,7 +741,7 @@ def load_checklists(directory: str | os.PathLike[str]) -> ChecklistSet:
         try:
             checklist = parse_checklist(read_toml(path), path, vocab)
         except ChecklistError as exc:
-            problems.extend(exc.problems)
+            problems.take(exc)
             continue
         checklists[checklist.id] = checklist
     problems.raise_if_any(ChecklistError)
@@ -767,7 +767,7 @@ def _with_editions(checklists: dict[str, Checklist], archive: Path, vocab: Vocab
         try:
             old = parse_checklist(read_toml(path), path, vocab)
         except ChecklistError as exc:
-            problems.extend(exc.problems)
+            problems.take(exc)
             continue
         if old.version >= checklists[old.id].version:
             problems.extend([Problem(f"version {old.version} is not older than the checklist's own "

@@ -66,13 +66,15 @@ class PassphraseError(ToolkitError):
 class Problems:
     """Collects every problem in one file so that a check reports them all at once.
 
-    `add` records one; `extend` takes the problems of an error raised while checking a part
-    (an archived edition, one checklist of a folder); `raise_if_any` raises them together.
+    `add` records one; `take` the problems of an error raised while checking a part (one
+    checklist of a folder, an archived edition), keeping the first such error as the cause;
+    `raise_if_any` raises them together.
     """
 
     def __init__(self, file: str = "") -> None:
         self.file = file
         self.found: list[Problem] = []
+        self.cause: BaseException | None = None
 
     def add(self, message: str, item: str | None = None, key: str | None = None,
             entry: str = "item") -> None:
@@ -80,6 +82,10 @@ class Problems:
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.found.extend(problems)
+
+    def take(self, error: ToolkitError) -> None:
+        self.found.extend(error.problems)
+        self.cause = self.cause or error
 
     def __bool__(self) -> bool:
         return bool(self.found)
@@ -91,5 +97,7 @@ class Problems:
         return iter(self.found)
 
     def raise_if_any(self, error: type[ToolkitError]) -> None:
+        if self.found and self.cause is not None:
+            raise error(*self.found) from self.cause
         if self.found:
             raise error(*self.found)
