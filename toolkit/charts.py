@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .checklist import Vocabulary
+from .i18n import N_, _, ngettext
 from .markup import local_day
 from .summary import percent_text
 
@@ -31,9 +32,9 @@ if TYPE_CHECKING:
 MIN_CHART_WINDOW = timedelta(days=14)
 #: At most this many date ticks, so their labels never run into each other.
 MAX_DATE_TICKS = 6
-SAFETY_WORDS = "touches on your safety"
+SAFETY_WORDS = N_("touches on your safety")
 #: A safety question answered other than Never beside a calm level: no level word is given.
-NOTED_WORDS = "a safety answer other than Never, so no level"
+NOTED_WORDS = N_("a safety answer other than Never, so no level")
 _LINE_COLOUR = "#1d4ed8"
 _SAFETY_COLOUR = "#b91c1c"
 _FONT_RC: Any = {"font.family": "sans-serif", "font.size": 8,
@@ -79,17 +80,18 @@ def trend_lines(trend: pd.DataFrame, vocabulary: Vocabulary) -> list[str]:
     lines = []
     for row in _chart_rows(trend).itertuples():
         percent = float(row.percent) if pd.notna(row.percent) else math.nan
-        amount = "no answers scored" if math.isnan(percent) else percent_text(percent)
+        amount = _("no answers scored") if math.isnan(percent) else percent_text(percent)
         withheld = bool(getattr(row, "level_withheld", False))
-        words = (SAFETY_WORDS if bool(row.safety) else NOTED_WORDS if withheld
+        words = (_(SAFETY_WORDS) if bool(row.safety) else _(NOTED_WORDS) if withheld
                  else vocabulary.level_label(str(row.level)))
-        lines.append(f"{local_day(row.saved_at)}: {amount}, {words}.")
+        lines.append(_("{day}: {amount}, {words}.").format(day=local_day(row.saved_at), amount=amount,
+                                                           words=words))
     return lines
 
 
 def trend_text(trend: pd.DataFrame, vocabulary: Vocabulary) -> str:
     """`trend_lines` as plain text (one run per line), the text alternative to the chart."""
-    return "\n".join(trend_lines(trend, vocabulary)) or "No saved runs yet."
+    return "\n".join(trend_lines(trend, vocabulary)) or _("No saved runs yet.")
 
 
 def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
@@ -130,7 +132,7 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
                               linewidths=1.5, label=vocabulary.insufficient_label))
         if flagged.any():
             shown.append(mark(flagged, marker="^", s=80, color=_SAFETY_COLOUR, edgecolor="white",
-                              linewidths=0.6, label=SAFETY_WORDS))
+                              linewidths=0.6, label=_(SAFETY_WORDS)))
         if shown:
             ax.legend(handles=shown, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(shown),
                       frameon=False, borderaxespad=0.2, handletextpad=0.3, fontsize=8)
@@ -142,11 +144,11 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
         ax.xaxis.set_major_formatter(_dates_formatter(locator))
         ax.set_ylim(0, 100)
         ax.set_yticks([0, 25, 50, 75, 100])
-        ax.set_ylabel("% of possible points")
+        ax.set_ylabel(_("% of possible points"))
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         if not len(rows):
-            ax.text(0.5, 0.5, "No saved runs yet", transform=ax.transAxes, ha="center", va="center",
+            ax.text(0.5, 0.5, _("No saved runs yet"), transform=ax.transAxes, ha="center", va="center",
                     color="#4b5563", parse_math=False)
     return fig
 
@@ -210,8 +212,9 @@ def trend_svg(trend: pd.DataFrame, vocabulary: Vocabulary, *, name: str = "", id
     with rc_context({**_FONT_RC, **_SVG_RC}):  # the SVG names its fonts when it is written
         fig.savefig(out, format="svg", metadata={key: None for key in ("Creator", "Date", "Format", "Type")})
     runs = len(_chart_rows(trend))
-    label = (f"{name}: " if name else "") + (
-        f"chart of the percent of the possible points at each saved run ({runs} run{'s' if runs != 1 else ''})")
+    label = (f"{name}: " if name else "") + ngettext(
+        "chart of the percent of the possible points at each saved run ({n} run)",
+        "chart of the percent of the possible points at each saved run ({n} runs)", runs).format(n=runs)
     return _inline_svg(out.getvalue(), ident, label, trend_text(trend, vocabulary) if describe else "")
 
 

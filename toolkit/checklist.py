@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import AnswersError, ChecklistError, Problem, Problems
+from .i18n import N_, _
 
 VOCABULARY_FILE = "_vocabulary.toml"
 #: Frozen earlier editions of checklists, `<id>.v<version>.toml`: old runs score with them.
@@ -37,7 +38,7 @@ KINDS = {
 }
 #: How results are grouped for the person: a reflection list is about you, so it is never
 #: added to (or shown among) the concerns about a partner.
-GROUPS = {"concern": "Concerns", "strength": "What's working", "about-you": "About you"}
+GROUPS = {"concern": N_("Concerns"), "strength": N_("What's working"), "about-you": N_("About you")}
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: The level of a run whose every statement was answered "This hasn't happened".
@@ -789,16 +790,17 @@ def check_answers(answers: Answers, checklist: Checklist, where: str) -> tuple[s
     situational = {it.id for it in checklist.items if it.situational}
     for item_id, answer in answers.responses.items():
         if answer not in options:
-            raise AnswersError(Problem(f"'{answer:.40}' is not on the answer scale ({', '.join(options)})",
-                                       where, item_id, key="responses"))
+            raise AnswersError(Problem(_("'{answer}' is not on the answer scale ({options})").format(
+                answer=f"{answer:.40}", options=", ".join(options)), where, item_id, key="responses"))
         if options[answer].situational and item_id not in situational:
-            raise AnswersError(Problem(f"'{answer}' ({options[answer].label}) is only an answer for items "
-                                       "about a situation that may not have come up", where, f"{item_id:.60}",
-                                       key="responses"))
+            raise AnswersError(Problem(_("'{answer}' ({label}) is only an answer for items about a situation "
+                                         "that may not have come up").format(answer=answer,
+                                                                             label=options[answer].label),
+                                       where, f"{item_id:.60}", key="responses"))
     known = set(checklist.item_ids)
     missing = tuple(i for i in list(answers.responses) + list(answers.notes) if i not in known)
     missing = tuple(dict.fromkeys(missing))
     if missing and answers.checklist_version == checklist.version:
-        raise AnswersError(Problem(f"unknown item id '{missing[0]:.60}' for checklist "
-                                   f"'{checklist.id}' version {checklist.version}", where, key="responses"))
+        raise AnswersError(Problem(_("unknown item id '{item}' for checklist '{checklist}' version {version}").format(
+            item=f"{missing[0]:.60}", checklist=checklist.id, version=checklist.version), where, key="responses"))
     return missing

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from .checklist import NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun, Vocabulary, level_index
-from .errors import AnswersError
+from .errors import AnswersError, Problem
+from .i18n import _
 
 RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "group", "answered", "unanswered",
                "unsure", "not_happened", "points", "max_points", "percent", "level", "safety",
@@ -77,7 +78,7 @@ class _Catalogue:
     def build(cls, checklists: ChecklistSet) -> _Catalogue:
         """The arrays for a set; built once per set (`ChecklistSet.derived`)."""
         if not checklists:
-            raise AnswersError("no checklists to score against")
+            raise AnswersError(_("no checklists to score against"))
         vocab = checklists.vocabulary
         eds = list(checklists.editions)
         cids = list(checklists)
@@ -115,7 +116,8 @@ class _Catalogue:
         if found is None:
             found = self.current.get(run.checklist_id)
         if found is None:
-            raise AnswersError(f"answers for unknown checklist '{run.checklist_id:.60}'")
+            raise AnswersError(_("answers for unknown checklist '{checklist}'").format(
+                checklist=f"{run.checklist_id:.60}"))
         return found
 
 
@@ -134,8 +136,8 @@ def _flatten(runs: Sequence[Answers], cat: _Catalogue) -> tuple[np.ndarray, ...]
         try:
             option_codes.extend(map(option_code.__getitem__, responses.values()))
         except KeyError as exc:
-            raise AnswersError(f"answers for '{run.checklist_id}': {exc.args[0]!r:.40} is not on "
-                               "the answer scale") from exc
+            raise AnswersError(_("answers for '{checklist}': {answer} is not on the answer scale").format(
+                checklist=run.checklist_id, answer=f"{exc.args[0]!r:.40}")) from exc
     run_index = np.repeat(np.arange(len(runs)), lengths)
     return (run_index, np.array(item_codes, dtype=np.int64),
             np.array(option_codes, dtype=np.int64), run_edition)
@@ -175,8 +177,9 @@ def _score_answers(runs: Sequence[Answers], cat: _Catalogue, run_index: np.ndarr
     wrong = not_happened & ~cat.situational[code]
     if wrong.any():
         r, c = int(run_index[wrong][0]), int(code[wrong][0])
-        raise AnswersError(f"answers for '{runs[r].checklist_id}': item '{cat.item_ids[c]}': "
-                           f"'{cat.option_ids[option[wrong][0]]}' is only an answer for situational items")
+        raise AnswersError(Problem(_("'{answer}' is only an answer for situational items").format(
+            answer=cat.option_ids[option[wrong][0]]), _("answers for '{checklist}'").format(
+            checklist=runs[r].checklist_id), cat.item_ids[c], key="responses"))
     unsure = known & (weight < 0) & ~not_happened
     return _Scored(
         run_index=run_index, item_code=item_code, code=code, option=option, known=known,
