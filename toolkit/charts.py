@@ -112,14 +112,7 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
     with rc_context(_FONT_RC):
         fig = Figure(figsize=(6.5, 2.6), dpi=100, layout="constrained")
         ax = fig.subplots()
-        lower = 0.0
-        for level in vocabulary.levels:
-            upper = min(level.below, 100)
-            if upper > lower:
-                ax.axhspan(lower, upper, color=level.colour, zorder=0, clip_on=False)
-                ax.text(1.01, (lower + upper) / 2, level.label, transform=ax.get_yaxis_transform(),
-                        va="center", fontsize=7, color="#4b5563", parse_math=False)
-            lower = max(lower, upper)
+        _level_bands(ax, vocabulary)
         ax.plot(x, percent, color=_LINE_COLOUR, linewidth=1.5, zorder=2, clip_on=False)
 
         def mark(where: np.ndarray, **style: Any) -> Any:
@@ -136,21 +129,41 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
         if shown:
             ax.legend(handles=shown, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(shown),
                       frameon=False, borderaxespad=0.2, handletextpad=0.3, fontsize=8)
-        ax.xaxis_date()
-        window = _date_window(times)
-        ax.set_xlim(*(float(mdates.date2num(t)) for t in window))
-        locator = _date_locator(*window)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(_dates_formatter(locator))
-        ax.set_ylim(0, 100)
-        ax.set_yticks([0, 25, 50, 75, 100])
-        ax.set_ylabel(_("% of possible points"))
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        _axes(ax, times)
         if not len(rows):
             ax.text(0.5, 0.5, _("No saved runs yet"), transform=ax.transAxes, ha="center", va="center",
                     color="#4b5563", parse_math=False)
     return fig
+
+
+def _level_bands(ax: Any, vocabulary: Vocabulary) -> None:
+    """The vocabulary's levels as shaded bands from 0 to 100, each named at the right."""
+    lower = 0.0
+    for level in vocabulary.levels:
+        upper = min(level.below, 100)
+        if upper > lower:
+            ax.axhspan(lower, upper, color=level.colour, zorder=0, clip_on=False)
+            ax.text(1.01, (lower + upper) / 2, level.label, transform=ax.get_yaxis_transform(),
+                    va="center", fontsize=7, color="#4b5563", parse_math=False)
+        lower = max(lower, upper)
+
+
+def _axes(ax: Any, times: Sequence[datetime]) -> None:
+    """Dates along the bottom (a readable window, labels that never collide), percent up the
+    side, no box on top and right."""
+    import matplotlib.dates as mdates
+
+    ax.xaxis_date()
+    window = _date_window(times)
+    ax.set_xlim(*(float(mdates.date2num(t)) for t in window))
+    locator = _date_locator(*window)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(_dates_formatter(locator))
+    ax.set_ylim(0, 100)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel(_("% of possible points"))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def _date_locator(first: datetime, last: datetime) -> Any:

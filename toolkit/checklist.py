@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from .errors import AnswersError, ChecklistError, Problem, Problems
 from .i18n import N_, _
@@ -307,7 +307,7 @@ class ChecklistSet(Mapping[str, Checklist]):
         catalogue, built by scoring so that this module needs no numpy."""
         if build not in self._derived:
             self._derived[build] = build(self)
-        return self._derived[build]
+        return cast(_T, self._derived[build])
 
 
 @dataclass(frozen=True)

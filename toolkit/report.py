@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .charts import trend_lines, trend_svg
-from .checklist import GROUPS, Checklist, SavedRun
+from .checklist import GROUPS, Checklist, ChecklistSet, SavedRun
 from .markup import md_escape, render, support_context
 from .resources import Resources
 from .scoring import score
@@ -78,7 +78,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
                 table = changes(earlier[-1], run, c)
                 if not table.empty:
                     moved.append((c.title, Markup(changes_styler(table).to_html()) if html else table))
-        vocabulary = next(iter(checklists.values())).vocabulary
+        vocabulary = ChecklistSet.of(checklists).vocabulary
         lines = result_lines(summary, checklists)
         context.update(
             lines=lines, safety=summary.safety, moved=moved,

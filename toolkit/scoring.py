@@ -40,7 +40,7 @@ RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "group"
                "safety_noted", "level_withheld", "safety_unsure", "not_scored"]
 
 
-class _Codes(dict):
+class _Codes(dict[str, int]):
     """item id -> global item code; ids the checklist no longer has map to -1."""
 
     def __missing__(self, key: str) -> int:
@@ -227,7 +227,8 @@ def _run_table(runs: Sequence[Answers], checklists: ChecklistSet, cat: _Catalogu
     cids = cat.checklist_ids
 
     def per_checklist(values: list[str]) -> np.ndarray:
-        return np.array(values, dtype=object)[run_checklist]
+        picked: np.ndarray = np.array(values, dtype=object)[run_checklist]
+        return picked
 
     table = pd.DataFrame({
         "checklist": pd.Categorical.from_codes(run_checklist, categories=cids),

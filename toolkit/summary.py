@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun
+from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun, Vocabulary
 from .markup import answered_text
 from .scoring import score_runs
 
@@ -69,7 +69,7 @@ def _theme_table(items: pd.DataFrame, checklists: ChecklistSet) -> pd.DataFrame:
         "points": np.bincount(code, weights=items["points"].to_numpy()[answered], minlength=n),
         "max_points": np.bincount(code, weights=items["max_points"].to_numpy()[answered], minlength=n),
     }
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for k, (c, it) in enumerate(catalogue):
         if not totals["answered"][k]:
             continue
@@ -159,10 +159,14 @@ def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFra
             delta = float(item.severity * (kb - ka))
             worse = delta > 0 if checklist.direction == "concern" else delta < 0
             moved = "worse" if worse else "better"
-        label = lambda x: vocab.options[x].label if x else "–"  # noqa: E731
-        rows.append({"item": item.id, "text": item.text, "before": label(a), "after": label(b),
+        rows.append({"item": item.id, "text": item.text, "before": _label(vocab, a), "after": _label(vocab, b),
                      "change": moved, "points_change": delta})
     return pd.DataFrame(rows, columns=["item", "text", "before", "after", "change", "points_change"])
+
+
+def _label(vocab: Vocabulary, answer: str | None) -> str:
+    """An answer as the form shows it, "–" for none."""
+    return vocab.options[answer].label if answer else "–"
 
 
 @dataclass(frozen=True)
