@@ -24,9 +24,12 @@ import pytest
 from _faults import FAILURES, raiser
 from _helpers import report_at_end
 
-from toolkit import AnswersError, load_answers, save_answers, storage
+from toolkit import AnswersError, answerfile, load_answers, save_answers
+from toolkit.answerfile import RUN_NAME
+from toolkit.answerfolder import run_files
 from toolkit.checklist import Answers, SavedRun
-from toolkit.storage import RUN_NAME, STALE_TEMP_SECONDS, TEMP_PREFIX, list_saved, run_files
+from toolkit.files import STALE_TEMP_SECONDS, TEMP_PREFIX
+from toolkit.store import list_saved
 
 CID = "toxic-relationship"
 FORK = multiprocessing.get_context("fork")
@@ -294,7 +297,7 @@ def test_two_processes_saving_in_the_same_second_keep_both_runs(tmp_path, core, 
     try to create the very same file at the same moment: one must move to another name."""
     if colliding_tokens:
         counter = itertools.count(1)
-        monkeypatch.setattr(storage.secrets, "token_hex",
+        monkeypatch.setattr(answerfile.secrets, "token_hex",
                             lambda n=None: "deadbeef" if next(counter) == 1 else os.urandom(4).hex())
     rounds = 25
     for r in range(rounds):
@@ -317,7 +320,7 @@ def test_two_processes_saving_in_the_same_second_keep_both_runs(tmp_path, core, 
 def test_folder_created_by_another_process_meanwhile_does_not_fail_the_save(tmp_path, core,
                                                                             monkeypatch):
     """Deterministic replay of a race seen with two processes saving their first run at once
-    (it failed with "cannot create the answers folder (File exists)" before _ensure_dir
+    (it failed with "cannot create the answers folder (File exists)" before ensure_dir
     tolerated FileExistsError): the other process creates the folder just before our mkdir."""
     folder = tmp_path / "answers"
     real_mkdir = Path.mkdir
