@@ -72,6 +72,8 @@ def _csv(table: pd.DataFrame) -> str:
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .scoring import Result
+
 SAFETY_LINE = N_("  ! At least one answer touches on your safety; that matters more than any total. "
                  "Support: redflag resources (or the notebooks).")
 #: Under every result of a list about a partner, even when nothing is flagged.
@@ -99,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help=_("list the checklists and their item counts"))
     p = sub.add_parser("validate", help=_("check checklist files for problems"))
     p.add_argument("directory", nargs="?", help=_("folder of checklist files (default: the shipped ones)"))
+    _answer_commands(sub)
+    _folder_commands(sub)
+    return parser
+
+
+def _answer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands that read or write saved answers."""
     p = sub.add_parser("score", help=_("score saved answers files"))
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -116,6 +125,10 @@ def _parser() -> argparse.ArgumentParser:
                    help=_("protected answers: write them unencrypted (anyone who finds the file can read it)"))
     p = sub.add_parser("import", help=_("add the runs of an exported file (never overwrites)"))
     p.add_argument("file", metavar="FILE")
+
+
+def _folder_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Support lines, notebooks, the servers, and what changes the whole answers folder."""
     p = sub.add_parser("resources", help=_("print the support resources (helplines)"))
     p.add_argument("--country", metavar="XX",
                    help=_("this country's lines first, the rest under 'Other countries' (default: your "
@@ -138,7 +151,6 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("passphrase", help=_("change the passphrase of protected answers"))
     p.add_argument("--new-passphrase-file", metavar="FILE",
                    help=_("read the new passphrase from FILE (else $REDFLAG_NEW_PASSPHRASE, else a prompt)"))
-    return parser
 
 
 def _sub_parser(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParser]:
@@ -174,8 +186,62 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_score(args: argparse.Namespace) -> int:
+def _score_json(results: list[tuple[str, Result]]) -> None:
+    out = []
+    for name, r in results:
+        t = r.totals
+        out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
+                    "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
+                    "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
+                    "unsure": int(t["unsure"]), "not_happened": int(t["not_happened"]),
+                    "level": r.level, "safety": r.safety, "safety_unsure": list(r.safety_unsure),
+                    "safety_noted": r.safety_noted, "level_withheld": r.level_withheld,
+                    "explanation": r.explanation,
+                    "not_scored": list(t["not_scored"]),
+                    "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
+                               "points": _json_number(row.points), "safety": bool(row.safety)}
+                              for row in r.items.itertuples()]})
+    print(json.dumps(out, indent=2))
+
+
+def _score_csv(results: list[tuple[str, Result]]) -> None:
+    import pandas as pd
+    frames = [r.items.drop(columns=["note"]).assign(
+                  checklist=r.checklist.id, level=r.level, safety_flag=r.safety,
+                  level_withheld=r.level_withheld, file=name,
+                  safety_unsure=r.items["item"].isin(r.safety_unsure))
+              for name, r in results]
+    if frames:
+        sys.stdout.write(_csv(pd.concat(frames, ignore_index=True)))
+
+
+def _score_table(name: str, r: Result) -> None:
     from .markup import answered_text
+
+    t = r.totals
+    say(f"{name}: {r.checklist.title}")
+    if r.safety:
+        say(_(SAFETY_LINE))
+    vocab = r.checklist.vocabulary
+    level = (_("see the safety line above") if r.safety else _("not shown, see below") if r.level_withheld
+             else vocab.level_label(r.level))
+    counts = answered_text(r.checklist, int(t["answered"]), int(t["unsure"]), int(t["not_happened"]))
+    say(_("  {counts}, {points:.0f} of {max_points:.0f} points ({percent} %), level: {level}").format(
+        counts=counts, points=t["points"], max_points=t["max_points"], percent=_json_number(t["percent"]),
+        level=level))
+    say(f"  {r.explanation}")
+    if r.checklist.group == "concern":
+        say(_(LIMITS_LINE))
+    if r.safety_unsure:
+        say(_("  You weren't sure about questions that touch on safety: {items}. "
+              "Support is there for that too: redflag resources.").format(items=", ".join(r.safety_unsure)))
+    if t["not_scored"]:
+        say(_("  not scored (no longer in this checklist): {items}").format(items=", ".join(t["not_scored"])))
+    say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
+    say(_("  This is a reflection aid, not a diagnosis."))
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
     from .scoring import score  # pandas: only the commands that score import it
 
     ws = _workspace(args)
@@ -189,53 +255,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
             continue
         results.append((name, score(answers, ws.checklists[answers.checklist_id])))
     if args.format == "json":
-        out = []
-        for name, r in results:
-            t = r.totals
-            out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
-                        "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
-                        "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
-                        "unsure": int(t["unsure"]), "not_happened": int(t["not_happened"]),
-                        "level": r.level, "safety": r.safety, "safety_unsure": list(r.safety_unsure),
-                        "safety_noted": r.safety_noted, "level_withheld": r.level_withheld,
-                        "explanation": r.explanation,
-                        "not_scored": list(t["not_scored"]),
-                        "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
-                                   "points": _json_number(row.points), "safety": bool(row.safety)}
-                                  for row in r.items.itertuples()]})
-        print(json.dumps(out, indent=2))
+        _score_json(results)
     elif args.format == "csv":
-        import pandas as pd
-        frames = [r.items.drop(columns=["note"]).assign(
-                      checklist=r.checklist.id, level=r.level, safety_flag=r.safety,
-                      level_withheld=r.level_withheld, file=name,
-                      safety_unsure=r.items["item"].isin(r.safety_unsure))
-                  for name, r in results]
-        if frames:
-            sys.stdout.write(_csv(pd.concat(frames, ignore_index=True)))
+        _score_csv(results)
     else:
         for name, r in results:
-            t = r.totals
-            say(f"{name}: {r.checklist.title}")
-            if r.safety:
-                say(_(SAFETY_LINE))
-            vocab = r.checklist.vocabulary
-            level = (_("see the safety line above") if r.safety else _("not shown, see below") if r.level_withheld
-                     else vocab.level_label(r.level))
-            counts = answered_text(r.checklist, int(t["answered"]), int(t["unsure"]), int(t["not_happened"]))
-            say(_("  {counts}, {points:.0f} of {max_points:.0f} points ({percent} %), level: {level}").format(
-                counts=counts, points=t["points"], max_points=t["max_points"], percent=_json_number(t["percent"]),
-                level=level))
-            say(f"  {r.explanation}")
-            if r.checklist.group == "concern":
-                say(_(LIMITS_LINE))
-            if r.safety_unsure:
-                say(_("  You weren't sure about questions that touch on safety: {items}. "
-                      "Support is there for that too: redflag resources.").format(items=", ".join(r.safety_unsure)))
-            if t["not_scored"]:
-                say(_("  not scored (no longer in this checklist): {items}").format(items=", ".join(t["not_scored"])))
-            say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
-            say(_("  This is a reflection aid, not a diagnosis."))
+            _score_table(name, r)
     return 1 if failed else 0
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import answerfolder, crypto
+from . import answerfolder, bundles, crypto
 from .answerfile import SEALED_NAME, fingerprint, run_from_bytes
 from .answerfolder import LEGACY_KEY_FILE, NEW_KEY_FILE, PENDING_FILE, plain_id, read_run_file, run_files, write_run
 from .checklist import display_path
@@ -125,12 +125,22 @@ def change_passphrase(store: AnswerStore, new_passphrase: str) -> Converted:
     return done
 
 
-def adopt_key(store: AnswerStore, key: crypto.Key, key_doc: bytes) -> None:
-    """Protect a plain folder with a download's key (an upload of sealed runs is never written
-    plain): the key file first, then every plain run sealed as by `protect`."""
-    write_key_file(store.folder, key_doc)
-    store.keys.key = key
-    convert(store, lambda path, raw: not crypto.is_sealed(raw), key)
+def open_upload(store: AnswerStore, data: bytes, name: str, passphrase: str | None) -> bytes:
+    """The bundle of an upload. A sealed download opens with the folder's key or `passphrase`
+    (PassphraseError otherwise), and its runs are never written plain: a plain folder is
+    protected with the download's key first, its plain runs sealed as by `protect`. A plain
+    upload into a locked folder unlocks it with `passphrase` when one is given."""
+    envelope = bundles.sealed_envelope(data, name)
+    if envelope is None:
+        if store.protected and store.key is None and passphrase:
+            store.unlock(passphrase)
+        return data
+    upload = bundles.open_sealed(envelope, name, store.key, passphrase)
+    if not store.protected:
+        write_key_file(store.folder, upload.key_doc)
+        store.keys.key = upload.key
+        convert(store, lambda path, raw: not crypto.is_sealed(raw), upload.key)
+    return upload.data
 
 
 def _present(store: AnswerStore, files: list[tuple[Path, bytes]], key: crypto.Key | None) -> set[str]:

@@ -81,8 +81,27 @@ class SettingsFile:
     """The person's settings beside their answers: private like them, sealed while protected,
     gone with "forget"."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, keys: KeyFile) -> None:
         self.path = folder / SETTINGS_FILE
+        self.keys = keys
+
+    def current(self) -> dict[str, Any]:
+        """The settings; a missing or unreadable file means none (never an error that could keep
+        the support resources from showing). While a protected folder is locked (or for a plain
+        file planted there) there are none: the country falls back to the computer's locale."""
+        if self.keys.protected and self.keys.key is None:
+            return {}
+        return self.read(self.keys.key if self.keys.protected else None)
+
+    def change(self, **changes: str | None) -> None:
+        """Change settings (sealed while protected, which needs the key: PassphraseError while
+        locked); unknown names are refused."""
+        unknown = set(changes) - SETTINGS_KEYS
+        if unknown:
+            raise AnswersError(_("unknown setting '{name}'").format(name=sorted(unknown)[0]))
+        key = self.keys.need()
+        ensure_dir(self.path.parent)
+        self.write({**self.current(), **changes}, key)
 
     def raw(self) -> bytes | None:
         try:
@@ -134,6 +153,13 @@ class RunCache:
         live = {str(p) for p in paths}
         for gone in set(self._runs) - live:
             del self._runs[gone]
+
+    def run(self, path: Path) -> SavedRun:
+        """The run at `path`; its AnswersError raised."""
+        got = self.get(path)
+        if isinstance(got, AnswersError):
+            raise got
+        return got
 
     def get(self, path: Path) -> SavedRun | AnswersError:
         """The run at `path` or its problem, read from disk only when the file changed."""
@@ -188,7 +214,7 @@ class AnswerStore:
         self.folder = Path(folder)
         self.checklists = checklists
         self.keys = KeyFile(self.folder)
-        self.settings_file = SettingsFile(self.folder)
+        self.settings_file = SettingsFile(self.folder, self.keys)
         self.cache = RunCache(self._load)
 
     def __repr__(self) -> str:
@@ -205,13 +231,8 @@ class AnswerStore:
     def protected(self) -> bool:
         return self.keys.protected
 
-    @property
-    def key_path(self) -> Path:
-        return self.keys.path
-
     def use_key(self, key: crypto.Key | None) -> None:
-        """Use a key already derived (the one-call functions take one): it must be this
-        protected folder's key, never one for a folder that has none."""
+        """Use a key already derived (the one-call functions take one); see `KeyFile.use`."""
         if key is not None:
             self.keys.use(key)
             self.cache.clear()
@@ -242,23 +263,18 @@ class AnswerStore:
     # -- runs
 
     def save(self, answers: Answers) -> Path:
-        """Save a run as a new file (sealed while the folder is protected); earlier runs are never touched."""
+        """A run as a new file (sealed while protected); earlier runs are never touched."""
         return write_run(answers, self.folder, self.keys.need())
 
     def read(self, path: FilePath) -> SavedRun:
-        """One run, validated; raises AnswersError naming the file, PassphraseError when its
-        folder is protected and this store has no key."""
+        """One run, validated (AnswersError naming the file); PassphraseError while locked."""
         path = Path(path)
         if self.key is None and is_protected(path.parent):
             raise _locked(path.parent)
-        got = self.cache.get(path)
-        if isinstance(got, AnswersError):
-            raise got
-        return got
+        return self.cache.run(path)
 
     def _load(self, path: Path) -> SavedRun:
-        """Read and validate one file (the only place the store reads a run from disk); in a
-        protected folder only a sealed run is believed."""
+        """The only place the store reads a run from disk; when protected, only sealed runs count."""
         return run_from_bytes(read_run_file(path), display_path(path), self.checklists, self.key,
                               sealed_only=is_protected(path.parent))
 
@@ -270,8 +286,7 @@ class AnswerStore:
         return [(p, self.cache.get(p)) for p in files]
 
     def runs(self) -> list[SavedRun]:
-        """The valid runs, oldest first; a run present twice (a protect that was interrupted,
-        until it is run again) counts once."""
+        """The valid runs, oldest first; a run present twice (an interrupted protect) counts once."""
         return list({fingerprint(r): r for r in valid_runs(self.saved())}.values())
 
     def table(self) -> pd.DataFrame:
@@ -279,26 +294,17 @@ class AnswerStore:
         return _saved_table(self.saved())
 
     def export_bundle(self, plain: bool = False) -> bytes:
-        """Every valid run as one download. From a protected folder it is sealed with the same
-        key (see bundles.SEALED_BUNDLE_FORMAT) unless `plain` is asked for explicitly."""
+        """Every valid run as one download; from a protected folder sealed with its key unless `plain`."""
         key = self.keys.need()
         data = bundles.bundle_bytes(self.saved())
         if key is None or plain:
             return data
-        return bundles.sealed_bundle(data, key, self.keys.file(self.key_path.name))
+        return bundles.sealed_bundle(data, key, self.keys.file(self.keys.path.name))
 
     def import_bundle(self, data: bytes, name: str = "upload", passphrase: str | None = None) -> ImportReport:
-        """Restore an upload: every valid run not already here becomes a new file. A sealed download
-        opens with this folder's key or `passphrase` (PassphraseError otherwise); its runs are never
-        written plain: a plain folder is protected with the download's key first."""
-        envelope = bundles.sealed_envelope(data, name)
-        if envelope is not None:
-            upload = bundles.open_sealed(envelope, name, self.key, passphrase)
-            data = upload.data
-            if not self.protected:
-                protection.adopt_key(self, upload.key, upload.key_doc)
-        elif self.protected and self.key is None and passphrase:
-            self.unlock(passphrase)
+        """Every valid run of an upload not already here becomes a new file (sealed ones: see
+        `protection.open_upload`)."""
+        data = protection.open_upload(self, data, name, passphrase)
         key = self.keys.need()
         return bundles.import_runs(data, self.folder, self.checklists, name=name, seal_key=key,
                                    present=valid_runs(self.saved()))  # from the cache: each file read once
@@ -306,22 +312,12 @@ class AnswerStore:
     # -- settings
 
     def settings(self) -> dict[str, Any]:
-        """The person's settings; a missing or unreadable file means no settings (never an error
-        that could keep the support resources from showing). While a protected folder is locked
-        (or for a plain file planted there) there are none: the country falls back to the locale."""
-        if self.protected and self.key is None:
-            return {}
-        return self.settings_file.read(self.key if self.protected else None)
+        """The person's settings (see `SettingsFile.current`): none while locked."""
+        return self.settings_file.current()
 
     def save_settings(self, **changes: str | None) -> None:
-        """Change settings (sealed while protected, which needs the key: PassphraseError while
-        locked); unknown names are refused."""
-        unknown = set(changes) - SETTINGS_KEYS
-        if unknown:
-            raise AnswersError(_("unknown setting '{name}'").format(name=sorted(unknown)[0]))
-        key = self.keys.need()
-        ensure_dir(self.folder)
-        self.settings_file.write({**self.settings(), **changes}, key)
+        """Change settings (see `SettingsFile.change`); PassphraseError while locked."""
+        self.settings_file.change(**changes)
 
     def forget(self) -> int:
         """Delete every saved run here (sealed or not, with the key file); see `forget_all`."""
