@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from toolkit import SavedRun, load_checklists, load_runs, shipped_dir, summarise
-from toolkit.storage import answers_to_dict
+from toolkit.answerfile import answers_to_dict
 from toolkit.summary import history
 
 

@@ -22,11 +22,11 @@ import ipywidgets as w
 from markupsafe import Markup
 
 from . import service
+from .bundles import MAX_BUNDLE_BYTES, SEALED_BUNDLE_SUFFIX, neutral_name
 from .checklist import GROUPS, Answers, SavedRun
 from .crypto import passphrase_problem
 from .errors import PassphraseError, ToolkitError
 from .markup import answered_text, level_html, local_day, support_html, ui
-from .storage import MAX_BUNDLE_BYTES, SEALED_BUNDLE_SUFFIX, neutral_name
 from .widgets import AnswerGroup, QuickExit
 from .workspace import Workspace, default_workspace
 
@@ -596,7 +596,8 @@ class Summary(_Shown):
             self.protect_status.value = _message(f"Not protected: {problem} Nothing was changed.", "error")
             return
         try:
-            done, left = self.workspace.store.protect(first)
+            converted = self.workspace.store.protect(first)
+            done, left = converted.count, converted.left
         except ToolkitError as exc:
             self.protect_status.value = _message(str(exc), "error")
             return

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .checklist import ChecklistSet, Vocabulary, checkout_root, load_checklists, shipped_dir
 from .resources import RESOURCES_FILE, Resources, load_resources
-from .storage import AnswerStore
+from .store import AnswerStore
 
 ENV_DIR = "REDFLAG_ANSWERS_DIR"
 APP_NAME = "redflag-checklists"

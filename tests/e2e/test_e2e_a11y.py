@@ -172,7 +172,7 @@ def seeded(workspace, shipped):
     safety answers, a note, a safety question answered Not sure), and one run of a list of good
     signs and of a list about yourself."""
     from toolkit.checklist import SavedRun
-    from toolkit.storage import save_answers
+    from toolkit.store import save_answers
 
     now = datetime.now(UTC)
     c = shipped[FORM]

@@ -27,24 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit import AnswersError, ChecklistError, ToolkitError
+from toolkit.answerfile import FORMAT, MAX_CLOCK_SKEW, MAX_FILE_BYTES, MAX_NOTE_CHARS, RUN_NAME
+from toolkit.bundles import BUNDLE_FORMAT, MAX_BUNDLE_BYTES
 from toolkit.checklist import Answers, Checklist, SavedRun, load_checklists, parse_checklist
+from toolkit.files import TEMP_PREFIX
 from toolkit.report import report_html, report_md
 from toolkit.resources import load_resources
-from toolkit.storage import (
-    BUNDLE_FORMAT,
-    FORMAT,
-    MAX_BUNDLE_BYTES,
-    MAX_CLOCK_SKEW,
-    MAX_FILE_BYTES,
-    MAX_NOTE_CHARS,
-    RUN_NAME,
-    TEMP_PREFIX,
-    export_bundle,
-    import_bundle,
-    list_saved,
-    load_answers,
-    save_answers,
-)
+from toolkit.store import export_bundle, import_bundle, list_saved, load_answers, save_answers
 
 CORE_FILES = ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
               "toxic-relationship.toml", "trauma-bonding.toml")
@@ -506,7 +495,7 @@ def test_import_bundle_size_limit(scratch, core):
 
 
 def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written(scratch, core, monkeypatch):
-    import toolkit.storage as storage
+    import toolkit.bundles as storage
 
     box = sandbox(scratch, core)
     long_name = "a-" * 150 + "list_20260314-150926_0123abcd.json"
@@ -519,7 +508,7 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
     assert len(report.imported) == 2 and len(report.rejected) == 1
     assert "unsafe or unexpected file name" in report.rejected[0][1]
     # A write that fails part-way rejects that run only; the runs before and after are kept.
-    real, calls = storage._write_new, []
+    real, calls = storage.write_new, []
 
     def fail_second(*args, **kwargs):
         calls.append(1)
@@ -527,7 +516,7 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
             raise AnswersError("answers: could not save your answers (No space left on device)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(storage, "_write_new", fail_second)
+    monkeypatch.setattr(storage, "write_new", fail_second)
     fresh_runs = [{"file": None, "answers": valid_doc(core, notes={core[CID].item_ids[0]: f"n{k}"})}
                   for k in range(3)]
     other = fresh(scratch) / "answers"

@@ -16,8 +16,9 @@ from _faults import break_fsync  # noqa: E402
 from _helpers import SHIPPED_DIR, shown, workspace_for  # noqa: E402
 
 from toolkit import load_answers, load_checklists, save_answers  # noqa: E402
+from toolkit.answerfolder import run_files  # noqa: E402
+from toolkit.bundles import MAX_BUNDLE_BYTES  # noqa: E402
 from toolkit.checklist import Answers, SavedRun  # noqa: E402
-from toolkit.storage import MAX_BUNDLE_BYTES, run_files  # noqa: E402
 from toolkit.ui import ChecklistForm, History, Summary, SupportResources  # noqa: E402
 
 
