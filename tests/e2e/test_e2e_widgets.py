@@ -58,7 +58,7 @@ quick_exit = QuickExit(label={exit_label!r}, shift_gap_ms={gap})
 quick_exit.on_exit(lambda w: pathlib.Path({marker!r}).write_text("exit", encoding="utf-8"))
 quick_exit""",
     """\
-from ipywidgets import HTML, Button
+from ipywidgets import HTML, Button, VBox
 from toolkit.widgets import AnswerGroup
 SCALE = {scale!r}
 STATEMENTS = {statements!r}
@@ -79,7 +79,7 @@ groups[2].observe(show, ["note", "note_open"])
 show()
 clear = Button(description="Clear answers")
 clear.on_click(lambda _: [setattr(g, "value", None) for g in groups])
-display(*groups, mirror, note_mirror, clear)""",
+display(*groups, mirror, note_mirror, VBox([clear]))   # in a box, as the app's buttons are""",
     """\
 from ipywidgets import Box, HTML, Layout
 exits = [quick_exit, QuickExit(label={exit_label!r}, shift_gap_ms={gap})]
@@ -248,7 +248,7 @@ def _check_why_and_note(page) -> None:
     note = page.locator(f"#{button.get_attribute('aria-controls')}")
     expect(note).to_be_hidden()
     expect(note).to_have_attribute("placeholder", NOTE_PLACEHOLDER)
-    expect(note).to_have_accessible_name(f"Private note: {STATEMENTS[2]}")   # from NOTE_LABEL
+    expect(note).to_have_attribute("aria-label", f"Private note: {STATEMENTS[2]}")   # from NOTE_LABEL
 
 
 def _focused_style(page) -> dict:
@@ -574,8 +574,8 @@ def test_page_styles_come_with_an_answer_group_alone(page, voila_server, workspa
     """No QuickExit on this page: the page-wide styles (focus ring, underlined links) still come,
     once, with the AnswerGroup (its shared PageStyle)."""
     _write_cells(workspace, "widgets-styles.ipynb", "# Styles\n\nA [link to nowhere](https://example.org/).", [
-        "from ipywidgets import Button\nfrom toolkit.widgets import AnswerGroup\n"
-        f"display(AnswerGroup({STATEMENTS[0]!r}, {SCALE!r}), Button(description='Next'))"])
+        "from ipywidgets import Button, VBox\nfrom toolkit.widgets import AnswerGroup\n"
+        f"display(AnswerGroup({STATEMENTS[0]!r}, {SCALE!r}), VBox([Button(description='Next')]))"])
     page.goto(f"{voila_server.url}/voila/render/widgets-styles.ipynb", timeout=S.KERNEL_TIMEOUT)
     group = _groups(page)[0]
     expect(group).to_be_visible(timeout=S.KERNEL_TIMEOUT)
