@@ -125,6 +125,8 @@ def page_style() -> PageStyle:
 
 
 def _page_style_trait() -> traitlets.Instance[PageStyle]:
+    """The trait by which a widget holds the shared PageStyle: synced as a model reference, so the
+    page creates the PageStyle model (and so adds its stylesheet) before it shows the widget."""
     return traitlets.Instance(PageStyle, help="The shared page-wide styles (page_style()).").tag(
         sync=True, **widget_serialization)
 
