@@ -227,7 +227,8 @@ class Summary(Composed, Shown):
         self.deletion = DeletePanel(ws, self.transfer.data_status, self._deleted)
         self.history = History(ws, draw=False)
         self._parts = (self.report, self.transfer, self.protection, self.deletion)
-        self.tabs = w.Tab(children=[self._overview_tab(), self.history.body, self._data_tab()],
+        self.overview_tab, self.data_tab = self._overview_tab(), self._data_tab()
+        self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=(_("Overview"), _("History"), _("Your data")))
         self.tabs.add_class("redflag-tabs")  # readable labels on unselected tabs (widgets.py)
         self.unlock = UnlockBox(ws, self._unlocked)

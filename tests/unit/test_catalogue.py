@@ -164,3 +164,19 @@ def test_babel_extracts_sentences_from_python_and_from_templates():
     assert any(m.startswith("Your answers are saved only on this computer, in <code>%(folder)s</code>.")
                for m in templates), sorted(templates)
     assert "Imported %(num)d saved run(s) from %(name)s." in templates
+
+
+def test_not_a_diagnosis_is_written_once():
+    """The sentence every result and the start page show is written in one place (words.py):
+    a change of words, or a translation, then reaches every page at once. Docstrings and the
+    resources file's own disclaimer (data) are not pages' words written in code."""
+    places = []
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _docstrings(tree)
+        places += [f"{path.name}:{node.lineno}" for node in ast.walk(tree)
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+                   and "not a diagnosis" in node.value.lower()]
+    places += [f"templates/{p.name}" for p in sorted((TOOLKIT / "templates").glob("*.j2"))
+               if "not a diagnosis" in p.read_text(encoding="utf-8").lower()]
+    assert [place.split(":")[0] for place in places] == ["words.py"], places
