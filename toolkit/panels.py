@@ -147,7 +147,7 @@ class EarlierAnswers:
         """This checklist's saved runs, newest first, as (label, path) for the Resume list."""
         try:
             saved = self.workspace.store.saved()
-        except ToolkitError:
+        except (ToolkitError, OSError):  # a locked or unreadable folder: nothing to resume, no error
             saved = []
         mine = sorted(((p, r) for p, r in saved if isinstance(r, SavedRun) and r.checklist_id == self.checklist_id),
                       key=lambda pr: pr[1].saved_at, reverse=True)
