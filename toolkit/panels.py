@@ -17,12 +17,12 @@ from typing import Any
 import ipywidgets as w
 
 from . import service
+from .bundles import MAX_BUNDLE_BYTES, SEALED_BUNDLE_SUFFIX, neutral_name
 from .checklist import Answers, Checklist, SavedRun
 from .crypto import passphrase_problem
 from .errors import PassphraseError, ToolkitError
 from .i18n import N_, _, ngettext
 from .markup import answered_text, local_day, ui
-from .bundles import MAX_BUNDLE_BYTES, SEALED_BUNDLE_SUFFIX, neutral_name
 from .uikit import BUTTON_STYLE, LABELLED_CHOICE, LABELLED_PROGRESS, LABELLED_TEXT, ROW, WIDE, button, html, message
 from .uikit import shows_errors as shows_errors
 from .widgets import AnswerGroup
