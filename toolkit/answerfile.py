@@ -16,7 +16,7 @@ from typing import Any
 from . import crypto
 from .checklist import Answers, Checklist, SavedRun, check_answers
 from .errors import AnswersError
-from .i18n import _
+from .i18n import N_, _
 
 Checklists = Mapping[str, Checklist]
 
@@ -34,7 +34,7 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 #: The problem of an unsealed run in a protected folder: anyone can write one, so it is never
 #: believed (scored, summarised, reported, resumed), only listed.
-NOT_SEALED = "not encrypted: not saved with your passphrase"
+NOT_SEALED = N_("not encrypted: not saved with your passphrase")
 
 
 def answers_to_dict(answers: SavedRun) -> dict[str, Any]:

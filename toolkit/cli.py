@@ -29,6 +29,7 @@ from .launch import PORT
 from .protection import Converted
 from .resources import Resource
 from .store import AnswerStore
+from .words import NOT_A_DIAGNOSIS
 from .workspace import Workspace, default_answers_dir
 
 #: Characters a terminal acts on (escape sequences, carriage return, bidi overrides, line and
@@ -238,7 +239,7 @@ def _score_table(name: str, r: Result) -> None:
     if t["not_scored"]:
         say(_("  not scored (no longer in this checklist): {items}").format(items=", ".join(t["not_scored"])))
     say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
-    say(_("  This is a reflection aid, not a diagnosis."))
+    say("  " + _(NOT_A_DIAGNOSIS))
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
