@@ -795,7 +795,7 @@ def test_parse_checklist_arbitrary_documents(scratch, core, core_dir):
     vocab = core.vocabulary
     target = "parse_checklist: arbitrary documents"
 
-    @settings(FUZZ, max_examples=80)
+    @settings(FUZZ, max_examples=120)  # about one in eight is accepted: never none in practice
     @given(doc=checklist_documents(core_dir))
     def fuzz(doc):
         TRIED[target] += 1
