@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from .charts import trend_lines, trend_svg
 from .checklist import GROUPS, Checklist, ChecklistSet, SavedRun
+from .i18n import _
 from .markup import md_escape, render, support_context
 from .resources import Resources
 from .scoring import score
@@ -87,7 +88,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
             support_first=summary.safety or summary.calm_support,
             details=_details(runs, latest, checklists, lines, html and charts and _can_draw()),
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
-                     "kind": GROUPS[t.group]}
+                     "kind": _(GROUPS[t.group])}
                     for t in summary.themes.itertuples()],
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")

@@ -348,7 +348,8 @@ def score(answers: Answers, checklist: Checklist) -> Result:
     """Score one run against its checklist (the edition it was answered against, when kept);
     the item table lists every item of that edition, answered or not."""
     if answers.checklist_id != checklist.id:
-        raise AnswersError(f"answers are for '{answers.checklist_id}', not '{checklist.id}'")
+        raise AnswersError(_("answers are for '{answers}', not '{checklist}'").format(
+            answers=answers.checklist_id, checklist=checklist.id))
     runs, long = score_runs([answers], checklist.alone)
     checklist = checklist.edition(answers.checklist_version)
     vocab = checklist.vocabulary

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun, Vocabulary
+from .i18n import N_, _
 from .markup import answered_text
 from .scoring import score_runs
+from .words import NOT_A_DIAGNOSIS
 
 THEME_COLUMNS = ["theme", "title", "group", "answered", "points", "max_points", "percent",
                  "checklists"]
@@ -152,7 +154,7 @@ def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFra
             continue
         wa, wb = (vocab.weight(x) if x else None for x in (a, b))
         if wa is None or wb is None:
-            moved = "newly answered" if wa is None and wb is not None else "no longer answered"
+            moved = _("newly answered") if wa is None and wb is not None else _("no longer answered")
             delta = float("nan")
         else:
             ka, kb = ((vocab.max_weight - x) if item.reverse else x for x in (wa, wb))
@@ -250,7 +252,7 @@ class ResultLine:
 
     @property
     def what(self) -> str:
-        return "signs present" if self.checklist.direction == "strength" else "level of concern"
+        return _("signs present") if self.checklist.direction == "strength" else _("level of concern")
 
     @property
     def explanation(self) -> str:
@@ -281,31 +283,35 @@ def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
 
 
 #: Under every result of a list about a partner, even when nothing is flagged.
-PARTNER_LIMITS = ("This list can't tell how safe you are, and it does not ask about everything. "
-                  "The support resources list who can help.")
+PARTNER_LIMITS = N_("This list can't tell how safe you are, and it does not ask about everything. "
+                    "The support resources list who can help.")
 
 
 def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
     """The summary in plain words, one line per checklist run, safety first."""
     lines = []
     if summary.safety:
-        lines.append("Some of your answers touch on your safety. Please look at the support "
-                     "resources first.")
+        lines.append(_("Some of your answers touch on your safety. Please look at the support "
+                       "resources first."))
     results = result_lines(summary, checklists)
     for r in results:
         if r.safety:  # no level or total beside a safety answer: it must not read as reassurance
-            line = f"{r.checklist.title}: touches on your safety ({r.answered_text}). {r.explanation}"
+            line = _("{title}: touches on your safety ({answered}). {explanation}").format(
+                title=r.checklist.title, answered=r.answered_text, explanation=r.explanation)
         elif r.level_withheld:
-            line = f"{r.checklist.title}: no level ({r.answered_text}). {r.explanation}"
+            line = _("{title}: no level ({answered}). {explanation}").format(
+                title=r.checklist.title, answered=r.answered_text, explanation=r.explanation)
         elif r.level in ("insufficient", NOT_APPLICABLE):
-            line = f"{r.checklist.title}: {r.label} ({r.answered_text}). {r.explanation}"
+            line = _("{title}: {label} ({answered}). {explanation}").format(
+                title=r.checklist.title, label=r.label, answered=r.answered_text, explanation=r.explanation)
         else:
-            line = (f"{r.checklist.title}: {r.label} ({r.percent_text} of the possible points, "
-                    f"{r.answered_text}). {r.explanation}")
-        lines.append(line + (f" {PARTNER_LIMITS}" if r.partner_list else ""))
+            line = _("{title}: {label} ({percent} of the possible points, {answered}). {explanation}").format(
+                title=r.checklist.title, label=r.label, percent=r.percent_text, answered=r.answered_text,
+                explanation=r.explanation)
+        lines.append(line + (" " + _(PARTNER_LIMITS) if r.partner_list else ""))
     for r in results:
         if r.unsure_items:
-            lines.append(f"{r.checklist.title}: you weren't sure about questions that touch on safety: "
-                         + "; ".join(r.unsure_items))
-    lines.append("This is a reflection aid, not a diagnosis.")
+            lines.append(_("{title}: you weren't sure about questions that touch on safety: {items}").format(
+                title=r.checklist.title, items="; ".join(r.unsure_items)))
+    lines.append(_(NOT_A_DIAGNOSIS))
     return "\n".join(lines)

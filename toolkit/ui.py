@@ -292,7 +292,7 @@ class Summary(Composed, Shown):
         for group, heading in GROUPS.items():
             lines = result_lines(s, ws.checklists, group)
             if lines:
-                blocks.append((heading, [_level_block(ws, r, bool(self.support.value)) for r in lines]))
+                blocks.append((_(heading), [_level_block(ws, r, bool(self.support.value)) for r in lines]))
         self.overview.value = ui("overview", blocks, disclaimer)
         self.tables.value = ui("tables", Markup(checklists_styler(s.checklists, ws.vocabulary).to_html()),
                                Markup(themes_styler(s.themes, ws.checklists).to_html()))

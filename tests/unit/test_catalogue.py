@@ -131,13 +131,13 @@ def f(x):
     w(_dom_classes=("redflag some class names",))
     ok = _("Your answers were saved.")
     n = ngettext("one run saved", "{n} runs saved", x)
-    raise ValueError("something went wrong here")
+    raise AnswersError("something went wrong here")
     t = Unicode("x", help="The statement the group answers.")
     problems.add(f"missing required key '{x}' here")
     return f"Saved {x} runs in all"
 '''
     assert [text for _line, text in loose_sentences(source, "x.py")] == [
-        "something went wrong here", "missing required key '", "' here", " runs in all"]
+        "something went wrong here", "missing required key '", " runs in all"]
     # a data file's problems are for the authors only in the modules that check authors' files
     assert "missing required key '" not in [text for _line, text in loose_sentences(source, "checklist.py")]
 

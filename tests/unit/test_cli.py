@@ -118,7 +118,7 @@ def test_score_csv(capsys, checklists, saved):
     assert {"item", "answer", "severity", "points", "max_points", "safety", "checklist", "level",
             "file"} <= set(table.columns)
     assert len(table) == sum(len(checklists[a.checklist_id].items) for _, a in saved)
-    vocab = next(iter(checklists.values())).vocabulary
+    vocab = checklists.vocabulary
     for (path, answers) in saved:
         c = checklists[answers.checklist_id]
         rows = table[table["file"] == str(path)].set_index("item")
