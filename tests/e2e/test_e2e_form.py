@@ -71,7 +71,8 @@ def test_result_without_saving_focus_skip_link_and_hide(size, page, voila_server
     page.keyboard.press("Enter")
     _focused_heading(page)
     # and the links in the result get the yellow focus too (Tab moves on from the heading)
-    in_result = "() => { const e = document.activeElement; return e.tagName === 'A' && !!e.closest('.redflag-result-area'); }"
+    in_result = ("() => { const e = document.activeElement; "
+                 "return e.tagName === 'A' && !!e.closest('.redflag-result-area'); }")
     for _ in range(40):
         page.keyboard.press("Tab")
         if page.evaluate(in_result):
