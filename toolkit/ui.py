@@ -111,7 +111,7 @@ class ChecklistForm(Composed, Shown):
                                   tooltip=_("Save privately on {place}").format(place=service.place()))
         self.save_button.on_click(self.save)
         self.hide_button, self.hide_top = self._hide_button(), self._hide_button()
-        self.show_button = button(_("Back"), layout=own_layout(margin="0.5em 0"))
+        self.show_button = button(_("Back"), layout=own_layout(margin="0.5em 0", align_self="flex-start"))
         self.show_button.on_click(self.show)
         self.unlock = UnlockBox(ws, self._unlocked)
         self.earlier = EarlierAnswers(ws, c.id, self.unlock.locked)
