@@ -208,6 +208,15 @@ def test_show_my_result_shows_the_result_and_support_and_writes_nothing(tmp_path
     assert list(tmp_path.iterdir()) == []  # not a file, not a folder setting
 
 
+def test_the_skip_link_comes_first_and_the_result_sits_in_the_area_it_goes_to(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    assert form.page.children[0] is form.to_result and form.to_result.label == "Skip to your result"
+    assert "redflag-form" in form.root._dom_classes  # the link and the focus stay inside their own form
+    assert "redflag-result-area" in form.result_area._dom_classes
+    assert [form.support, form.result] == list(form.result_area.children)
+    assert "redflag-show-result" in form.result_button._dom_classes  # where the link goes before a result
+
+
 def test_show_my_result_with_no_answer_says_what_to_do(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     form.result_button.click()
