@@ -445,7 +445,7 @@ def _keyboard_answers(page, form, c, kind: str, workspace, screens) -> None:
     assert ring["focusVisible"] and "outline" in ring["ring"] and "yellow" in ring["ring"], ring
     form.item(total).screenshot(path=str(screens.dir / f"a11y-{kind.replace(' ', '-')}-focus-ring.png"))
 
-    for _ in range(MAX_STOPS_PER_ITEM):         # from the last group to Save
+    for _ in range(MAX_STOPS_PER_ITEM + 1):     # from the last group past "Show my result" to Save
         page.keyboard.press("Tab")
         if page.evaluate(_FOCUS_JS)["save"]:
             break
