@@ -337,3 +337,56 @@ def test_cli_report_list_and_score_in_spanish(capsys, tmp_path, fake_catalogue, 
     assert code == 0 and spanish[CID].title in out and MARK in out
     code, out, err = run_cli(capsys, "list", "--lang", "xx")
     assert code == 1 and "--lang: unknown language 'xx'" in err
+
+
+# ------------------------------------------------------------------ the start page's choice and lang
+
+
+def test_language_choice_keeps_the_choice_and_hands_over_the_spanish_workspace(tmp_path, fake_catalogue):
+    from toolkit.language import REGION_CLASS, LanguageChoice, page_language
+
+    ws = Workspace.open(answers_dir=tmp_path / "answers")
+    got = []
+    choice = LanguageChoice(ws, got.append)
+    assert choice.widget.options == (("English", "en"), ("Español", "es")) and choice.widget.value == "en"
+    assert choice.root.layout.display != "none" and REGION_CLASS in choice.root._dom_classes
+    choice.widget.value = "es"
+    assert [g.language for g in got] == ["es"] and got[0].checklists[CID].title != ws.checklists[CID].title
+    assert i18n.current() == "es" and page_language().lang == "es" and choice.status.value == ""
+    assert AnswerStore(tmp_path / "answers", {}).settings()["language"] == "es"
+    assert LanguageChoice(Workspace.open(answers_dir=tmp_path / "answers").choose_language(),
+                          got.append).widget.value == "es"
+
+
+def test_language_choice_while_locked_shows_it_for_now(tmp_path, fake_catalogue, checklists):
+    from toolkit.language import LanguageChoice
+
+    store = AnswerStore(tmp_path / "answers", checklists)
+    store.protect("correct horse battery staple 1")
+    ws = Workspace.open(answers_dir=tmp_path / "answers")
+    assert ws.store.protected
+    got = []
+    choice = LanguageChoice(ws, got.append)
+    choice.widget.value = "es"
+    assert got[0].language == "es" and i18n.current() == "es"
+    assert "unlock your answers to keep" in choice.status.value.replace(MARK, "")
+
+
+def test_language_choice_is_hidden_with_one_language(shipped_copy, fake_catalogue):
+    from toolkit.language import LanguageChoice
+
+    (shipped_copy / "es" / f"{CID}.toml").unlink()
+    choice = LanguageChoice(Workspace.open(shipped_copy, shipped_copy.parent / "answers"), print)
+    assert choice.widget.options == (("English", "en"),) and choice.root.layout.display == "none"
+
+
+def test_mark_sets_the_region_class_and_the_page_language_follows_i18n(fake_catalogue):
+    import ipywidgets as w
+
+    from toolkit.language import REGION_CLASS, mark, page_language
+
+    box = mark(w.HTML("x"))
+    assert REGION_CLASS in box._dom_classes
+    with i18n.language("es"):
+        assert page_language().lang == "es"
+    assert page_language().lang == "en"
