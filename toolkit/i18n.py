@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 #: The language the English texts are written in: it needs no catalogue.
 ENGLISH = "en"
@@ -56,14 +57,27 @@ def catalogue_path(lang: str, folder: Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=8)
+def _parsed(path: Path, mtime_ns: int) -> Any:
+    """The catalogue at `path` read by Babel (a babel Catalog), once per version of the file:
+    the completeness check (translations.catalogue_problems) and `use` share it."""
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        return read_po(fh, abort_invalid=True)
+
+
+def read_catalogue(path: Path) -> Any:
+    """The babel Catalog of a .po file (cached while the file is unchanged)."""
+    return _parsed(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
 def _compiled(path: Path, mtime_ns: int) -> gettext.GNUTranslations:
     """The catalogue at `path` compiled in memory (once per version of the file). Fuzzy entries
     are left out: a guess is never shown as a translation."""
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
-    with path.open("rb") as fh:
-        catalog = read_po(fh, abort_invalid=False)
+    catalog = _parsed(path, mtime_ns)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

@@ -285,13 +285,10 @@ def catalogue_problems(lang: str, folder: Path | None = None, extracted: set[str
     where = display_path(path)
     if not path.is_file():
         return [Problem(f"missing: no catalogue of the UI's sentences for '{lang}' (pybabel init -l {lang})", where)]
-    from babel.messages.pofile import read_po
-
-    with path.open("rb") as fh:
-        try:
-            catalog = read_po(fh, abort_invalid=True)
-        except Exception as exc:  # babel's PoFileError and decoding errors
-            return [Problem(f"cannot read the catalogue ({exc})", where)]
+    try:
+        catalog = i18n.read_catalogue(path)
+    except Exception as exc:  # babel's PoFileError and decoding errors
+        return [Problem(f"cannot read the catalogue ({exc})", where)]
     found: list[Problem] = []
     present: set[str] = set()
     for message in catalog:
@@ -356,9 +353,18 @@ def validate(lang: str, checklists: ChecklistSet, resources: Resources) -> list[
 def _builder(what: str, lang: str, resources: Resources) -> Callable[[ChecklistSet], Any]:
     """The same function for the same question, so `ChecklistSet.derived` keeps its answer once
     per set (a set is a Mapping, so it cannot be a cache key itself)."""
+    if what == "read":
+        return lambda checklists: read_language(lang, checklists, resources, ui=False)
     if what == "complete":
-        return lambda checklists: not read_language(lang, checklists, resources).problems
+        return lambda checklists: not (_read(lang, checklists, resources).problems
+                                       or catalogue_problems(lang))
     return lambda checklists: _translate(lang, checklists, resources)
+
+
+def _read(lang: str, checklists: ChecklistSet, resources: Resources) -> Language:
+    """`read_language` without the UI catalogue, once per set (completeness and translation
+    share it: the files are parsed once)."""
+    return cast(Language, checklists.derived(_builder("read", lang, resources)))
 
 
 def complete(lang: str, checklists: ChecklistSet, resources: Resources) -> bool:
@@ -434,7 +440,7 @@ def translated(lang: str, checklists: ChecklistSet, resources: Resources) -> tup
 
 
 def _translate(lang: str, checklists: ChecklistSet, resources: Resources) -> tuple[ChecklistSet, Resources]:
-    language = read_language(lang, checklists, resources, ui=False)
+    language = _read(lang, checklists, resources)
     vocab = (_vocabulary(checklists.vocabulary, language.vocabulary) if language.vocabulary
              else checklists.vocabulary)
     sets = ChecklistSet({cid: _checklist(c, language.checklists.get(cid), vocab) for cid, c in checklists.items()})
