@@ -8,7 +8,7 @@ const REGION = ".redflag-lang";
 function apply(model) {
   const lang = model.get("lang");
   if (!lang) return;
-  const ownPage = !document.querySelector(".jp-LabShell, .jp-NotebookShell");
+  const ownPage = "voila" in document.body.dataset; // Voilà's <body data-voila=...>
   if (ownPage && document.documentElement.lang !== lang) document.documentElement.lang = lang;
   for (const el of document.querySelectorAll(REGION)) {
     if (el.lang !== lang) el.lang = lang;
