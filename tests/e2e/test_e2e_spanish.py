@@ -83,3 +83,34 @@ def test_spanish_form_save_then_english(page, spanish_app, shipped):
     expect(form.item(1)).to_contain_text(en.items[0].text)
     expect(form.resume_select.locator("option")).to_have_count(2)  # "Choose…" and the run saved in Spanish
     assert re.search(r"\d", form.resume_select.locator("option").nth(1).inner_text())
+
+
+def test_spanish_app_view_has_no_serious_axe_violation(page, spanish_app, axe_js, shipped):
+    """axe-core (the same rules and version as test_e2e_a11y) on the Spanish form, answered and saved."""
+    from test_e2e_a11y import BLOCKING, _axe_result, _axe_start
+
+    from toolkit.checklist import shipped_dir
+    from toolkit.i18n import _, language
+    from toolkit.resources import RESOURCES_FILE, load_resources
+    from toolkit.store import AnswerStore
+    from toolkit.translations import translated
+
+    ws, server = spanish_app
+    spanish, _res = translated("es", shipped, load_resources(shipped_dir() / RESOURCES_FILE))
+    often = spanish.vocabulary.options["often"].label  # raises the safety flag: the support box shows
+    AnswerStore(ws.answers, {}).save_settings(language="es")
+    page.add_init_script(axe_js)  # as test_e2e_a11y does: the app's CSP refuses an inline script
+    page.goto(f"{server.url}/voila/render/{FORM}.ipynb", timeout=S.KERNEL_TIMEOUT)
+    form = S.Form(page.locator("body")).wait_ready()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    with language("es"):
+        save = _("Save my answers")
+    for n in range(1, form.groups.count() + 1):
+        form.radio(n, often).click()
+    form.button(save).click()
+    expect(page.locator("div.redflag-support").first).to_be_attached()
+    _axe_start(page, axe_js)
+    result = _axe_result(page)
+    blocking = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                for v in result["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, "\n".join(blocking)
