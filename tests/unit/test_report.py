@@ -353,3 +353,52 @@ def test_report_speaks_plainly(runs, checklists):
                        ">Percent<"):
             assert jargon not in words, jargon
     assert "share of the possible points" in visible and "Share of the possible points" in page
+
+
+# ------------------------------------------------------------------ the Print button
+
+
+def test_print_button_sends_the_report_to_the_page(tmp_path, checklists):
+    """Pressing Print (as the page's message does) sends the report's page back to be printed,
+    with a plain line on screen; nothing is written to disk."""
+    from _helpers import workspace_for
+
+    from toolkit.panels import ReportPanel
+
+    answers = tmp_path / "answers"
+    shutil.copytree(FIXTURES, answers)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    panel = ReportPanel(workspace_for(answers, checklists))
+    sent: list[dict] = []
+    panel.print_button.send = sent.append  # the page's end of the message
+    panel.print_button._on_front_end_msg(panel.print_button, {"event": "print"}, [])
+    assert len(sent) == 1 and sent[0]["event"] == "page"
+    page = sent[0]["html"]
+    assert page.startswith("\n<!DOCTYPE html>") or page.lstrip().startswith("<!DOCTYPE html>")
+    assert '<h2 id="in-short">' in page and "Signs of a toxic relationship" in page
+    assert "Printing your report" in panel.report_link.value
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "printing wrote a file"
+    panel.print_button._on_front_end_msg(panel.print_button, {"event": "something else"}, [])
+    assert len(sent) == 1
+    assert panel.print_button.label == "Print"
+
+
+def test_print_button_keeps_protected_answers_unless_asked(tmp_path, checklists, monkeypatch):
+    from _helpers import workspace_for
+
+    from toolkit.panels import ReportPanel
+
+    answers = tmp_path / "answers"
+    shutil.copytree(FIXTURES, answers)
+    ws = workspace_for(answers, checklists)
+    monkeypatch.setattr(type(ws.store), "protected", property(lambda self: True))
+    saved = load_runs(FIXTURES, checklists)
+    monkeypatch.setattr(type(ws.store), "runs", lambda self: saved)
+    panel = ReportPanel(ws)
+    sent: list[dict] = []
+    panel.print_button.send = sent.append
+    panel.print_button.click()
+    assert sent == [] and "anyone who finds it can read it" in panel.report_link.value
+    panel.report_plain.value = True
+    panel.print_button.click()
+    assert len(sent) == 1 and '<h2 id="in-short">' in sent[0]["html"]
