@@ -1,9 +1,16 @@
-"""The printed report: headless Chromium prints report_html to PDF, poppler reads it back.
+"""The printed report: headless Chromium prints report_html to PDF, poppler reads it back; and
+the Print button of the Summary, in the app view (under its Content-Security-Policy) and in
+JupyterLab.
 
-The fixture runs include one that touches on safety (toxic-relationship), so the report opens
-with the support box. Page 1 must hold the title, the whole support box and the start of the
-results; no table row may be split across pages (each statement is whole on the page where it
-starts); no page may end on a heading. Printed on Letter (Chromium's default) and on A4.
+The fixture runs include one that touches on safety (toxic-relationship); the country is the
+United Kingdom. Page 1 is a short summary: the title, each list's result in one line and the
+United Kingdom's emergency numbers and first helplines; the full results start on page 2 and
+every line of help is printed by the end. No table row may be split across pages (each
+statement is whole on the page where it starts); no page may end on a heading. Printed on
+Letter (Chromium's default) and on A4.
+
+The Print button: window.print is stubbed in every frame of the page (an init script), so a
+click records what would have been printed instead of opening the print dialog.
 
 Page 1 is also turned into a PNG to look at: /tmp/redflag-print-*/<paper>-page-1.png (the
 folder is printed at the end of the run and written to /tmp/redflag-last-print.txt).
@@ -28,8 +35,10 @@ from toolkit import load_checklists, load_runs
 from toolkit.checklist import shipped_dir
 from toolkit.report import report_html
 from toolkit.resources import RESOURCES_FILE, load_resources
+from toolkit.report import PAGE_ONE_LINES
+from toolkit.resources import EVERYWHERE
 from toolkit.scoring import score
-from toolkit.summary import changes, latest_runs, summarise
+from toolkit.summary import changes, latest_runs, result_lines, summarise
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +46,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "answers"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TITLE = "Relationship checklists – my report"
 PRINT_TIMEOUT = 90  # seconds; a print takes about 1 s
+COUNTRY = "GB"
 LAST_PRINT_FILE = Path("/tmp/redflag-last-print.txt")
 
 
@@ -103,24 +113,46 @@ def folder(request) -> Path:
 @pytest.fixture(scope="module", params=["letter", "A4"])
 def printed(request, data, folder) -> Printed:
     runs, checklists, resources = data
-    return Printed(folder, request.param, report_html(runs, checklists, resources, now=NOW))
+    return Printed(folder, request.param, report_html(runs, checklists, resources, now=NOW, country=COUNTRY))
 
 
-def test_page_one_holds_title_support_and_the_start_of_the_results(printed, data):
+def one_line(line) -> str:
+    """A list's result in one line, as page 1 should give it (from its result line)."""
+    if line.safety:
+        return f"{line.title}: touches on your safety."
+    if line.level_withheld:
+        return f"{line.title}: a safety answer other than Never, so no level."
+    if line.level in ("insufficient", "not-applicable"):
+        return f"{line.title}: {line.label}."
+    return f"{line.title}: {line.label}, {line.percent_text}."
+
+
+def test_page_one_is_a_short_summary(printed, data):
+    """Title, each list's one line, the chosen country's help; the rest from page 2 on."""
     runs, checklists, resources = data
     page = flat(printed.pages[0])
     assert page.startswith(TITLE)
-    assert flat(resources.heading) in page
-    assert flat(resources.message) in page
-    # the whole support box: every line of help and the note about this device
+    lines = result_lines(summarise(latest_runs(runs), checklists), checklists)
+    assert len(lines) == 3
+    for line in lines:
+        assert flat(one_line(line)) in page, f"not on page 1: {one_line(line)}"
+        assert flat(line.explanation) not in page, "page 1 holds the short lines only"
+    assert flat(resources.message) in page, "an answer touches on safety: the urgent words are on page 1"
+    mine, _others = resources.for_country(COUNTRY)
+    emergency = [r for r in mine if r.emergency]
+    helplines = [r for r in mine if not r.emergency and EVERYWHERE not in r.countries]
+    assert emergency and len(helplines) > PAGE_ONE_LINES
+    for r in emergency + helplines[:PAGE_ONE_LINES]:
+        assert flat(r.name) in page and flat(r.phone) in page, f"{r.name} is not on page 1"
+    for r in helplines[PAGE_ONE_LINES:]:
+        assert flat(r.name) not in page, f"{r.name}: page 1 holds the first lines only"
+    us = [r for r in resources.items if r.countries == ("US",) and not r.emergency]
+    assert us and not [r.name for r in us if flat(r.name) in page], "another country's lines on page 1"
+    # the full results start page 2; every line of help is printed by the end
+    assert flat(printed.pages[1]).startswith("Results"), flat(printed.pages[1])[:200]
+    everything = flat(" ".join(printed.pages))
     for r in resources.items:
-        assert flat(r.name) in page, f"{r.name} is not on page 1"
-    if resources.device_note:
-        assert flat(resources.device_note) in page
-    # the results begin: the heading, then the first checklist's result
-    assert "Results" in page.split(flat(resources.items[-1].name), 1)[1], "the results start on page 2"
-    first = checklists[latest_runs(runs)[0].checklist_id].edition(latest_runs(runs)[0].checklist_version)
-    assert re.search(r"Results " + re.escape(flat(first.title)) + r" \(version \d+, saved", page)
+        assert flat(r.name) in everything, f"{r.name} is never printed"
     assert printed.page_1_png.is_file() and printed.page_1_png.stat().st_size > 20_000
 
 
