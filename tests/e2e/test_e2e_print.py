@@ -33,10 +33,8 @@ import servers as S
 
 from toolkit import load_checklists, load_runs
 from toolkit.checklist import shipped_dir
-from toolkit.report import report_html
-from toolkit.resources import RESOURCES_FILE, load_resources
-from toolkit.report import PAGE_ONE_LINES
-from toolkit.resources import EVERYWHERE
+from toolkit.report import PAGE_ONE_LINES, report_html
+from toolkit.resources import EVERYWHERE, RESOURCES_FILE, load_resources
 from toolkit.scoring import score
 from toolkit.summary import changes, latest_runs, result_lines, summarise
 
