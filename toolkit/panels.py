@@ -203,12 +203,15 @@ class PrintButton(anywidget.AnyWidget):
     a module, no inline script, so it works under the app view's Content-Security-Policy)."""
 
     _esm = STATIC / "print_report.js"
+    #: As wide as its word (a jupyter-button is 148 px), so the row beside it keeps its room.
+    _css = ".redflag-print.jupyter-button{width:auto;min-width:5em;padding:0 1em}"
     label = traitlets.Unicode(help="The button's words.").tag(sync=True)
-    tooltip = traitlets.Unicode(help="What the button does, in a few words.").tag(sync=True)
+    # Not `tooltip`: DOMWidget's own, which its view reads together with a `description` this has not.
+    hint = traitlets.Unicode(help="What the button does, in a few words (its title).").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Print"))
-        kwargs.setdefault("tooltip", _("Print the report, or save it as a PDF"))
+        kwargs.setdefault("hint", _("Print the report, or save it as a PDF"))
         super().__init__(**kwargs)
         self._print_handlers = w.CallbackDispatcher()
         self.on_msg(self._on_front_end_msg)

@@ -25,11 +25,12 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import servers as S
+from playwright.sync_api import expect
 
 from toolkit import load_checklists, load_runs
 from toolkit.checklist import shipped_dir
@@ -224,3 +225,86 @@ def _say_where(request, folder):
     if not request.config.pluginmanager.has_plugin(name):
         request.config.pluginmanager.register(_Where(), name)
     yield
+
+
+# --------------------------------------------------------------------------- the Print button
+
+#: In every frame of the page, from its start: window.print records what it would print (the
+#: print dialog never opens), and Content-Security-Policy violations are recorded.
+PRINT_STUB = """
+(() => {
+  const top = window.top;
+  window.print = function () {
+    (top.__redflagPrinted = top.__redflagPrinted || []).push({
+      frame: window !== top, title: document.title,
+      text: (document.body ? document.body.textContent : "").replace(/\\s+/g, " ")});
+  };
+  document.addEventListener("securitypolicyviolation", (e) =>
+    (top.__redflagCsp = top.__redflagCsp || []).push(e.effectiveDirective + " " + e.blockedURI));
+})();
+"""
+PRINTED = "() => (window.__redflagPrinted || []).length > 0"
+
+
+@pytest.fixture(scope="module")
+def saved(workspace, shipped):
+    """One run of toxic-relationship a month back, with a safety answer (so the report has
+    lines to print whatever else the session saved; a month back, so it is never the latest
+    two that other modules compare)."""
+    from toolkit.checklist import SavedRun
+    from toolkit.store import save_answers
+
+    c = shipped["toxic-relationship"]
+    answers = {it.id: ("often" if it.safety else "never") for it in c.items}
+    save_answers(SavedRun(c.id, c.version, answers, {}, saved_at=datetime.now(UTC) - timedelta(days=30)),
+                 workspace.answers)
+    return c
+
+
+def _press_print(page, scope, where: str) -> dict:
+    """Press Print; what window.print was called on (once, in a frame holding the report)."""
+    button = scope.get_by_role("button", name="Print", exact=True)
+    expect(button).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    button.click()
+    page.wait_for_function(PRINTED, timeout=S.UI_TIMEOUT)
+    expect(scope.get_by_text("Printing your report.")).to_be_visible()
+    printed = page.evaluate("() => window.__redflagPrinted")
+    assert len(printed) == 1, f"{where}: printed {len(printed)} times"
+    return printed[0]
+
+
+def _check_printed(printed: dict, saved, where: str) -> None:
+    assert printed["frame"], f"{where}: the page itself was printed, not the report"
+    text = flat(printed["text"])
+    assert TITLE in text and "In short" in text, f"{where}: {text[:300]}"
+    assert f"{saved.title}: touches on your safety." in text, f"{where}: {text[:600]}"
+
+
+def test_print_button_in_the_app_view(page, voila_server, saved, screens):
+    """Print in the Summary prints the report from a hidden frame, with no CSP violation; the
+    button is on screen at desktop and phone sizes."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.context.add_init_script(PRINT_STUB)
+    page.goto(f"{voila_server.url}/voila/render/summary.ipynb", timeout=S.KERNEL_TIMEOUT)
+    expect(page.get_by_role("heading", name="Your latest answers")).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    printed = _press_print(page, page, "app view")
+    _check_printed(printed, saved, "app view")
+    assert page.evaluate("() => window.__redflagCsp || []") == [], "the Print button broke the CSP"
+    screens.shot(page, "print-app-summary-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    button = page.get_by_role("button", name="Print", exact=True)
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"Print clipped on a phone: {box}"
+    screens.shot(page, "print-app-summary-phone")
+
+
+def test_print_button_in_lab(page, lab_server, saved, screens):
+    page.context.add_init_script(PRINT_STUB)
+    lab = S.LabApp(page, lab_server)
+    lab.open("summary.ipynb")
+    S.run_all(page)
+    scope = S.fresh_outputs(page)
+    expect(scope.get_by_role("heading", name="Your latest answers")).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    _check_printed(_press_print(page, scope, "Lab"), saved, "Lab")
+    screens.shot(page, "print-lab-summary")

@@ -32,11 +32,11 @@ export default {
     button.className = "redflag-print jupyter-button widget-button";
     const words = () => {
       button.textContent = model.get("label");
-      button.title = model.get("tooltip");
+      button.title = model.get("hint");
     };
     words();
     model.on("change:label", words);
-    model.on("change:tooltip", words);
+    model.on("change:hint", words);
     button.addEventListener("click", () => model.send({ event: "print" }));
     const onMessage = (msg) => {
       if (msg && msg.event === "page" && typeof msg.html === "string") printPage(msg.html);
@@ -46,7 +46,7 @@ export default {
     return () => {
       model.off("msg:custom", onMessage);
       model.off("change:label", words);
-      model.off("change:tooltip", words);
+      model.off("change:hint", words);
     };
   },
 };
