@@ -299,7 +299,8 @@ class Summary(Composed, Shown):
 
     def _overview_tab(self) -> w.VBox:
         r = self.report
-        return w.VBox([self.overview, self.tables, w.HBox([self.refresh_button, r.report_button], layout=WIDE),
+        return w.VBox([self.overview, self.tables,
+                       w.HBox([self.refresh_button, r.report_button, r.print_button], layout=WIDE),
                        r.report_plain, r.report_link], layout=WIDE)
 
     def _data_tab(self) -> w.VBox:

@@ -477,7 +477,9 @@ def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
     href = re.search(r"data:text/html;base64,([A-Za-z0-9+/=]+)[\"']", summary.report_link.value).group(1)
     assert base64.b64decode(href).decode() == page
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
-    assert page.index('class="redflag-support urgent"') < page.index("<h2>Results</h2>")  # safety first
+    # safety first: page 1's help (with the urgent words) before the results, the whole box at the end
+    assert page.index('class="redflag-help-now"') < page.index("<h2>Results</h2>") < \
+        page.index('class="redflag-support urgent"')
     assert "Things you might tell yourself" in page
 
 
