@@ -297,7 +297,8 @@ class Summary(Composed, Shown):
         if self.unlock.locked:
             self.support.value = self.tables.value = ""
             self.history.body.children = []
-            self.overview.value = message(_("Your answers are protected with a passphrase: unlock them above to see them."))
+            self.overview.value = message(_("Your answers are protected with a passphrase: unlock them above "
+                                            "to see them."))
             return
         all_runs = ws.store.runs()
         self.history.draw(all_runs)
