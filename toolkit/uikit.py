@@ -299,7 +299,7 @@ class UnlockBox:
         self.person_line, self.notice = html(), html()
         self.box = w.VBox([html(ui("unlock_intro")),
                            w.HBox([self.passphrase, self.button], layout=own_layout(flex_flow="row wrap")),
-                           self.status, self.forgot_button, self.forgot_box],
+                           self.status, w.HBox([self.forgot_button], layout=WIDE), self.forgot_box],
                           layout=own_layout(display="flex" if self.locked else "none"))
         self.root = w.VBox([self.session, self.person_line, self.notice, self.box], layout=WIDE)
         workspace.store.on_lock(self.session.forget)
@@ -399,7 +399,7 @@ class UnlockBox:
         self.cancel_start_again.on_click(lambda _button: self.close_forgotten())
         self.confirm_box = w.HBox([self.confirm_text, self.confirm_start_again, self.cancel_start_again],
                                   layout=w.Layout(display="none", flex_flow="row wrap"))
-        self.forgot_box.children = [self.forgot_text, self.start_again, self.confirm_box]
+        self.forgot_box.children = [self.forgot_text, w.HBox([self.start_again], layout=WIDE), self.confirm_box]
 
     def explain_forgotten(self, _button: Any = None) -> None:
         """Nothing can be recovered: say so, and offer to start again."""
