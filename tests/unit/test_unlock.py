@@ -96,7 +96,7 @@ def test_an_empty_passphrase_asks_for_one(protected, checklists):
     assert "Type your passphrase first." in form.unlock.status.value
 
 
-@pytest.mark.parametrize("fault", [OSError(5, "Input/output error"),
+@pytest.mark.parametrize("fault", [OSError(5, "Input/output error", "/secret/place/.key.json"),
                                    AnswersError("/secret/place/.key.json: damaged key file")])
 def test_other_unlock_problems_are_plain_too(protected, checklists, monkeypatch, fault):
     ws = workspace_for(protected, checklists)
