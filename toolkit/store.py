@@ -40,8 +40,8 @@ SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "proble
 
 
 def _locked(folder: Path) -> PassphraseError:
-    return PassphraseError(_("{where}: your answers are protected with a passphrase: unlock them first").format(
-        where=display_path(folder)))
+    """Said wherever a page or command reads a locked folder: no path (a page shows it as it is)."""
+    return PassphraseError(_("Your answers are protected with a passphrase: unlock them first."))
 
 
 class KeyFile:
