@@ -74,6 +74,33 @@ def is_protected(folder: Path) -> bool:
     return key_path(folder) is not None
 
 
+#: Several people on one computer (a counsellor and the people they see): person 1 keeps the
+#: answers folder itself, as before; person N (2 to MAX_PEOPLE) gets the subfolder named N. Only
+#: numbers: no name of anyone is ever written to disk. Each is a folder of its own (its own runs,
+#: settings and, if protected, its own passphrase), so nothing of one person counts for another.
+MAX_PEOPLE = 99
+
+
+def person_folder(home: Path, person: int) -> Path:
+    """The answers folder of `person` (1 is `home` itself)."""
+    if not 1 <= person <= MAX_PEOPLE:
+        raise AnswersError(_("there is no person {n} (choose 1 to {most})").format(n=person, most=MAX_PEOPLE))
+    return home if person == 1 else home / str(person)
+
+
+def people(home: Path) -> list[int]:
+    """The people with a folder here: always 1, then every N with a subfolder named N."""
+    found = {1}
+    try:
+        for entry in os.scandir(home):
+            if entry.name.isdigit() and entry.name == str(int(entry.name)) \
+                    and 2 <= int(entry.name) <= MAX_PEOPLE and entry.is_dir(follow_symlinks=False):
+                found.add(int(entry.name))
+    except OSError:  # no folder yet, or unreadable: just the one person
+        pass
+    return sorted(found)
+
+
 def plain_id(path: Path, raw: bytes) -> str:
     """A plain run file as `protect` lists it: its name and a hash of its bytes."""
     return f"{path.name}:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"

@@ -143,6 +143,18 @@ def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
     return key
 
 
+def key_opens(key_file: bytes, key: Key) -> bool:
+    """Whether `key` is the one this key file describes: its id and its check value, so a key
+    handed back by a browser tab (see uikit.SessionUnlock) is never taken on its id alone."""
+    try:
+        doc = json.loads(key_file.decode("utf-8"))
+        if not isinstance(doc, dict) or _field(doc, "key_id", "", KEY_ID_BYTES) != key.key_id:
+            return False
+        return unseal(key, _field(doc, "check", ""), "") == _CHECK
+    except (AnswersError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+
+
 def seal(key: Key, plaintext: bytes) -> bytes:
     """Encrypt and authenticate one file's bytes under a fresh random nonce."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM

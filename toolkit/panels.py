@@ -409,6 +409,52 @@ class ProtectPanel:
         self._on_protect()
 
 
+class PersonChoice:
+    """"Who is this for?": where one computer serves several people (a counsellor and the people
+    they see), each person's answers are kept apart, in a folder of their own named by a number
+    (see AnswerStore.choose_person): the Summary and History show one person at a time, and the
+    tab's other pages follow the choice (uikit.SessionUnlock). No name is asked for or kept."""
+
+    NEW = 0
+
+    def __init__(self, workspace: Workspace, on_choose: Callable[[int | None], None]) -> None:
+        self.workspace, self._on_choose = workspace, on_choose
+        self.person_choice = w.Dropdown(description=_("Who is this for?"), style=LABELLED_CHOICE, layout=WIDE,
+                                        options=self.options(), value=workspace.store.person)
+        self.person_choice.observe(self._changed, "value")
+        self.person_status = html()
+        self._quiet = False
+
+    def options(self) -> list[tuple[str, int]]:
+        """Each person by number, then "Someone new"."""
+        return [(_("Person {n}").format(n=n), n) for n in self.workspace.store.people()] + [
+            (_("Someone new"), self.NEW)]
+
+    @property
+    def several(self) -> bool:
+        """More than one person has answers here (the single-person case looks as before)."""
+        return len(self.workspace.store.people()) > 1 or self.workspace.store.person != 1
+
+    def update(self) -> None:
+        """The list again, showing the person whose answers are shown (without choosing anew)."""
+        self._quiet = True
+        try:
+            self.person_choice.options = self.options()
+            self.person_choice.value = self.workspace.store.person
+        finally:
+            self._quiet = False
+
+    @shows_errors("person_status")
+    def _changed(self, change: dict[str, Any]) -> None:
+        if self._quiet or change["new"] is None:
+            return
+        self.person_status.value = ""
+        try:
+            self._on_choose(None if change["new"] == self.NEW else int(change["new"]))
+        finally:
+            self.update()
+
+
 class DeletePanel:
     """"Delete all my answers…", then a confirmation; says what it did in the data tab's status."""
 

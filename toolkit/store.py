@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from . import answerfolder, bundles, crypto, protection
 from .answerfile import MAX_FILE_BYTES, Checklists, fingerprint, run_from_bytes, seal_run
-from .answerfolder import SETTINGS_FILE, forget_all, is_protected, key_path, read_run_file, run_files, write_run
+from .answerfolder import (
+    SETTINGS_FILE,
+    forget_all,
+    is_protected,
+    key_path,
+    people,
+    person_folder,
+    read_run_file,
+    run_files,
+    write_run,
+)
 from .bundles import ImportReport, Saved
 from .checklist import Answers, SavedRun, display_path
 from .errors import AnswersError, PassphraseError
@@ -30,8 +40,8 @@ SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "proble
 
 
 def _locked(folder: Path) -> PassphraseError:
-    return PassphraseError(_("{where}: your answers are protected with a passphrase: unlock them first").format(
-        where=display_path(folder)))
+    """Said wherever a page or command reads a locked folder: no path (a page shows it as it is)."""
+    return PassphraseError(_("Your answers are protected with a passphrase: unlock them first."))
 
 
 class KeyFile:
@@ -68,7 +78,7 @@ class KeyFile:
         if not self.protected:
             raise PassphraseError(_("{where}: a key was given but these answers are not protected; nothing "
                                     "was read or written").format(where=where))
-        if crypto.key_file_id(self.file(self.path.name)) != key.key_id:
+        if not crypto.key_opens(self.file(self.path.name), key):
             raise PassphraseError(_("{where}: this key does not open these answers").format(where=where))
         self.key = key
 
@@ -211,10 +221,17 @@ class AnswerStore:
     """
 
     def __init__(self, folder: Folder, checklists: Checklists) -> None:
-        self.folder = Path(folder)
+        self.home = Path(folder)
         self.checklists = checklists
-        self.keys = KeyFile(self.folder)
-        self.settings_file = SettingsFile(self.folder, self.keys)
+        self._lock_hooks: list[Callable[[], None]] = []
+        self._switch_hooks: list[Callable[[], None]] = []
+        self._open(self.home)
+        self.person = 1
+
+    def _open(self, folder: Path) -> None:
+        self.folder = folder
+        self.keys = KeyFile(folder)
+        self.settings_file = SettingsFile(folder, self.keys)
         self.cache = RunCache(self._load)
 
     def __repr__(self) -> str:
@@ -244,9 +261,47 @@ class AnswerStore:
 
     def lock(self) -> None:
         """Forget the key and every run read so far (decrypted ones included): Exit, the idle
-        lock and a page that is gone call it, so reading again needs the passphrase."""
+        lock and a page that is gone call it, so reading again needs the passphrase. Whatever
+        keeps the key elsewhere (a browser tab's unlock, see uikit.SessionUnlock) is told too."""
         self.keys.key = None
         self.cache.clear()
+        for hook in list(self._lock_hooks):
+            hook()
+
+    def on_lock(self, hook: Callable[[], None]) -> None:
+        """Call `hook` whenever this store locks (Exit, idle, forget, another person chosen)."""
+        self._lock_hooks.append(hook)
+
+    # -- people (see answerfolder.person_folder): one person's answers at a time
+
+    def people(self) -> list[int]:
+        """The people with answers here (1 always; numbers only, never names)."""
+        return people(self.home)
+
+    def choose_person(self, person: int, create: bool = False) -> None:
+        """Read and write `person`'s answers from now on: the store locks first (one person's
+        key never opens, or stays beside, another's answers). `create` makes a new person's
+        folder; otherwise a person without one is refused."""
+        folder = person_folder(self.home, person)
+        if person != 1 and not folder.is_dir():
+            if not create:
+                raise AnswersError(_("there is no person {n} here").format(n=person))
+            ensure_dir(folder)
+        self.lock()
+        self.person = person
+        self._open(folder)
+        for hook in list(self._switch_hooks):
+            hook()
+
+    def on_switch(self, hook: Callable[[], None]) -> None:
+        """Call `hook` after another person was chosen (a page clears the last person's answers)."""
+        self._switch_hooks.append(hook)
+
+    def new_person(self) -> int:
+        """Make the next person's folder and choose it; their number."""
+        person = max(self.people()) + 1
+        self.choose_person(person, create=True)
+        return person
 
     def protect(self, passphrase: str) -> Converted:
         """Protect the folder with `passphrase`, sealing every readable plain run (see protection.py)."""

@@ -31,6 +31,7 @@ from .panels import (
     CountryChoice,
     DeletePanel,
     EarlierAnswers,
+    PersonChoice,
     Progress,
     ProtectPanel,
     ReportPanel,
@@ -285,8 +286,9 @@ class Summary(Composed, Shown):
         self.transfer = TransferPanel(ws, self.refresh)
         self.protection = ProtectPanel(ws, self.refresh)
         self.deletion = DeletePanel(ws, self.transfer.data_status, self._deleted)
+        self.people = PersonChoice(ws, self._choose_person)
         self.history = History(ws, draw=False)
-        self._parts = (self.report, self.transfer, self.protection, self.deletion)
+        self._parts = (self.report, self.transfer, self.protection, self.deletion, self.people)
         self.overview_tab, self.data_tab = self._overview_tab(), self._data_tab()
         self.tabs = w.Tab(children=[self.overview_tab, self.history.body, self.data_tab],
                           titles=(_("Overview"), _("History"), _("Your data")))
@@ -294,7 +296,10 @@ class Summary(Composed, Shown):
         self.unlock = UnlockBox(ws, self._unlocked)
         self.page_lock = PageLock(ws, self._lock_screen)
         self.exit = self.page_lock.exit
-        self.root = w.VBox([self.exit, self.unlock.root, self.support, self.tabs], layout=WIDE)
+        # "Who is this for?" in Your data; also at the top once several people have answers here.
+        self.people_top = w.VBox([self.people.person_choice, self.people.person_status],
+                                 layout=own_layout(display="flex" if self.people.several else "none"))
+        self.root = w.VBox([self.exit, self.people_top, self.unlock.root, self.support, self.tabs], layout=WIDE)
         self.refresh()
 
     def _overview_tab(self) -> w.VBox:
@@ -306,13 +311,19 @@ class Summary(Composed, Shown):
     def _data_tab(self) -> w.VBox:
         t, d = self.transfer, self.deletion
         return w.VBox([
-            html(ui("data_intro", str(self.workspace.answers_dir), service.where_kept())), self.country.root,
+            html(ui("data_intro", str(self.workspace.store.home), service.where_kept())), self.country.root,
+            html(ui("people_intro")), self.people.person_choice,
             w.HBox([t.download_button, t.upload], layout=WIDE), t.download_plain, t.download_link, t.upload_box,
             self.protection.protect_box, d.delete_button, d.confirm_box, t.data_status], layout=WIDE)
 
     def _unlocked(self) -> None:
         self.page_lock.touch()  # unlocking is use: the idle lock counts from now
         self.refresh()
+
+    def _choose_person(self, person: int | None) -> None:
+        """Another person (None: someone new): the last one's results leave the screen (the store
+        locks, see PageLock.switched); theirs show, or the Unlock box if their answers are protected."""
+        self.unlock.choose_person(person)  # the page is cleared and refreshed by _lock_screen("person")
 
     def _deleted(self) -> None:
         self.transfer.download_link.value = ""
@@ -329,6 +340,11 @@ class Summary(Composed, Shown):
         self.deletion.set_confirm(False)
         self.history.body.children = []
         self.unlock.show_if_locked()
+        self.people.update()
+        self.people_top.layout.display = "flex" if self.people.several else "none"
+        if why == "person":
+            self.refresh()  # nothing of the last person is left; this one's (or "protected")
+            return
         if self.unlock.locked:
             self.refresh()  # says the answers are protected, shows none
             self.unlock.status.value = locked_note(why)
@@ -342,6 +358,12 @@ class Summary(Composed, Shown):
         from .tables import checklists_styler, themes_styler
 
         ws = self.workspace
+        if self.unlock.locked:
+            self.support.value = self.tables.value = ""
+            self.history.body.children = []
+            self.overview.value = message(_("Your answers are protected with a passphrase: unlock them above "
+                                            "to see them."))
+            return
         all_runs = ws.store.runs()
         self.history.draw(all_runs)
         runs = latest_runs(all_runs)

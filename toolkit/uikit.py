@@ -8,6 +8,7 @@ Light on purpose (no pandas): a checklist form is built from these before anythi
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import math
 import os
@@ -15,12 +16,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
-from .errors import ToolkitError
-from .i18n import _
+from . import crypto
+from .errors import PassphraseError, ToolkitError
+from .i18n import _, ngettext
 from .markup import ui
-from .widgets import QuickExit
+from .widgets import STATIC, QuickExit
 from .workspace import Workspace
 
 # Shared layout and style models. Every ipywidget otherwise opens a Layout and a Style model of
@@ -143,6 +147,13 @@ class PageLock:
         self.exit.on_exit(lambda _widget: self.lock("exit"))
         self.exit.on_use(lambda _widget: self.touch())
         self._timer: asyncio.TimerHandle | threading.Timer | None = None
+        self.store.on_switch(self.switched)
+        self.touch()
+
+    def switched(self) -> None:
+        """Another person was chosen (the store locked already): the last one's answers leave the
+        screen ("person"), and the page is in use."""
+        self._clear("person")
         self.touch()
 
     def touch(self) -> None:
@@ -178,19 +189,121 @@ def locked_note(why: str) -> str:
                      "were forgotten and results hidden. Saved answers are kept."))
 
 
+#: The sessionStorage item that keeps a browser tab's unlock between the app's pages (and whose
+#: answers are shown, when several people use this computer). THE EXIT HOOK: every Exit in the
+#: browser (QuickExit's button and Shift x3, the app template's own Exit) must remove it,
+#: `sessionStorage.removeItem("redflag-unlock")`, before it leaves the page: the kernel cannot,
+#: as the page is gone by the time it hears of the Exit. The idle lock and `AnswerStore.lock()`
+#: remove it through SessionUnlock; closing the tab ends it.
+SESSION_ITEM = "redflag-unlock"
+
+
+class SessionUnlock(anywidget.AnyWidget):
+    """Keeps a page's unlock for the browser tab's session (static/session_unlock.js), so the
+    app's next page opens without asking again.
+
+    What is kept, and the trade-off: the derived key (never the passphrase, which scrypt makes
+    slow to guess from a copy), the person number and an expiry, in sessionStorage. Any script of
+    the same origin can read sessionStorage; such a script can already drive this page's kernel,
+    which holds the same key while the page is unlocked, and the app's Content-Security-Policy
+    lets only the app's own scripts run. What it adds: the key outlives a single page, for as long
+    as the tab is used (the idle lock's minutes after last use, then refused), and a browser that
+    restores sessions may keep a copy of sessionStorage on disk until the item is removed. So the
+    item goes as early as possible: at Exit (the hook above), at every page's idle lock and
+    `lock()`, at "Forgotten it?", when another person is chosen, and with the tab. A key handed
+    back by the tab is checked against the key file (id and check value) before it is used.
+    """
+
+    _esm = STATIC / "session_unlock.js"
+
+    item_name = traitlets.Unicode(SESSION_ITEM).tag(sync=True)
+    idle_seconds = traitlets.Float(0.0, min=0.0).tag(sync=True)
+
+    def __init__(self, on_found: Callable[[crypto.Key | None, int], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_found = on_found
+        self.on_msg(self._from_tab)
+
+    def _from_tab(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("event") != "found":
+            return
+        person = content.get("person")
+        person = person if isinstance(person, int) and not isinstance(person, bool) else 1
+        self._on_found(key_from_text(content.get("key")), person)
+
+    def keep(self, key: crypto.Key, person: int) -> None:
+        """The tab keeps this key (for `person`) until Exit, the idle lock or the tab's end."""
+        self.send({"event": "keep", "key": key_text(key), "person": person})
+
+    def forget(self) -> None:
+        """The tab forgets the key (whose answers it shows stays until Exit)."""
+        if self.comm is not None:
+            self.send({"event": "forget"})
+
+    def person(self, person: int) -> None:
+        """The tab shows `person`'s answers from now on (and holds no key)."""
+        if self.comm is not None:
+            self.send({"event": "person", "person": person})
+
+    def __repr__(self) -> str:
+        return "SessionUnlock()"
+
+
+def key_text(key: crypto.Key) -> str:
+    """A key as the tab keeps it: its id and secret, base64, joined by a dot."""
+    return ".".join(base64.b64encode(part).decode("ascii") for part in (key.key_id, key.secret))
+
+
+def key_from_text(text: Any) -> crypto.Key | None:
+    """The key a tab handed back, or None for anything that is not one (checked again by the store)."""
+    if not isinstance(text, str) or text.count(".") != 1 or len(text) > 200:
+        return None
+    try:
+        key_id, secret = (base64.b64decode(part, validate=True) for part in text.split("."))
+    except ValueError:
+        return None
+    return crypto.Key(key_id, secret) if key_id and len(secret) == 32 else None
+
+
+def plain_problem(exc: BaseException) -> str:
+    """An unlock problem in words a person can act on: no file names, no paths."""
+    if isinstance(exc, PassphraseError):
+        return _("That passphrase doesn't match. Try again.")
+    if isinstance(exc, OSError):
+        return problem_text(exc)
+    return _("Your saved answers could not be opened here: the file that checks the passphrase is "
+             "missing or damaged. Nothing was changed.")
+
+
 class UnlockBox:
-    """Shown while the answers folder is protected and locked: a passphrase field and Unlock.
-    The key then lives in this kernel's memory only; the passphrase is cleared from the screen."""
+    """Shown while the answers folder is protected and locked: a passphrase field (Enter or
+    Unlock), "Forgotten it?", and the tab's unlock (SessionUnlock): once unlocked, the app's other
+    pages open without asking, until Exit, the idle lock or the tab's end. The key lives in
+    kernel memory and the tab's session only; the passphrase is cleared from the screen at once.
+
+    Several people (see AnswerStore.choose_person): the tab also says whose answers a page shows,
+    and a line names the person ("Person 2") when it is not the first."""
 
     def __init__(self, workspace: Workspace, on_unlock: Callable[[], None]) -> None:
         self.workspace = workspace
         self._on_unlock = on_unlock
         self.passphrase = w.Password(description=_("Passphrase:"), style=LABELLED_TEXT)
-        self.button = button(_("Unlock"), button_style="primary")
+        self.passphrase.on_msg(self._submitted)  # Enter in the field: the front end sends "submit"
+        self.button = button(_("Unlock"), button_style="primary", layout=own_layout(min_width="7em"))
         self.button.on_click(self.try_unlock)
         self.status = html()
-        self.root = w.VBox([html(ui("unlock_intro")), w.HBox([self.passphrase, self.button], layout=WIDE),
-                            self.status], layout=w.Layout(display="flex" if self.locked else "none"))
+        self.forgot_button = button(_("Forgotten it?"))
+        self.forgot_button.on_click(self.explain_forgotten)
+        self.forgot_box = w.VBox(layout=w.Layout(display="none"))  # filled when asked (a page opens quicker)
+        self.session = SessionUnlock(self._found, idle_seconds=idle_minutes() * 60)
+        self.person_line, self.notice = html(), html()
+        self.box = w.VBox([html(ui("unlock_intro")),
+                           w.HBox([self.passphrase, self.button], layout=own_layout(flex_flow="row wrap")),
+                           self.status, w.HBox([self.forgot_button], layout=WIDE), self.forgot_box],
+                          layout=own_layout(display="flex" if self.locked else "none"))
+        self.root = w.VBox([self.session, self.person_line, self.notice, self.box], layout=WIDE)
+        workspace.store.on_lock(self.session.forget)
+        self._show_person()
 
     @property
     def locked(self) -> bool:
@@ -198,14 +311,121 @@ class UnlockBox:
         return store.protected and store.key is None
 
     def show_if_locked(self) -> None:
-        """After Exit or the idle lock: the box again, empty, when the folder needs the passphrase."""
-        self.passphrase.value = self.status.value = ""
-        self.root.layout.display = "flex" if self.locked else "none"
+        """After Exit, the idle lock or another person chosen: the box again, empty, when the
+        folder needs the passphrase."""
+        self.passphrase.value = self.status.value = self.notice.value = ""
+        self.close_forgotten()
+        self.box.layout.display = "flex" if self.locked else "none"
+        self._show_person()
 
-    @shows_errors("status")
+    def _show_person(self) -> None:
+        """"Person N" over the page once several people have answers here (else nothing, as before)."""
+        store = self.workspace.store
+        several = store.person != 1 or len(store.people()) > 1
+        self.person_line.value = ui("person_line", store.person) if several else ""
+
+    def _submitted(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self.try_unlock()
+
     def try_unlock(self, _button: Any = None) -> None:
+        """Unlock with the passphrase typed (then cleared); a plain message if it does not match."""
         passphrase, self.passphrase.value = self.passphrase.value, ""
-        self.workspace.store.unlock(passphrase)
+        if not passphrase:
+            self.status.value = message(_("Type your passphrase first."), "error")
+            return
+        store = self.workspace.store
+        try:
+            store.unlock(passphrase)
+        except (ToolkitError, OSError) as exc:
+            self.status.value = message(plain_problem(exc), "error")
+            return
+        if store.key is not None:
+            self.session.keep(store.key, store.person)
+        self._opened()
+
+    def _opened(self) -> None:
         self.status.value = ""
-        self.root.layout.display = "none"
+        self.close_forgotten()
+        self.box.layout.display = "none"
         self._on_unlock()
+
+    def _found(self, key: crypto.Key | None, person: int) -> None:
+        """The tab's report when the page is shown: whose answers, and its unlock if it has one."""
+        store = self.workspace.store
+        if person != store.person:
+            try:
+                store.choose_person(person)
+            except (ToolkitError, OSError):  # that person's folder is gone: back to the first
+                store.choose_person(1)
+                self.session.person(1)
+            self.show_if_locked()
+            if not self.locked:
+                self._opened()
+        if key is None or not self.locked:
+            return
+        try:
+            store.use_key(key)
+        except (ToolkitError, OSError):  # not this folder's key (or the folder changed): ask
+            self.session.forget()
+            return
+        self.session.keep(key, store.person)  # choosing the person locked the store, and told the tab
+        self._opened()
+
+    def choose_person(self, person: int | None) -> None:
+        """Show `person`'s answers (None: a new person) on this page and the tab's next pages."""
+        store = self.workspace.store
+        if person is None:
+            store.new_person()
+        else:
+            store.choose_person(person)
+        self.session.person(store.person)
+        self.show_if_locked()
+
+    # -- "Forgotten it?"
+
+    def _forgotten_parts(self) -> None:
+        """The "Forgotten it?" widgets, made the first time they are asked for."""
+        if self.forgot_box.children:
+            return
+        self.forgot_text = html(ui("forgotten"))
+        self.start_again = button(_("Delete everything and start again…"), button_style="warning",
+                                  style=w.ButtonStyle(button_color="#b45309", text_color="white"))
+        self.start_again.on_click(self.ask_start_again)
+        self.confirm_text = html(ui("confirm_start_again"))
+        self.confirm_start_again = button(_("Yes, delete everything"), button_style="danger")
+        self.confirm_start_again.on_click(self.delete_everything)
+        self.cancel_start_again = button(_("Cancel"))
+        self.cancel_start_again.on_click(lambda _button: self.close_forgotten())
+        self.confirm_box = w.HBox([self.confirm_text, self.confirm_start_again, self.cancel_start_again],
+                                  layout=w.Layout(display="none", flex_flow="row wrap"))
+        self.forgot_box.children = [self.forgot_text, w.HBox([self.start_again], layout=WIDE), self.confirm_box]
+
+    def explain_forgotten(self, _button: Any = None) -> None:
+        """Nothing can be recovered: say so, and offer to start again."""
+        self._forgotten_parts()
+        self.forgot_box.layout.display = "flex"
+        self.confirm_box.layout.display = "none"
+
+    def ask_start_again(self, _button: Any = None) -> None:
+        self._forgotten_parts()
+        self.confirm_box.layout.display = "flex"
+
+    def close_forgotten(self) -> None:
+        self.forgot_box.layout.display = "none"
+        if self.forgot_box.children:
+            self.confirm_box.layout.display = "none"
+
+    def delete_everything(self, _button: Any = None) -> None:
+        """Delete every saved answer of this folder, with its key file and settings (no passphrase
+        needed: that is the point), and open the page again, empty and unprotected."""
+        try:
+            count = self.workspace.store.forget()
+        except (ToolkitError, OSError):
+            self.status.value = message(_("Not everything could be deleted. Close this page and try again."),
+                                        "error")
+            return
+        self._opened()
+        self.notice.value = message(ngettext("Deleted {n} saved answer. You can start again.",
+                                             "Deleted {n} saved answers. You can start again.", count).format(n=count),
+                                    "ok")

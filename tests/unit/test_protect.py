@@ -317,7 +317,9 @@ def test_unlock_box_and_protect_my_answers_in_the_notebooks(tmp_path, checklists
     assert shown(form.choices["blame-yourself"], form.root) and shown(form.exit, form.root)  # answering needs no key
     form.unlock.passphrase.value = "wrong"
     form.unlock.button.click()
-    assert "wrong passphrase" in form.unlock.status.value
+    # A plain sentence: no file name, no folder (issue 18)
+    assert "passphrase doesn&#39;t match" in form.unlock.status.value
+    assert str(tmp_path) not in form.unlock.status.value and ".json" not in form.unlock.status.value
     form.unlock.passphrase.value = PASS
     form.unlock.button.click()
     assert shown(form.choices["blame-yourself"], form.root) and not shown(form.unlock.passphrase, form.root)

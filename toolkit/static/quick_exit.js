@@ -64,6 +64,8 @@ function exitPage(s) {
     Object.defineProperty(document, "title", { configurable: true, get: () => "", set: () => {} });
   } catch (err) { /* an older browser: the title was blanked once */ }
   document.body.replaceChildren();
+  // The tab's unlock (uikit.SESSION_ITEM) goes too: after Exit every page asks again.
+  try { sessionStorage.removeItem("redflag-unlock"); } catch (err) { /* storage off: nothing kept */ }
   // 2. Tell the kernel(s), so unsaved answers are forgotten there too.
   for (const model of models) {
     try { model.send({ event: "exit" }); } catch (err) { /* leaving matters more */ }
