@@ -38,7 +38,7 @@ def make_runs(n: int, checklists, seed: int = 42, answer_share: float = 0.9,
     each core checklist); each item answered (any option, "unsure" included) with probability
     `answer_share`."""
     rng = random.Random(seed)
-    scale = [o.id for o in next(iter(checklists.values())).vocabulary.scale]
+    scale = [o.id for o in checklists.vocabulary.scale]
     start = datetime(2024, 1, 1, tzinfo=UTC)
     runs = []
     for k in range(n * len(CORE) if all_three else n):
@@ -50,7 +50,7 @@ def make_runs(n: int, checklists, seed: int = 42, answer_share: float = 0.9,
 
 def numpy_lower_bound(runs, checklists) -> np.ndarray:
     """Per-run points with the minimum work: dict lookups to flat codes, then np.bincount."""
-    vocab = next(iter(checklists.values())).vocabulary
+    vocab = checklists.vocabulary
     top = vocab.max_weight
     codes: dict[str, dict[str, int]] = {}
     severity, reverse = [], []

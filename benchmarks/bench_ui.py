@@ -155,7 +155,7 @@ def _profile(ws: S.Workspace) -> None:
     code = f"""
 import statistics, time
 t = time.perf_counter(); import toolkit.ui as ui; imp = time.perf_counter() - t
-from toolkit.storage import list_saved
+from toolkit.store import list_saved
 from toolkit.workspace import Workspace
 def med(f, n=10):
     xs = []

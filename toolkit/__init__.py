@@ -9,28 +9,22 @@ on first use, so that showing a form does not wait for pandas.
 from importlib import import_module
 from typing import Any
 
+from .answerfolder import forget_all
+from .bundles import ImportReport
 from .checklist import Answers, Checklist, Item, SavedRun, load_checklists, shipped_dir
 from .errors import AnswersError, ChecklistError, PassphraseError, ToolkitError
-from .storage import (
-    AnswerStore,
-    export_bundle,
-    forget_all,
-    import_bundle,
-    list_saved,
-    load_answers,
-    load_runs,
-    save_answers,
-)
+from .protection import Converted
+from .store import AnswerStore, export_bundle, import_bundle, list_saved, load_answers, load_runs, save_answers
 from .workspace import Workspace, default_workspace
 
 _LAZY = {"Result": "scoring", "score": "scoring", "Summary": "summary", "latest_runs": "summary",
          "summarise": "summary"}
 
 __all__ = [
-    "AnswerStore", "Answers", "AnswersError", "Checklist", "ChecklistError", "Item", "PassphraseError",
-    "Result", "SavedRun", "Summary", "ToolkitError", "Workspace", "default_workspace", "export_bundle",
-    "forget_all", "import_bundle", "latest_runs", "list_saved", "load_answers", "load_checklists",
-    "load_runs", "save_answers", "score", "shipped_dir", "summarise",
+    "AnswerStore", "Answers", "AnswersError", "Checklist", "ChecklistError", "Converted", "ImportReport",
+    "Item", "PassphraseError", "Result", "SavedRun", "Summary", "ToolkitError", "Workspace",
+    "default_workspace", "export_bundle", "forget_all", "import_bundle", "latest_runs", "list_saved",
+    "load_answers", "load_checklists", "load_runs", "save_answers", "score", "shipped_dir", "summarise",
 ]
 
 

@@ -1,14 +1,17 @@
 """Command line: `redflag list | validate | score | runs | report | export | import | resources | …`.
 
-Exit codes: 0 success, 1 a problem was found (invalid file, failed save), 2 usage error.
-Errors go to stderr, one line each, naming the file.
+Exit codes: 0 success, 1 a problem was found (invalid file, failed save, a file or folder the
+system refused: disk full, permission denied, missing folder), 2 usage error.
+Errors go to stderr, one line each, naming the file; never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
+import os
 import re
 import sys
 import unicodedata
@@ -16,12 +19,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .bundles import MAX_BUNDLE_BYTES
 from .checklist import checkout_root
 from .crypto import check_strength, read_passphrase
 from .errors import PassphraseError, ToolkitError
+from .files import read_regular, write_private
+from .i18n import N_, _, ngettext
 from .launch import PORT
+from .protection import Converted
 from .resources import Resource
-from .storage import MAX_BUNDLE_BYTES, forget_all, read_regular, write_private
+from .store import AnswerStore
+from .words import NOT_A_DIAGNOSIS
 from .workspace import Workspace, default_answers_dir
 
 #: Characters a terminal acts on (escape sequences, carriage return, bidi overrides, line and
@@ -65,73 +73,85 @@ def _csv(table: pd.DataFrame) -> str:
 if TYPE_CHECKING:
     import pandas as pd
 
-SAFETY_LINE = ("  ! At least one answer touches on your safety; that matters more than any total. "
-               "Support: redflag resources (or the notebooks).")
+    from .scoring import Result
+
+SAFETY_LINE = N_("  ! At least one answer touches on your safety; that matters more than any total. "
+                 "Support: redflag resources (or the notebooks).")
 #: Under every result of a list about a partner, even when nothing is flagged.
-LIMITS_LINE = ("  This list can't tell how safe you are, and it does not ask about everything. "
-               "Support lines, and what these lists do not ask: redflag resources.")
+LIMITS_LINE = N_("  This list can't tell how safe you are, and it does not ask about everything. "
+                 "Support lines, and what these lists do not ask: redflag resources.")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="redflag", description="Relationship red-flag checklists: check, score, manage saved answers.")
+        prog="redflag", description=_("Relationship red-flag checklists: check, score, manage saved answers."))
     parser.add_argument("--checklists", metavar="DIR",
-                        help="use the checklists in DIR instead of the shipped ones")
-    answers_help = ("answers folder (default: $REDFLAG_ANSWERS_DIR, a checkout's answers/, "
-                    "or your per-user data folder)")
+                        help=_("use the checklists in DIR instead of the shipped ones"))
+    answers_help = _("answers folder (default: $REDFLAG_ANSWERS_DIR, a checkout's answers/, "
+                     "or your per-user data folder)")
     parser.add_argument("--dir", metavar="DIR", dest="answers", help=answers_help)
     parser.add_argument("--passphrase-file", metavar="FILE",
-                        help="read the passphrase of protected answers from FILE (else $REDFLAG_PASSPHRASE, "
-                             "else a prompt)")
+                        help=_("read the passphrase of protected answers from FILE (else $REDFLAG_PASSPHRASE, "
+                               "else a prompt)"))
     # Also accepted after the command (`redflag report --dir D`), without clearing the global one.
     answers = argparse.ArgumentParser(add_help=False)
     answers.add_argument("--dir", metavar="DIR", dest="answers", default=argparse.SUPPRESS, help=answers_help)
     answers.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
-                         help="read the passphrase of protected answers from FILE")
+                         help=_("read the passphrase of protected answers from FILE"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_sub_parser(answers))
-    sub.add_parser("list", help="list the checklists and their item counts")
-    p = sub.add_parser("validate", help="check checklist files for problems")
-    p.add_argument("directory", nargs="?", help="folder of checklist files (default: the shipped ones)")
-    p = sub.add_parser("score", help="score saved answers files")
+    sub.add_parser("list", help=_("list the checklists and their item counts"))
+    p = sub.add_parser("validate", help=_("check checklist files for problems"))
+    p.add_argument("directory", nargs="?", help=_("folder of checklist files (default: the shipped ones)"))
+    _answer_commands(sub)
+    _folder_commands(sub)
+    return parser
+
+
+def _answer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands that read or write saved answers."""
+    p = sub.add_parser("score", help=_("score saved answers files"))
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p = sub.add_parser("runs", help="list every saved run in the answers folder")
+    p = sub.add_parser("runs", help=_("list every saved run in the answers folder"))
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    p = sub.add_parser("report", help="a printable report of your latest saved answers")
-    p.add_argument("--out", metavar="FILE", help="write to FILE (private, mode 0600) instead of printing")
+    p = sub.add_parser("report", help=_("a printable report of your latest saved answers"))
+    p.add_argument("--out", metavar="FILE", help=_("write to FILE (private, mode 0600) instead of printing"))
     p.add_argument("--format", choices=["html", "md"], default="html")
-    p.add_argument("--country", metavar="XX", help="put this country's support lines first (e.g. GB)")
+    p.add_argument("--country", metavar="XX", help=_("put this country's support lines first (e.g. GB)"))
     p.add_argument("--plain", action="store_true",
-                   help="protected answers: write the report anyway (it is not encrypted: anyone can read it)")
-    p = sub.add_parser("export", help="write every saved run to one file (encrypted when protected)")
-    p.add_argument("--out", metavar="FILE", required=True, help="the file to write (private, mode 0600)")
+                   help=_("protected answers: write the report anyway (it is not encrypted: anyone can read it)"))
+    p = sub.add_parser("export", help=_("write every saved run to one file (encrypted when protected)"))
+    p.add_argument("--out", metavar="FILE", required=True, help=_("the file to write (private, mode 0600)"))
     p.add_argument("--plain", action="store_true",
-                   help="protected answers: write them unencrypted (anyone who finds the file can read it)")
-    p = sub.add_parser("import", help="add the runs of an exported file (never overwrites)")
+                   help=_("protected answers: write them unencrypted (anyone who finds the file can read it)"))
+    p = sub.add_parser("import", help=_("add the runs of an exported file (never overwrites)"))
     p.add_argument("file", metavar="FILE")
-    p = sub.add_parser("resources", help="print the support resources (helplines)")
+
+
+def _folder_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Support lines, notebooks, the servers, and what changes the whole answers folder."""
+    p = sub.add_parser("resources", help=_("print the support resources (helplines)"))
     p.add_argument("--country", metavar="XX",
-                   help="this country's lines first, the rest under 'Other countries' (default: your "
-                        "choice in the notebooks, else this computer's locale)")
-    p = sub.add_parser("notebooks", help="write the notebooks into a folder")
+                   help=_("this country's lines first, the rest under 'Other countries' (default: your "
+                          "choice in the notebooks, else this computer's locale)"))
+    p = sub.add_parser("notebooks", help=_("write the notebooks into a folder"))
     p.add_argument("folder", nargs="?", metavar="DIR",
-                   help="where to write them (default: the checkout's notebooks/ folder)")
-    p.add_argument("--force", action="store_true", help="rewrite notebooks that already exist")
-    for name, what in (("lab", "JupyterLab"), ("app", "the app view (Voilà, no code)")):
-        p = sub.add_parser(name, help=f"open the notebooks in {what} on this computer only")
+                   help=_("where to write them (default: the checkout's notebooks/ folder)"))
+    p.add_argument("--force", action="store_true", help=_("rewrite notebooks that already exist"))
+    for name, what in (("lab", "JupyterLab"), ("app", _("the app view (Voilà, no code)"))):
+        p = sub.add_parser(name, help=_("open the notebooks in {what} on this computer only").format(what=what))
         p.add_argument("folder", nargs="?", metavar="DIR",
-                       help="notebooks folder (default: the checkout's notebooks/, else a per-user folder)")
+                       help=_("notebooks folder (default: the checkout's notebooks/, else a per-user folder)"))
         if name == "app":
             p.add_argument("--port", type=int, default=PORT, metavar="N",
-                           help=f"the app's port on 127.0.0.1 (default {PORT})")
-    p = sub.add_parser("forget", help="delete every saved answer in the answers folder")
-    p.add_argument("--yes", action="store_true", help="confirm: really delete them")
-    sub.add_parser("protect", help="protect the saved answers with a passphrase (encrypts every run)")
-    sub.add_parser("unprotect", help="remove the passphrase protection (decrypts every run)")
-    p = sub.add_parser("passphrase", help="change the passphrase of protected answers")
+                           help=_("the app's port on 127.0.0.1 (default {port})").format(port=PORT))
+    p = sub.add_parser("forget", help=_("delete every saved answer in the answers folder"))
+    p.add_argument("--yes", action="store_true", help=_("confirm: really delete them"))
+    sub.add_parser("protect", help=_("protect the saved answers with a passphrase (encrypts every run)"))
+    sub.add_parser("unprotect", help=_("remove the passphrase protection (decrypts every run)"))
+    p = sub.add_parser("passphrase", help=_("change the passphrase of protected answers"))
     p.add_argument("--new-passphrase-file", metavar="FILE",
-                   help="read the new passphrase from FILE (else $REDFLAG_NEW_PASSPHRASE, else a prompt)")
-    return parser
+                   help=_("read the new passphrase from FILE (else $REDFLAG_NEW_PASSPHRASE, else a prompt)"))
 
 
 def _sub_parser(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParser]:
@@ -155,19 +175,74 @@ def _json_number(x: float) -> float | None:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     for c in _workspace(args, unlock=False).checklists.values():
-        say(f"{c.id:28} {len(c.items):3} items  {c.kind:12} {c.title}")
+        say(ngettext("{id:28} {count:3} items  {kind:12} {title}", "{id:28} {count:3} items  {kind:12} {title}",
+                     len(c.items)).format(id=c.id, count=len(c.items), kind=c.kind, title=c.title))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     checklists = Workspace.open(args.directory or args.checklists, args.answers).checklists
     items = sum(len(c.items) for c in checklists.values())
-    say(f"ok: {len(checklists)} checklists, {items} items")
+    say(_("ok: {checklists} checklists, {items} items").format(checklists=len(checklists), items=items))
     return 0
 
 
-def _cmd_score(args: argparse.Namespace) -> int:
+def _score_json(results: list[tuple[str, Result]]) -> None:
+    out = []
+    for name, r in results:
+        t = r.totals
+        out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
+                    "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
+                    "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
+                    "unsure": int(t["unsure"]), "not_happened": int(t["not_happened"]),
+                    "level": r.level, "safety": r.safety, "safety_unsure": list(r.safety_unsure),
+                    "safety_noted": r.safety_noted, "level_withheld": r.level_withheld,
+                    "explanation": r.explanation,
+                    "not_scored": list(t["not_scored"]),
+                    "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
+                               "points": _json_number(row.points), "safety": bool(row.safety)}
+                              for row in r.items.itertuples()]})
+    print(json.dumps(out, indent=2))
+
+
+def _score_csv(results: list[tuple[str, Result]]) -> None:
+    import pandas as pd
+    frames = [r.items.drop(columns=["note"]).assign(
+                  checklist=r.checklist.id, level=r.level, safety_flag=r.safety,
+                  level_withheld=r.level_withheld, file=name,
+                  safety_unsure=r.items["item"].isin(r.safety_unsure))
+              for name, r in results]
+    if frames:
+        sys.stdout.write(_csv(pd.concat(frames, ignore_index=True)))
+
+
+def _score_table(name: str, r: Result) -> None:
     from .markup import answered_text
+
+    t = r.totals
+    say(f"{name}: {r.checklist.title}")
+    if r.safety:
+        say(_(SAFETY_LINE))
+    vocab = r.checklist.vocabulary
+    level = (_("see the safety line above") if r.safety else _("not shown, see below") if r.level_withheld
+             else vocab.level_label(r.level))
+    counts = answered_text(r.checklist, int(t["answered"]), int(t["unsure"]), int(t["not_happened"]))
+    say(_("  {counts}, {points:.0f} of {max_points:.0f} points ({percent} %), level: {level}").format(
+        counts=counts, points=t["points"], max_points=t["max_points"], percent=_json_number(t["percent"]),
+        level=level))
+    say(f"  {r.explanation}")
+    if r.checklist.group == "concern":
+        say(_(LIMITS_LINE))
+    if r.safety_unsure:
+        say(_("  You weren't sure about questions that touch on safety: {items}. "
+              "Support is there for that too: redflag resources.").format(items=", ".join(r.safety_unsure)))
+    if t["not_scored"]:
+        say(_("  not scored (no longer in this checklist): {items}").format(items=", ".join(t["not_scored"])))
+    say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
+    say("  " + _(NOT_A_DIAGNOSIS))
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
     from .scoring import score  # pandas: only the commands that score import it
 
     ws = _workspace(args)
@@ -181,52 +256,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
             continue
         results.append((name, score(answers, ws.checklists[answers.checklist_id])))
     if args.format == "json":
-        out = []
-        for name, r in results:
-            t = r.totals
-            out.append({"file": name, "checklist": r.checklist.id, "answered": int(t["answered"]),
-                        "unanswered": int(t["unanswered"]), "points": _json_number(t["points"]),
-                        "max_points": _json_number(t["max_points"]), "percent": _json_number(t["percent"]),
-                        "unsure": int(t["unsure"]), "not_happened": int(t["not_happened"]),
-                        "level": r.level, "safety": r.safety, "safety_unsure": list(r.safety_unsure),
-                        "safety_noted": r.safety_noted, "level_withheld": r.level_withheld,
-                        "explanation": r.explanation,
-                        "not_scored": list(t["not_scored"]),
-                        "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
-                                   "points": _json_number(row.points), "safety": bool(row.safety)}
-                                  for row in r.items.itertuples()]})
-        print(json.dumps(out, indent=2))
+        _score_json(results)
     elif args.format == "csv":
-        import pandas as pd
-        frames = [r.items.drop(columns=["note"]).assign(
-                      checklist=r.checklist.id, level=r.level, safety_flag=r.safety,
-                      level_withheld=r.level_withheld, file=name,
-                      safety_unsure=r.items["item"].isin(r.safety_unsure))
-                  for name, r in results]
-        if frames:
-            sys.stdout.write(_csv(pd.concat(frames, ignore_index=True)))
+        _score_csv(results)
     else:
         for name, r in results:
-            t = r.totals
-            say(f"{name}: {r.checklist.title}")
-            if r.safety:
-                say(SAFETY_LINE)
-            vocab = r.checklist.vocabulary
-            level = ("see the safety line above" if r.safety else "not shown, see below" if r.level_withheld
-                     else vocab.level_label(r.level))
-            counts = answered_text(r.checklist, int(t["answered"]), int(t["unsure"]), int(t["not_happened"]))
-            say(f"  {counts}, {t['points']:.0f} of {t['max_points']:.0f} points "
-                  f"({_json_number(t['percent'])} %), level: {level}")
-            say(f"  {r.explanation}")
-            if r.checklist.group == "concern":
-                say(LIMITS_LINE)
-            if r.safety_unsure:
-                say(f"  You weren't sure about questions that touch on safety: {', '.join(r.safety_unsure)}. "
-                      "Support is there for that too: redflag resources.")
-            if t["not_scored"]:
-                say(f"  not scored (no longer in this checklist): {', '.join(t['not_scored'])}")
-            say(r.items[["item", "answer", "severity", "points", "safety"]].to_string(index=False))
-            say("  This is a reflection aid, not a diagnosis.")
+            _score_table(name, r)
     return 1 if failed else 0
 
 
@@ -240,7 +275,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(_csv(table))
     elif table.empty:
-        say("no saved runs")
+        say(_("no saved runs"))
     else:
         say(table.astype(object).where(table.notna(), "").to_string(index=False))
     return 0
@@ -251,13 +286,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     if ws.store.protected and not args.plain:
-        raise ToolkitError("your answers are protected, and a report is not encrypted: anyone who finds it "
-                           "can read it. Add --plain to make one anyway; nothing was written")
+        raise ToolkitError(_("your answers are protected, and a report is not encrypted: anyone who finds it "
+                             "can read it. Add --plain to make one anyway; nothing was written"))
     build = report_html if args.format == "html" else report_md
     text = build(ws.store.runs(), ws.checklists, ws.resources, country=_country(ws, args.country))
     if args.out:
         path = write_private(args.out, text.encode("utf-8"))
-        say(f"report written to {path}")
+        say(_("report written to {path}").format(path=path))
     else:
         sys.stdout.write(text)
     return 0
@@ -268,9 +303,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     data = ws.store.export_bundle(plain=args.plain)
     path = write_private(args.out, data)
     if ws.store.protected and not args.plain:
-        say(f"wrote {path}: encrypted with your passphrase; it opens with it in any answers folder")
+        say(_("wrote {path}: encrypted with your passphrase; it opens with it in any answers folder").format(
+            path=path))
     else:
-        say(f"wrote {path}: not encrypted, anyone who finds it can read your answers")
+        say(_("wrote {path}: not encrypted, anyone who finds it can read your answers").format(path=path))
     return 0
 
 
@@ -286,9 +322,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
         report = ws.store.import_bundle(data, name=args.file)
     except PassphraseError:  # an encrypted file into a folder without its key: ask once
         report = ws.store.import_bundle(data, name=args.file, passphrase=read_passphrase(args.passphrase_file))
-    say(f"imported {len(report.imported)} saved run(s); {len(report.already_present)} already here")
+    imported, present = len(report.imported), len(report.already_present)
+    say(ngettext("imported {n} saved run(s); {present} already here",
+                 "imported {n} saved run(s); {present} already here", imported).format(n=imported, present=present))
     for _label, why in report.rejected:
-        say(f"rejected: {why}", err=True)
+        say(_("rejected: {why}").format(why=why), err=True)
     return 1 if report.rejected else 0
 
 
@@ -299,8 +337,8 @@ def _country(ws: Workspace, given: str | None) -> str | None:
     code = given.strip().upper()
     if code not in ws.resources.countries:
         known = ", ".join(f"{c} ({n})" for c, n in ws.resources.countries.items())
-        raise ToolkitError(f"no support lines listed for country '{given:.20}' (listed: {known}); "
-                           "the lines for everywhere are shown without --country")
+        raise ToolkitError(_("no support lines listed for country '{given:.20}' (listed: {known}); "
+                             "the lines for everywhere are shown without --country").format(given=given, known=known))
     return code
 
 
@@ -316,17 +354,17 @@ def _cmd_resources(args: argparse.Namespace) -> int:
         for r in entries:
             ways = " · ".join(value if way == "web" else f"{way.lower() if way == 'chat' else way} {value}"
                               for way, value in contacts(r))
-            languages = f" Languages: {', '.join(r.languages)}." if r.languages else ""
+            languages = _(" Languages: {languages}.").format(languages=", ".join(r.languages)) if r.languages else ""
             say(f"- {r.name} ({r.region}): {ways}\n  {r.when} {r.hours}.{languages}")
 
     say(res.heading)
     if not code:  # nobody's country first by guesswork: every country's emergency number
         listed = ", ".join(f"{c} ({n})" for c, n in sorted(res.countries.items(), key=lambda cn: cn[1]))
-        say(f"Choose your country to see its helplines first: redflag resources --country XX "
-              f"(listed: {listed}).\n\nEmergency numbers and lines for everywhere:")
+        say(_("Choose your country to see its helplines first: redflag resources --country XX "
+              "(listed: {listed}).\n\nEmergency numbers and lines for everywhere:").format(listed=listed))
     show(first)
     if others:
-        say("\nOther countries:" if code else "\nHelplines by country:")
+        say("\n" + (_("Other countries:") if code else _("Helplines by country:")))
     for country, entries in res.by_country(others):
         say(f"\n{country}:")
         show(entries)
@@ -343,7 +381,7 @@ def _notebook_folder(folder: str | None, for_opening: bool = False) -> Path:
         return root / "notebooks"
     if for_opening:
         return default_answers_dir().parent / "notebooks"
-    raise ToolkitError("name a folder to write the notebooks into, e.g. `redflag notebooks ~/redflag`")
+    raise ToolkitError(_("name a folder to write the notebooks into, e.g. `redflag notebooks ~/redflag`"))
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
@@ -353,9 +391,9 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     ws = _workspace(args, unlock=False)
     written = write_notebooks(ws.checklists, ws.resources, folder, overwrite=args.force)
     for path in written:
-        say(f"wrote {path}")
+        say(_("wrote {path}").format(path=path))
     if not written:
-        say(f"every notebook is already in {folder} (--force rewrites them)")
+        say(_("every notebook is already in {folder} (--force rewrites them)").format(folder=folder))
     return 0
 
 
@@ -375,54 +413,62 @@ def _cmd_open(args: argparse.Namespace) -> int:
 def _cmd_forget(args: argparse.Namespace) -> int:
     folder = Path(args.answers) if args.answers else default_answers_dir()
     if not args.yes:
-        say(f"This deletes every saved answer in {folder}. Run again with --yes to confirm.",
-              err=True)
+        say(_("This deletes every saved answer in {folder}. Run again with --yes to confirm.").format(folder=folder),
+            err=True)
         return 2
-    count = forget_all(folder)  # no checklist is needed (or read) to delete the files
-    say(f"deleted {count} saved runs from {folder}")
+    count = AnswerStore(folder, {}).forget()  # no checklist is needed (or read) to delete the files
+    say(ngettext("deleted {count} saved runs from {folder}", "deleted {count} saved runs from {folder}",
+                 count).format(count=count, folder=folder))
     return 0
 
 
-LOST = "Keep the passphrase safe: if it is lost, nobody can recover these answers, not even this program."
+LOST = N_("Keep the passphrase safe: if it is lost, nobody can recover these answers, not even this program.")
 
 
-def _left(left: list[str]) -> int:
-    for problem in left:
-        say(f"left as it was: {problem}", err=True)
-    return 1 if left else 0
+def _left(converted: Converted) -> int:
+    for problem in converted.left:
+        say(_("left as it was: {problem}").format(problem=problem), err=True)
+    return 1 if converted.left else 0
 
 
 def _cmd_protect(args: argparse.Namespace) -> int:
     ws = _workspace(args, unlock=False)
     first = not ws.store.protected
-    passphrase = read_passphrase(args.passphrase_file, confirm=first, what="New passphrase" if first else "Passphrase")
+    passphrase = read_passphrase(args.passphrase_file, confirm=first,
+                                 what=_("New passphrase") if first else _("Passphrase"))
     if first:
         check_strength(passphrase)
-    done, left = ws.store.protect(passphrase)
-    say(f"protected: {done} saved run(s) encrypted in {ws.answers_dir}. {LOST}")
-    return _left(left)
+    converted = ws.store.protect(passphrase)
+    say(ngettext("protected: {count} saved run(s) encrypted in {folder}.",
+                 "protected: {count} saved run(s) encrypted in {folder}.", converted.count).format(
+        count=converted.count, folder=ws.answers_dir) + " " + _(LOST))
+    return _left(converted)
 
 
 def _cmd_unprotect(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     if not ws.store.protected:
-        say(f"{ws.answers_dir} is not protected; nothing to do")
+        say(_("{folder} is not protected; nothing to do").format(folder=ws.answers_dir))
         return 0
-    done, left = ws.store.unprotect()
-    say(f"unprotected: {done} saved run(s) decrypted in {ws.answers_dir}")
-    return _left(left)
+    converted = ws.store.unprotect()
+    say(ngettext("unprotected: {count} saved run(s) decrypted in {folder}",
+                 "unprotected: {count} saved run(s) decrypted in {folder}", converted.count).format(
+        count=converted.count, folder=ws.answers_dir))
+    return _left(converted)
 
 
 def _cmd_passphrase(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     if not ws.store.protected:
-        raise ToolkitError(f"{ws.answers_dir} is not protected: use `redflag protect` first")
-    new = read_passphrase(args.new_passphrase_file, confirm=True, what="New passphrase",
+        raise ToolkitError(_("{folder} is not protected: use `redflag protect` first").format(folder=ws.answers_dir))
+    new = read_passphrase(args.new_passphrase_file, confirm=True, what=_("New passphrase"),
                           env_var="REDFLAG_NEW_PASSPHRASE")
     check_strength(new)
-    done, left = ws.store.change_passphrase(new)
-    say(f"passphrase changed: {done} saved run(s) re-encrypted in {ws.answers_dir}. {LOST}")
-    return _left(left)
+    converted = ws.store.change_passphrase(new)
+    say(ngettext("passphrase changed: {count} saved run(s) re-encrypted in {folder}.",
+                 "passphrase changed: {count} saved run(s) re-encrypted in {folder}.", converted.count).format(
+        count=converted.count, folder=ws.answers_dir) + " " + _(LOST))
+    return _left(converted)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -433,10 +479,32 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _named_in(args: argparse.Namespace) -> str:
+    """The file or folder a command works on, to name when the system refuses an unnamed one."""
+    for name in ("out", "file", "folder", "directory", "answers"):
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(default_answers_dir())
+
+
+def os_problem(exc: OSError, args: argparse.Namespace) -> str:
+    """One line for an error the system raised (disk full, permission denied, missing folder):
+    the file it concerns and the reason in words, never a traceback."""
+    where = exc.filename if exc.filename is not None else _named_in(args)
+    why = exc.strerror or (os.strerror(exc.errno) if exc.errno else "") or type(exc).__name__
+    if exc.errno == errno.ENOSPC:
+        why = _("the disk is full ({why})").format(why=why)
+    return _("{where}: {why}").format(where=os.fsdecode(where), why=why)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except ToolkitError as exc:
         say(exc, err=True)
+        return 1
+    except OSError as exc:
+        say(os_problem(exc, args), err=True)
         return 1

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .errors import AnswersError, PassphraseError
+from .i18n import _
 
 MAGIC = b"SEALED01"
 LEGACY_MAGIC = b"RFLGENC1"  # earlier versions: still read, never written
@@ -79,7 +80,7 @@ def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 def new_key(passphrase: str, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> tuple[Key, bytes]:
     """A fresh key from a passphrase, and the key file document that unlocks it again."""
     if not passphrase:
-        raise PassphraseError("the passphrase must not be empty")
+        raise PassphraseError(_("the passphrase must not be empty"))
     salt, key_id = secrets.token_bytes(16), secrets.token_bytes(KEY_ID_BYTES)
     key = Key(key_id, _derive(passphrase, salt, n, r, p))
     doc = {"format": KEY_FORMAT, "format_version": 1, "kdf": "scrypt", "n": n, "r": r, "p": p,
@@ -104,7 +105,8 @@ def _field(doc: Mapping[str, Any], name: str, where: str, size: int | None = Non
     except ValueError:
         raw = None
     if raw is None or (size is not None and len(raw) != size):
-        raise AnswersError(f"{where}: damaged key file ('{name}' is not valid); it was left as it is")
+        raise AnswersError(_("{where}: damaged key file ('{name}' is not valid); it was left as it is").format(
+            where=where, name=name))
     return raw
 
 
@@ -117,16 +119,19 @@ def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
         doc = None
     if not isinstance(doc, dict) or doc.get("format") not in (KEY_FORMAT, *LEGACY_KEY_FORMATS) \
             or doc.get("kdf") != "scrypt":
-        raise AnswersError(f"{where}: not a key file of this tool, or damaged; it was left as it is")
+        raise AnswersError(_("{where}: not a key file of this tool, or damaged; it was left as it is").format(
+            where=where))
     n, r, p = doc.get("n"), doc.get("r"), doc.get("p")
     if not (isinstance(n, int) and isinstance(r, int) and isinstance(p, int)) or any(
             isinstance(v, bool) for v in (n, r, p)):
-        raise AnswersError(f"{where}: damaged key file (scrypt parameters missing); it was left as it is")
+        raise AnswersError(_("{where}: damaged key file (scrypt parameters missing); it was left as it is").format(
+            where=where))
     # Bounds a hostile key file cannot get past: scrypt needs 128*n*r bytes (at most 256 MiB
     # here), and n must be below 2**(16*r) or the library itself fails.
     if not (2**10 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 16 and 1 <= p <= 4
             and n < 2 ** (16 * r) and 128 * n * r <= 256 * 2**20):
-        raise AnswersError(f"{where}: damaged key file (implausible scrypt parameters); it was left as it is")
+        raise AnswersError(_("{where}: damaged key file (implausible scrypt parameters); it was left as it is")
+                          .format(where=where))
     salt = _field(doc, "salt", where)
     key = Key(_field(doc, "key_id", where, KEY_ID_BYTES), _derive(passphrase, salt, n, r, p))
     try:
@@ -134,7 +139,7 @@ def unlock(key_file: bytes, passphrase: str, where: str) -> Key:
     except AnswersError:
         ok = False
     if not ok:
-        raise PassphraseError(f"{where}: wrong passphrase")
+        raise PassphraseError(_("{where}: wrong passphrase").format(where=where))
     return key
 
 
@@ -168,11 +173,11 @@ def unseal(key: Key, data: bytes, where: str) -> bytes:
     """Decrypt one sealed file; AnswersError naming it when it is not one, was sealed with
     another key, or was damaged or altered."""
     if not is_sealed(data):
-        raise AnswersError(f"{where}: not an encrypted answers file")
+        raise AnswersError(_("{where}: not an encrypted answers file").format(where=where))
     if len(data) < HEADER_BYTES + TAG_BYTES:
-        raise AnswersError(f"{where}: encrypted file is truncated; it was left as it is")
+        raise AnswersError(_("{where}: encrypted file is truncated; it was left as it is").format(where=where))
     if key_id_of(data) != key.key_id:
-        raise AnswersError(f"{where}: encrypted with a different passphrase")
+        raise AnswersError(_("{where}: encrypted with a different passphrase").format(where=where))
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -180,7 +185,8 @@ def unseal(key: Key, data: bytes, where: str) -> bytes:
     try:
         return AESGCM(key.secret).decrypt(header[-NONCE_BYTES:], data[HEADER_BYTES:], header)
     except InvalidTag:
-        raise AnswersError(f"{where}: encrypted file is damaged or altered; it was left as it is") from None
+        raise AnswersError(_("{where}: encrypted file is damaged or altered; it was left as it is").format(
+            where=where)) from None
 
 
 def passphrase_problem(passphrase: str) -> str | None:
@@ -194,15 +200,18 @@ def passphrase_problem(passphrase: str) -> str | None:
     feedback = result.get("feedback") or {}
     hints = [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
     advice = " ".join(h.strip() for h in hints if h and h.strip())
-    return ("this passphrase is too easy to guess for someone with a copy of your answers"
-            + (f": {advice}" if advice else "") + " A few unrelated words make a good one.")
+    if advice:  # zxcvbn's own advice is English
+        return _("this passphrase is too easy to guess for someone with a copy of your answers: {advice} "
+                 "A few unrelated words make a good one.").format(advice=advice)
+    return _("this passphrase is too easy to guess for someone with a copy of your answers. "
+             "A few unrelated words make a good one.")
 
 
 def check_strength(passphrase: str) -> None:
     """Refuse a new passphrase that is too easy to guess, saying why (PassphraseError)."""
     problem = passphrase_problem(passphrase)
     if problem:
-        raise PassphraseError(problem + " Nothing was changed.")
+        raise PassphraseError(_("{problem} Nothing was changed.").format(problem=problem))
 
 
 def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False, what: str = "Passphrase",
@@ -215,17 +224,18 @@ def read_passphrase(passphrase_file: str | None = None, *, confirm: bool = False
             with open(passphrase_file, encoding="utf-8") as fh:
                 value = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise PassphraseError(f"{passphrase_file}: cannot read the passphrase file "
-                                  f"({getattr(exc, 'strerror', None) or exc})") from None
+            raise PassphraseError(_("{file}: cannot read the passphrase file ({reason})").format(
+                file=passphrase_file, reason=getattr(exc, "strerror", None) or exc)) from None
         value = value[:-1] if value.endswith("\n") else value
     elif env.get(env_var):
         value = env[env_var]
     elif (stdin or sys.stdin) is not None and (stdin or sys.stdin).isatty():
         value = prompt(f"{what}: ")
         if confirm and prompt(f"{what} again: ") != value:
-            raise PassphraseError("the two passphrases differ; nothing was changed")
+            raise PassphraseError(_("the two passphrases differ; nothing was changed"))
     else:
-        raise PassphraseError(f"no passphrase given: use --passphrase-file FILE or set {env_var}")
+        raise PassphraseError(_("no passphrase given: use --passphrase-file FILE or set {variable}").format(
+            variable=env_var))
     if not value:
-        raise PassphraseError("the passphrase must not be empty")
+        raise PassphraseError(_("the passphrase must not be empty"))
     return value

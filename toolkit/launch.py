@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import os
 import secrets
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ToolkitError
+from .i18n import _
 from .notebooks import START
 
 PORT = 8866
@@ -173,12 +173,11 @@ def forwarding_page(url: str) -> Path:
     started with this file's address: a browser's command line, like any other, is visible to
     every user of the machine, and `url` holds the token. Its name and text are neutral (a
     temporary file's name, "Opening"): nothing in /tmp tells that the checklists are in use."""
+    from .markup import render
+
     fd, name = tempfile.mkstemp(suffix=".html")
-    target = html.escape(url, quote=True)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                f'<meta http-equiv="refresh" content="0;url={target}"><title>Opening</title>'
-                f'</head><body><p><a href="{target}">Continue</a></p></body></html>\n')
+        f.write(render("forwarding.html.j2", url=url))
     return Path(name)
 
 
@@ -273,8 +272,9 @@ def run_lab(folder: Path) -> int:
 def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
     """Run the app view until Ctrl+C: print the address with its token, open it if we can."""
     if _port_taken(port):
-        raise ToolkitError(f"port {port} on this computer is already in use (is the app already running?): "
-                           f"stop that program, or choose another port, e.g. `redflag app --port {port + 1}`")
+        raise ToolkitError(_("port {port} on this computer is already in use (is the app already running?): "
+                             "stop that program, or choose another port, e.g. `redflag app --port {next}`").format(
+                                 port=port, next=port + 1))
     token = secrets.token_urlsafe(24)
     url = app_url(token, port)
     env = app_env(token)
@@ -287,8 +287,8 @@ def run_app(folder: Path, port: int = PORT, open_browser: bool = True) -> int:
     proc = subprocess.Popen(app_command(folder, port), env=env)
     try:
         if _wait_for_port(port, proc):
-            print(f"\nThe checklists are open on this computer only, at:\n\n    {url}\n\n"
-                  "The address holds a private key (token): don't share it. Ctrl+C stops the app.\n",
+            print("\n" + _("The checklists are open on this computer only, at:") + f"\n\n    {url}\n\n"
+                  + _("The address holds a private key (token): don't share it. Ctrl+C stops the app.") + "\n",
                   flush=True)
             if page is not None:
                 try:

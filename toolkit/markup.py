@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from . import service
+from .i18n import N_, _, ngettext
 from .resources import Resource, Resources
+from .words import NOT_A_DIAGNOSIS
 
 if TYPE_CHECKING:
     from .checklist import Checklist
@@ -29,13 +31,28 @@ def md_escape(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
+def md_text(text: object) -> str:
+    """Text from data (a title, the limits, the device note) as Markdown that shows exactly
+    that text: one line (no heading, list or fence can start inside it), HTML-escaped (Voilà
+    passes raw HTML in Markdown through to the page, so `<script>` or `<img onerror>` would
+    run), Markdown syntax backslash-escaped (no `[link](javascript:...)`, no emphasis), and
+    `$` escaped so that no math (MathJax in JupyterLab) is typeset from it."""
+    return md_escape(" ".join(str(text).split())).replace("$", "\\$")
+
+
 @lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
-    """The package's templates; `.html.j2` autoescape, `.md.j2` escape with the `md` filter."""
+    """The package's templates; `.html.j2` autoescape, `.md.j2` escape with the `md` filter.
+    Their sentences are `_("…")` / `{% trans %}` (jinja2's i18n extension, new style: values
+    passed in are escaped), so Babel extracts them into the one catalogue with Python's."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("toolkit", "templates"),
                              autoescape=jinja2.select_autoescape(["html.j2"]),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["not_a_diagnosis"] = lambda: _(NOT_A_DIAGNOSIS)
     env.filters["md"] = md_escape
+    env.filters["md_text"] = md_text
     env.filters["day"] = local_day
     return env
 
@@ -46,10 +63,10 @@ def answered_text(checklist: Checklist, scored: int, unsure: int = 0, not_happen
     result says apart how many of them are Not sure or "This hasn't happened" (neither has
     points)."""
     labels = {o.situational: o.label for o in checklist.vocabulary.scale if o.weight is None}
-    parts = [f"{n} “{labels[kind]}”" for kind, n in ((False, unsure), (True, not_happened))
-             if n and kind in labels]
-    text = f"{scored + unsure + not_happened} of {len(checklist.items)} answered"
-    return text + (", " + " and ".join(parts) if parts else "")
+    parts = [_("{n} “{label}”").format(n=n, label=labels[kind])
+             for kind, n in ((False, unsure), (True, not_happened)) if n and kind in labels]
+    text = _("{done} of {total} answered").format(done=scored + unsure + not_happened, total=len(checklist.items))
+    return text + (", " + _(" and ").join(parts) if parts else "")
 
 
 def local_day(moment: Any, fmt: str = "%d %b %Y") -> str:
@@ -70,14 +87,14 @@ def ui(macro: str, *args: Any, **kwargs: Any) -> str:
 
 
 #: With no country chosen, where to choose it (the support box's prompt says "Choose your country").
-CHOOSE_WHERE = ("You can choose it on the start page, under “If you need support now”. If yours is "
-                "not listed, Find A Helpline lists lines in many countries.")
+CHOOSE_WHERE = N_("You can choose it on the start page, under “If you need support now”. If yours is "
+                  "not listed, Find A Helpline lists lines in many countries.")
 
 
 def contacts(resource: Resource) -> list[tuple[str, str]]:
     """The ways to reach a line, in the order shown: ("Call", number), ("Text", …), ("TTY", …),
     ("chat", https page), ("web", https site)."""
-    ways = (("Call", resource.phone), ("Text", resource.text), ("TTY", resource.tty),
+    ways = ((_("Call"), resource.phone), (_("Text"), resource.text), (_("TTY"), resource.tty),
             ("chat", resource.chat), ("web", resource.web))
     return [(way, value) for way, value in ways if value]
 
@@ -92,8 +109,8 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
     code = (country or "").strip().upper()
     known = bool(code) and any(code in r.countries for r in resources.items)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others,
-            "groups": resources.by_country(others), "choose": "" if known else choose_where,
-            "others_label": "Other countries", "others_open": False, "contacts": contacts,
+            "groups": resources.by_country(others), "choose": "" if known else _(choose_where),
+            "others_label": _("Other countries"), "others_open": False, "contacts": contacts,
             "device_note": service.device_note(resources.device_note)}  # the service's own on JupyterHub
 
 

@@ -16,32 +16,27 @@ from typing import Any
 from . import service
 from .checklist import Checklist
 from .errors import ToolkitError
-from .markup import md_escape
+from .i18n import N_, _
+from .markup import md_text, render
+
+__all__ = ["all_notebooks", "checklist_notebook", "md_text", "start_notebook", "write_notebooks"]
 from .resources import Resources
-from .service import start_page
 
 START = "00-start-here.ipynb"
 SUMMARY = "summary.ipynb"
 #: Where there is code (JupyterLab) this comment is the hint; the app view shows no code, so
 #: it shows no hint either.
-RUN_HINT = "# To see the page: choose Run → Run All Cells in the menu."
+RUN_HINT = "# " + _("To see the page: choose Run → Run All Cells in the menu.")
 HISTORY = "history.ipynb"
+#: Each page's one code cell: the hint, then the page (`page`) with its arguments.
+CODE = "{hint}\nfrom toolkit.ui import {page}\n{page}({args})"
 CORE = ("avoid-partners-where", "toxic-relationship", "trauma-bonding")
 SECTIONS = (
-    ("red-flags", "Red flags"),
-    ("reflection", "Questions for yourself"),
-    ("green-flags", "Good signs"),
-    ("strengths", "Strengths"),
+    ("red-flags", N_("Red flags")),
+    ("reflection", N_("Questions for yourself")),
+    ("green-flags", N_("Good signs")),
+    ("strengths", N_("Strengths")),
 )
-
-
-def md_text(text: object) -> str:
-    """Text from data (a title, the limits, the device note) as Markdown that shows exactly
-    that text: one line (no heading, list or fence can start inside it), HTML-escaped (Voilà
-    passes raw HTML in Markdown through to the page, so `<script>` or `<img onerror>` would
-    run), Markdown syntax backslash-escaped (no `[link](javascript:...)`, no emphasis), and
-    `$` escaped so that no math (MathJax in JupyterLab) is typeset from it."""
-    return md_escape(" ".join(str(text).split())).replace("$", "\\$")
 
 
 def _cell(kind: str, source: str, n: int) -> dict[str, Any]:
@@ -70,79 +65,43 @@ def _ordered(checklists: Mapping[str, Checklist]) -> list[Checklist]:
 
 def checklist_notebook(checklist: Checklist) -> dict:
     """One checklist: a short intro in markdown and a single line that shows the form."""
-    about = ("This list is about **you**: a mirror for your own patterns, not a verdict on anyone."
+    about = (_("This list is about **you**: a mirror for your own patterns, not a verdict on anyone.")
              if checklist.kind == "reflection" else
-             "Answer for how things have been lately. Each answer is how often something is true.")
-    intro = (f"{about}\n\n"  # the form itself shows the title and the intro
-             f"Press **Save my answers** when you are done: your answers are saved only on {service.place()}, "
-             "and you can come back and **Resume** them later. **Hide** clears the screen at once.\n\n"
-             f"[← Start here]({START}) · [Summary of all your answers]({SUMMARY})")
-    code = f'{RUN_HINT}\nfrom toolkit.ui import ChecklistForm\nChecklistForm("{checklist.id}")'
+             _("Answer for how things have been lately. Each answer is how often something is true."))
+    save = _("Press **Save my answers** when you are done: your answers are saved only on {place}, and you can "
+             "come back and **Resume** them later. **Hide** clears the screen at once.").format(place=service.place())
+    links = _("[← Start here]({start}) · [Summary of all your answers]({summary})").format(start=START, summary=SUMMARY)
+    intro = f"{about}\n\n{save}\n\n{links}"  # the form itself shows the title and the intro
+    code = CODE.format(hint=RUN_HINT, page="ChecklistForm", args=f'"{checklist.id}"')
     return _notebook([("markdown", intro), ("code", code)])
 
 
 def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) -> dict:
-    """The start page: what this is and is not, privacy, links, and support resources."""
-    links = []
-    for kind, heading in SECTIONS:
-        rows = [c for c in _ordered(checklists) if c.kind == kind]
-        if rows:  # a heading, then a blank line: Markdown must not glue it onto the list above
-            links.append(f"### {heading}\n\n" + "\n".join(
-                f"- [{md_text(c.title)}]({c.id}.ipynb) – {len(c.items)} items" for c in rows))
-    text = f"""# Relationship red-flag checklists
-
-A calm, private way to look at a relationship or someone you are dating. Each checklist has a
-few statements; for each you pick how often it is true, from *never* to *always* (or *not sure*).
-At the end you see which signs show up, how strongly, and what that may mean.
-
-**What this is not.** It is not a diagnosis and not a test with a verdict. It is a reflection aid
-built from articles on avoidant attachment, toxic relationships and trauma bonding, scored by a
-simple, open rule (see the README). Trust what you notice: if something feels wrong, it matters,
-whatever a score says.
-
-**Your answers stay private.** They are saved only on this computer, in a private folder (the
-[Summary]({SUMMARY}) shows where, under *Your data*), one file each time you save, readable only by you. Nothing is sent
-anywhere and nothing is written into these notebooks. You can delete everything in the
-[Summary]({SUMMARY}) under *Your data*.
-
-**On Binder** (the online version) everything is deleted when the session ends. Use *Download
-my answers* in the [Summary]({SUMMARY}) before you leave, and *Upload answers* next time. For
-regular use, run it on your own computer.
-
-## The checklists
-
-{(chr(10) * 2).join(links)}
-
-## Afterwards
-
-- [Summary of your latest answers]({SUMMARY}): all checklists side by side, themes, your data
-- [History]({HISTORY}): how your answers changed over time
-
-## What this does not ask
-
-{md_text(resources.limits)}
-
-**On a shared device.** {md_text(resources.device_note)}
-
-## If you need support now
-"""
-    text = start_page(text, SUMMARY)  # on a service (JupyterHub): where answers are kept there
-    code = f"{RUN_HINT}\nfrom toolkit.ui import SupportResources\nSupportResources()"
+    """The start page (templates/start.md.j2): what this is and is not, privacy (on a service:
+    where answers are kept there), links, and support resources."""
+    sections = [(_(heading), rows) for kind, heading in SECTIONS
+                if (rows := [c for c in _ordered(checklists) if c.kind == kind])]
+    text = render("start.md.j2", sections=sections, resources=resources, summary=SUMMARY, history=HISTORY,
+                  where_kept=service.where_kept())
+    code = CODE.format(hint=RUN_HINT, page="SupportResources", args="")
     return _notebook([("markdown", text), ("code", code)])
 
 
 def summary_notebook() -> dict:
-    text = (f"# Summary of your answers\n\nThe most recent saved answers of each checklist, side by "
-            "side. If any answer touches on your safety, support resources come first.\n\n"
-            f"[← Start here]({START}) · [History]({HISTORY})")
-    return _notebook([("markdown", text), ("code", f"{RUN_HINT}\nfrom toolkit.ui import Summary\nSummary()")])
+    text = "\n\n".join([
+        "# " + _("Summary of your answers"),
+        _("The most recent saved answers of each checklist, side by side. If any answer touches on your "
+          "safety, support resources come first."),
+        _("[← Start here]({start}) · [History]({history})").format(start=START, history=HISTORY)])
+    return _notebook([("markdown", text), ("code", CODE.format(hint=RUN_HINT, page="Summary", args=""))])
 
 
 def history_notebook() -> dict:
-    text = (f"# History\n\nHow your answers changed over time, one chart per checklist, and what "
-            "changed since last time.\n\n"
-            f"[← Start here]({START}) · [Summary]({SUMMARY})")
-    return _notebook([("markdown", text), ("code", f"{RUN_HINT}\nfrom toolkit.ui import History\nHistory()")])
+    text = "\n\n".join([
+        "# " + _("History"),
+        _("How your answers changed over time, one chart per checklist, and what changed since last time."),
+        _("[← Start here]({start}) · [Summary]({summary})").format(start=START, summary=SUMMARY)])
+    return _notebook([("markdown", text), ("code", CODE.format(hint=RUN_HINT, page="History", args=""))])
 
 
 def all_notebooks(checklists: Mapping[str, Checklist], resources: Resources) -> dict[str, dict]:
@@ -164,7 +123,8 @@ def write_notebooks(checklists: Mapping[str, Checklist], resources: Resources, f
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ToolkitError(f"{folder}: cannot create the notebooks folder ({exc.strerror or exc})") from None
+        raise ToolkitError(_("{folder}: cannot create the notebooks folder ({problem})").format(
+            folder=folder, problem=exc.strerror or exc)) from None
     for name, notebook in all_notebooks(checklists, resources).items():
         path = folder / name
         if path.exists() and not overwrite:
@@ -172,6 +132,7 @@ def write_notebooks(checklists: Mapping[str, Checklist], resources: Resources, f
         try:
             path.write_text(dumps(notebook), encoding="utf-8")
         except OSError as exc:
-            raise ToolkitError(f"{path}: cannot write ({exc.strerror or exc})") from None
+            raise ToolkitError(_("{path}: cannot write ({problem})").format(
+                path=path, problem=exc.strerror or exc)) from None
         written.append(path)
     return written

@@ -2,7 +2,7 @@
 
 No scripts and no external assets (it must print and open anywhere, offline); everything
 from data or from a person is escaped by the templates. The only markup made here is each
-checklist's trend chart, an inline SVG built by `render.trend_svg` (inert, escaped, nothing
+checklist's trend chart, an inline SVG built by `charts.trend_svg` (inert, escaped, nothing
 outside it referenced). Private notes are left out: a report is often shown to someone else.
 
 Printing (Chromium, "Save as PDF"): the title, the support box (when an answer touches on
@@ -19,12 +19,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .checklist import GROUPS, Checklist, SavedRun
+from .charts import trend_lines, trend_svg
+from .checklist import GROUPS, Checklist, ChecklistSet, SavedRun
+from .i18n import _
 from .markup import md_escape, render, support_context
-from .render import changes_styler, checklists_styler, themes_styler, trend_lines, trend_svg
 from .resources import Resources
 from .scoring import score
 from .summary import ResultLine, changes, latest_runs, percent_text, points_text, result_lines, summarise, trend
+from .tables import changes_styler, checklists_styler, themes_styler
 
 __all__ = ["md_escape", "report_html", "report_md"]
 
@@ -77,7 +79,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
                 table = changes(earlier[-1], run, c)
                 if not table.empty:
                     moved.append((c.title, Markup(changes_styler(table).to_html()) if html else table))
-        vocabulary = next(iter(checklists.values())).vocabulary
+        vocabulary = ChecklistSet.of(checklists).vocabulary
         lines = result_lines(summary, checklists)
         context.update(
             lines=lines, safety=summary.safety, moved=moved,
@@ -86,7 +88,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
             support_first=summary.safety or summary.calm_support,
             details=_details(runs, latest, checklists, lines, html and charts and _can_draw()),
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
-                     "kind": GROUPS[t.group]}
+                     "kind": _(GROUPS[t.group])}
                     for t in summary.themes.itertuples()],
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .checklist import display_path, read_toml, unsafe_text
-from .errors import ChecklistError
+from .errors import ChecklistError, Problems
 
 RESOURCES_FILE = "_resources.toml"
 
@@ -129,18 +129,18 @@ def _country_problems(countries: object, known: Mapping[str, str]) -> list[str]:
     return out
 
 
-def _entry(raw: object, n: int, known: Mapping[str, str], problems: list[str], where: str) -> Resource | None:
+def _entry(raw: object, n: int, known: Mapping[str, str], problems: Problems) -> Resource | None:
     """One [[resources]] entry, or None after adding its problems to `problems`; each message
     names the file, the entry (number and name) and the key, like the checklist loader's."""
     if not isinstance(raw, dict):
-        problems.append(f"{where}: resource {n}: must be a [[resources]] table")
+        problems.add("must be a [[resources]] table", f"resource {n}", key=f"resources[{n}]", entry="")
         return None
     name = raw.get("name")
     label = f"resource {n} ({name.strip()[:60]!r})" if isinstance(name, str) and name.strip() else f"resource {n}"
     before = len(problems)
 
     def bad(message: str) -> None:
-        problems.append(f"{where}: {label}: {message}")
+        problems.add(message, label, key=f"resources[{n}]", entry="")
 
     for key in sorted(set(raw) - _ENTRY_KEYS, key=str):
         bad(f"unknown key '{key:.40}'")
@@ -206,35 +206,47 @@ def load_resources(path: Path) -> Resources:
     """
     path = Path(path)
     data = read_toml(path)
-    where = display_path(path)
-    problems: list[str] = unsafe_text(data, where)
+    problems = Problems(display_path(path))
+    problems.extend(unsafe_text(data, problems.file))
     for key in sorted(set(data) - _TOP_KEYS, key=str):
-        problems.append(f"{where}: unknown key '{key:.40}'")
+        problems.add(f"unknown key '{key:.40}'", key=f"{key:.40}")
+    texts = _texts(data, problems)
+    known = _countries(data, problems)
+    raw_items = data.get("resources")
+    if not isinstance(raw_items, list) or not raw_items:
+        problems.add("no [[resources]] entries", key="resources")
+        raw_items = []
+    items = [_entry(raw, n, known, problems) for n, raw in enumerate(raw_items, start=1)]
+    problems.raise_if_any(ChecklistError)
+    return Resources(items=tuple(r for r in items if r is not None),
+                     countries=MappingProxyType({k: v.strip() for k, v in known.items()}), **texts)
+
+
+def _texts(data: Mapping[str, object], problems: Problems) -> dict[str, str]:
+    """The box's sentences: heading, message and disclaimer required, the others optional."""
     texts = {}
     for key in _TEXT_KEYS:
         value = data.get(key)
         if key not in data and key in _REQUIRED_TEXTS:
-            problems.append(f"{where}: missing required key '{key}'")
+            problems.add(f"missing required key '{key}'", key=key)
         elif key not in data:
             value = ""
         elif not (isinstance(value, str) and value.strip()):
-            problems.append(f"{where}: {key} must be non-empty text (got {value!r:.60})")
+            problems.add(f"{key} must be non-empty text (got {value!r:.60})", key=key)
         texts[key] = value.strip() if isinstance(value, str) else ""
+    return texts
+
+
+def _countries(data: Mapping[str, object], problems: Problems) -> Mapping[str, str]:
+    """The [countries] table: code -> name, every code two capital letters."""
     known = data.get("countries", {})
     if not isinstance(known, dict):
-        problems.append(f'{where}: countries must be a table of code = "Name" lines under [countries]')
-        known = {}
+        problems.add('countries must be a table of code = "Name" lines under [countries]', key="countries")
+        return {}
     for code, label in known.items():
         if not _COUNTRY_CODE.match(code):
-            problems.append(f"{where}: countries: '{code:.20}' is not a two-letter country code (ISO 3166-1)")
+            problems.add(f"countries: '{code:.20}' is not a two-letter country code (ISO 3166-1)",
+                         key=f"countries.{code:.20}")
         if not (isinstance(label, str) and label.strip()):
-            problems.append(f"{where}: countries: {code:.20} must name the country in text")
-    raw_items = data.get("resources")
-    if not isinstance(raw_items, list) or not raw_items:
-        problems.append(f"{where}: no [[resources]] entries")
-        raw_items = []
-    items = [_entry(raw, n, known, problems, where) for n, raw in enumerate(raw_items, start=1)]
-    if problems:
-        raise ChecklistError("\n".join(problems))
-    return Resources(items=tuple(r for r in items if r is not None),
-                     countries=MappingProxyType({k: v.strip() for k, v in known.items()}), **texts)
+            problems.add(f"countries: {code:.20} must name the country in text", key=f"countries.{code:.20}")
+    return known

@@ -6,7 +6,8 @@ The model is a transparent heuristic, not a validated instrument and never a dia
   reverse-keyed items count the other way round (never 4 ... always 0);
 * percent = points / maximum possible points over the *answered* items ("unsure",
   "not-happened" and unanswered items change neither);
-* level = first level in `_vocabulary.toml` whose bound is above the percent, or
+* level = first level in `_vocabulary.toml` whose bound is above the percent (the one rule,
+  `checklist.level_index`), or
   "insufficient" when fewer than 75 % of the items are answered (items answered "This hasn't
   happened" are left out of that count), or "not-applicable" when every item was answered
   "This hasn't happened";
@@ -30,29 +31,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checklist import NOT_APPLICABLE, Answers, Checklist, Item, SavedRun
-from .errors import AnswersError
+from .checklist import NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun, Vocabulary, level_index
+from .errors import AnswersError, Problem
+from .i18n import _
 
 RUN_COLUMNS = ["checklist", "title", "version", "saved_at", "direction", "group", "answered", "unanswered",
                "unsure", "not_happened", "points", "max_points", "percent", "level", "safety",
                "safety_noted", "level_withheld", "safety_unsure", "not_scored"]
 
 
-class _Codes(dict):
+class _Codes(dict[str, int]):
     """item id -> global item code; ids the checklist no longer has map to -1."""
 
     def __missing__(self, key: str) -> int:
         return -1
-
-
-def editions(checklists: Mapping[str, Checklist]) -> list[Checklist]:
-    """Every edition to score with: each checklist, then its kept earlier editions."""
-    return [ed for c in checklists.values() for ed in (c, *(c.editions[v] for v in sorted(c.editions)))]
-
-
-def catalogue_items(checklists: Mapping[str, Checklist]) -> list[tuple[Checklist, Item]]:
-    """(edition, item) in item-code order: the order every array of the catalogue follows."""
-    return [(ed, it) for ed in editions(checklists) for it in ed.items]
 
 
 @dataclass(frozen=True)
@@ -83,15 +75,16 @@ class _Catalogue:
     safety_weight: np.ndarray  # per item: weight from which a safety answer raises the flag
 
     @classmethod
-    def build(cls, checklists: Mapping[str, Checklist]) -> _Catalogue:
+    def build(cls, checklists: ChecklistSet) -> _Catalogue:
+        """The arrays for a set; built once per set (`ChecklistSet.derived`)."""
         if not checklists:
-            raise AnswersError("no checklists to score against")
-        vocab = next(iter(checklists.values())).vocabulary
-        eds = editions(checklists)
+            raise AnswersError(_("no checklists to score against"))
+        vocab = checklists.vocabulary
+        eds = list(checklists.editions)
         cids = list(checklists)
         edition_index = {(ed.id, ed.version): e for e, ed in enumerate(eds)}
         codes = [_Codes() for _ in eds]
-        items = catalogue_items(checklists)
+        items = checklists.catalogue_items
         for code, (ed, it) in enumerate(items):
             codes[edition_index[(ed.id, ed.version)]][it.id] = code
         options = list(vocab.scale)
@@ -123,7 +116,8 @@ class _Catalogue:
         if found is None:
             found = self.current.get(run.checklist_id)
         if found is None:
-            raise AnswersError(f"answers for unknown checklist '{run.checklist_id:.60}'")
+            raise AnswersError(_("answers for unknown checklist '{checklist}'").format(
+                checklist=f"{run.checklist_id:.60}"))
         return found
 
 
@@ -142,19 +136,35 @@ def _flatten(runs: Sequence[Answers], cat: _Catalogue) -> tuple[np.ndarray, ...]
         try:
             option_codes.extend(map(option_code.__getitem__, responses.values()))
         except KeyError as exc:
-            raise AnswersError(f"answers for '{run.checklist_id}': {exc.args[0]!r:.40} is not on "
-                               "the answer scale") from None
+            raise AnswersError(_("answers for '{checklist}': {answer} is not on the answer scale").format(
+                checklist=run.checklist_id, answer=f"{exc.args[0]!r:.40}")) from exc
     run_index = np.repeat(np.arange(len(runs)), lengths)
     return (run_index, np.array(item_codes, dtype=np.int64),
             np.array(option_codes, dtype=np.int64), run_edition)
 
 
-def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score many runs at once: (run table, one row per run; item table, one row per answer)."""
-    cat = _Catalogue.build(checklists)
-    run_index, item_code, option, run_edition = _flatten(runs, cat)
-    run_checklist = cat.edition_checklist[run_edition]
+@dataclass(frozen=True)
+class _Scored:
+    """Every answer of a batch scored, as parallel arrays (one entry per answer)."""
+
+    run_index: np.ndarray
+    item_code: np.ndarray  # -1: an item the edition does not have (not scored)
+    code: np.ndarray  # item_code with 0 for unknown items, safe to index with
+    option: np.ndarray
+    known: np.ndarray
+    answered: np.ndarray
+    severity: np.ndarray
+    points: np.ndarray
+    max_points: np.ndarray
+    flagged: np.ndarray  # a safety item answered at or beyond its safety_from
+    noted: np.ndarray  # a safety item answered anything but its no-concern end
+    unsure: np.ndarray
+    not_happened: np.ndarray
+
+
+def _score_answers(runs: Sequence[Answers], cat: _Catalogue, run_index: np.ndarray, item_code: np.ndarray,
+                   option: np.ndarray) -> _Scored:
+    """Points, safety and the kind of every answer: array arithmetic, no loop."""
     known = item_code >= 0
     code = np.where(known, item_code, 0)
     weight = cat.option_weight[option]
@@ -162,91 +172,134 @@ def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
     w = np.where(answered, weight, 0)
     keyed = np.where(cat.reverse[code], cat.max_weight - w, w)
     severity = cat.severity[code]
-    points = np.where(answered, severity * keyed, 0.0)
-    max_points = np.where(answered, severity * cat.max_weight, 0.0)
     concern = np.where(cat.strength[code], cat.max_weight - keyed, keyed)
-    flagged = answered & cat.safety[code] & (concern >= cat.safety_weight[code])
     not_happened = known & cat.option_situational[option]
     wrong = not_happened & ~cat.situational[code]
     if wrong.any():
         r, c = int(run_index[wrong][0]), int(code[wrong][0])
-        raise AnswersError(f"answers for '{runs[r].checklist_id}': item '{cat.item_ids[c]}': "
-                           f"'{cat.option_ids[option[wrong][0]]}' is only an answer for situational items")
+        raise AnswersError(Problem(_("'{answer}' is only an answer for situational items").format(
+            answer=cat.option_ids[option[wrong][0]]), _("answers for '{checklist}'").format(
+            checklist=runs[r].checklist_id), cat.item_ids[c], key="responses"))
     unsure = known & (weight < 0) & ~not_happened
-    # Lists of good signs keep their words: their safety items flag as before (and Not sure is
-    # named); "anything but Never" is a list of concerns' no-concern end.
-    noted = known & cat.safety[code] & ~cat.strength[code] & ((answered & (concern > 0)) | unsure)
+    return _Scored(
+        run_index=run_index, item_code=item_code, code=code, option=option, known=known,
+        answered=answered, severity=severity,
+        points=np.where(answered, severity * keyed, 0.0),
+        max_points=np.where(answered, severity * cat.max_weight, 0.0),
+        flagged=answered & cat.safety[code] & (concern >= cat.safety_weight[code]),
+        # Lists of good signs keep their words: their safety items flag as before (and Not sure
+        # is named); "anything but Never" is a list of concerns' no-concern end.
+        noted=known & cat.safety[code] & ~cat.strength[code] & ((answered & (concern > 0)) | unsure),
+        unsure=unsure, not_happened=not_happened)
 
-    n = len(runs)
-    per_run = {name: np.bincount(run_index, weights=values, minlength=n) for name, values in
-               {"answered": answered, "points": points, "max_points": max_points,
-                "flagged": flagged, "noted": noted, "unsure": unsure,
-                "not_happened": not_happened}.items()}
-    n_items = cat.n_items[run_edition]
-    answered_n = per_run["answered"].astype(np.int64)
-    not_happened_n = per_run["not_happened"].astype(np.int64)
-    applicable = n_items - not_happened_n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        percent = np.where(per_run["max_points"] > 0,
-                           100.0 * per_run["points"] / per_run["max_points"], np.nan)
-    vocab = next(iter(checklists.values())).vocabulary
-    bounds = np.array([lv.below for lv in vocab.levels])
-    level_code = np.minimum(np.searchsorted(bounds, np.nan_to_num(percent), side="right"),
-                            len(bounds) - 1)
-    level_names = [lv.id for lv in vocab.levels] + ["insufficient", NOT_APPLICABLE]
-    insufficient = answered_n < np.ceil(vocab.min_answered_share * applicable - 1e-9)
+
+def _levels(percent: np.ndarray, answered: np.ndarray, applicable: np.ndarray, vocab: Vocabulary
+            ) -> np.ndarray:
+    """Level codes per run: index into the levels, then "insufficient", then "not-applicable".
+
+    The level of a percent comes from `level_index`, the rule `Vocabulary.level_for` uses too,
+    asked once per distinct percent."""
+    bounds = vocab.bounds
+    distinct, where = np.unique(percent, return_inverse=True)
+    picked = np.array([level_index(bounds, float(p)) for p in distinct], dtype=np.int64)
+    level_code = picked[where.reshape(-1)]
+    insufficient = answered < np.ceil(vocab.min_answered_share * applicable - 1e-9)
     level_code = np.where(insufficient, len(bounds), level_code)
-    level_code = np.where(applicable == 0, len(bounds) + 1, level_code)
-    calm = np.array([lv.calm for lv in vocab.levels] + [False, False])
-    reassuring = calm[level_code]
-    safety_run = per_run["flagged"] > 0
-    noted_run = per_run["noted"] > 0
+    return np.where(applicable == 0, len(bounds) + 1, level_code)
 
-    not_scored: list[tuple[str, ...]] = [()] * n
-    for r in np.unique(run_index[~known]):
-        not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[run_edition[r]])
-    safety_unsure: list[tuple[str, ...]] = [()] * n
-    safety_item_unsure = unsure & cat.safety[code]
-    for r, c in sorted(zip(run_index[safety_item_unsure], code[safety_item_unsure])):  # in the checklist's item order
-        safety_unsure[r] += (cat.item_ids[c],)
+
+def _run_table(runs: Sequence[Answers], checklists: ChecklistSet, cat: _Catalogue, scored: _Scored,
+               run_edition: np.ndarray) -> pd.DataFrame:
+    """One row per run: counts, points, percent, level and the safety columns."""
+    n = len(runs)
+    per_run = {name: np.bincount(scored.run_index, weights=getattr(scored, name), minlength=n)
+               for name in ("answered", "points", "max_points", "flagged", "noted", "unsure", "not_happened")}
+    answered = per_run["answered"].astype(np.int64)
+    not_happened = per_run["not_happened"].astype(np.int64)
+    applicable = cat.n_items[run_edition] - not_happened
+    with np.errstate(invalid="ignore", divide="ignore"):
+        percent = np.where(per_run["max_points"] > 0, 100.0 * per_run["points"] / per_run["max_points"], np.nan)
+    vocab = checklists.vocabulary
+    level_code = _levels(percent, answered, applicable, vocab)
+    reassuring = np.array([lv.calm for lv in vocab.levels] + [False, False])[level_code]
+    safety, noted = per_run["flagged"] > 0, per_run["noted"] > 0
+    run_checklist = cat.edition_checklist[run_edition]
     cids = cat.checklist_ids
-    unique_ids = list(dict.fromkeys(cat.item_ids))
-    item_names = np.array([unique_ids.index(i) for i in cat.item_ids] or [0], dtype=np.int64)
-    run_table = pd.DataFrame({
+
+    def per_checklist(values: list[str]) -> np.ndarray:
+        picked: np.ndarray = np.array(values, dtype=object)[run_checklist]
+        return picked
+
+    table = pd.DataFrame({
         "checklist": pd.Categorical.from_codes(run_checklist, categories=cids),
-        "title": np.array([checklists[c].title for c in cids], dtype=object)[run_checklist],
+        "title": per_checklist([checklists[c].title for c in cids]),
         "version": [r.checklist_version for r in runs],
         "saved_at": pd.to_datetime([r.saved_at if isinstance(r, SavedRun) else None for r in runs], utc=True),
-        "direction": np.array([checklists[c].direction for c in cids], dtype=object)[run_checklist],
-        "group": np.array([checklists[c].group for c in cids], dtype=object)[run_checklist],
-        "answered": answered_n,
-        "unanswered": applicable - answered_n,
+        "direction": per_checklist([checklists[c].direction for c in cids]),
+        "group": per_checklist([checklists[c].group for c in cids]),
+        "answered": answered,
+        "unanswered": applicable - answered,
         "unsure": per_run["unsure"].astype(np.int64),
-        "not_happened": not_happened_n,
+        "not_happened": not_happened,
         "points": per_run["points"],
         "max_points": per_run["max_points"],
         "percent": percent,
-        "level": pd.Categorical.from_codes(level_code, categories=level_names),
-        "safety": safety_run,
-        "safety_noted": noted_run,
-        "level_withheld": safety_run | (noted_run & reassuring),
-        "safety_unsure": safety_unsure,
-        "not_scored": not_scored,
+        "level": pd.Categorical.from_codes(level_code, categories=[lv.id for lv in vocab.levels]
+                                           + ["insufficient", NOT_APPLICABLE]),
+        "safety": safety,
+        "safety_noted": noted,
+        "level_withheld": safety | (noted & reassuring),
+        **_named_items(runs, cat, scored, run_edition),
     })
-    run_table.index.name = "run"
-    item_table = pd.DataFrame({
-        "run": run_index,
-        "checklist": pd.Categorical.from_codes(run_checklist[run_index], categories=cids),
-        "item": pd.Categorical.from_codes(np.where(known, item_names[code], -1),
-                                          categories=unique_ids),
-        "answer": pd.Categorical.from_codes(option, categories=cat.option_ids),
-        "severity": np.where(known, severity, np.nan),
-        "points": np.where(answered, points, np.nan),
-        "max_points": np.where(answered, max_points, np.nan),
-        "safety": flagged,
+    table.index.name = "run"
+    return table
+
+
+def _named_items(runs: Sequence[Answers], cat: _Catalogue, scored: _Scored, run_edition: np.ndarray
+                 ) -> dict[str, list[tuple[str, ...]]]:
+    """Per run, the items named to the person: safety items answered "not sure" (in the
+    checklist's order) and answers to items the edition does not have (not scored)."""
+    not_scored: list[tuple[str, ...]] = [()] * len(runs)
+    for r in np.unique(scored.run_index[~scored.known]):
+        not_scored[r] = tuple(k for k in runs[r].responses if k not in cat.codes[run_edition[r]])
+    safety_unsure: list[tuple[str, ...]] = [()] * len(runs)
+    mask = scored.unsure & cat.safety[scored.code]
+    for r, c in sorted(zip(scored.run_index[mask], scored.code[mask])):
+        safety_unsure[r] += (cat.item_ids[c],)
+    return {"safety_unsure": safety_unsure, "not_scored": not_scored}
+
+
+def _item_table(cat: _Catalogue, scored: _Scored, run_edition: np.ndarray) -> pd.DataFrame:
+    """One row per answer, in the order the runs gave them."""
+    unique_ids = list(dict.fromkeys(cat.item_ids))
+    item_names = np.array([unique_ids.index(i) for i in cat.item_ids] or [0], dtype=np.int64)
+    run_checklist = cat.edition_checklist[run_edition]
+    known, answered = scored.known, scored.answered
+    table = pd.DataFrame({
+        "run": scored.run_index,
+        "checklist": pd.Categorical.from_codes(run_checklist[scored.run_index], categories=cat.checklist_ids),
+        "item": pd.Categorical.from_codes(np.where(known, item_names[scored.code], -1), categories=unique_ids),
+        "answer": pd.Categorical.from_codes(scored.option, categories=cat.option_ids),
+        "severity": np.where(known, scored.severity, np.nan),
+        "points": np.where(answered, scored.points, np.nan),
+        "max_points": np.where(answered, scored.max_points, np.nan),
+        "safety": scored.flagged,
     })
-    item_table["item_code"] = item_code
-    return run_table, item_table
+    table["item_code"] = scored.item_code
+    return table
+
+
+def score_runs(runs: Sequence[Answers], checklists: Mapping[str, Checklist]
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score many runs at once: (run table, one row per run; item table, one row per answer).
+
+    `checklists` is a ChecklistSet (its catalogue is then built once) or any mapping of
+    checklists that share one vocabulary."""
+    checklists = ChecklistSet.of(checklists)
+    cat = checklists.derived(_Catalogue.build)
+    run_index, item_code, option, run_edition = _flatten(runs, cat)
+    scored = _score_answers(runs, cat, run_index, item_code, option)
+    return _run_table(runs, checklists, cat, scored, run_edition), _item_table(cat, scored, run_edition)
 
 
 @dataclass(frozen=True)
@@ -295,8 +348,9 @@ def score(answers: Answers, checklist: Checklist) -> Result:
     """Score one run against its checklist (the edition it was answered against, when kept);
     the item table lists every item of that edition, answered or not."""
     if answers.checklist_id != checklist.id:
-        raise AnswersError(f"answers are for '{answers.checklist_id}', not '{checklist.id}'")
-    runs, long = score_runs([answers], {checklist.id: checklist})
+        raise AnswersError(_("answers are for '{answers}', not '{checklist}'").format(
+            answers=answers.checklist_id, checklist=checklist.id))
+    runs, long = score_runs([answers], checklist.alone)
     checklist = checklist.edition(answers.checklist_version)
     vocab = checklist.vocabulary
     by_item = {str(row.item): row for row in long[long["item_code"] >= 0].itertuples()}

@@ -6,8 +6,8 @@ folder for the person's account, and whoever runs the service may be able to rea
 JupyterHub tells a person's server who it serves in its environment (JUPYTERHUB_USER,
 JUPYTERHUB_SERVICE_PREFIX, …); the kernels behind the pages inherit it, and so does
 `redflag notebooks` when the hub writes a person's notebooks (deploy/jupyterhub). Each view calls
-one function here: the start page (`start_page`), the support box (`device_note`) and the
-Summary's *Your data* tab (`where_kept`); and wherever a page says where a save goes (`place`).
+one function here: the start page and the Summary's *Your data* tab (`where_kept`), the support
+box (`device_note`); and wherever a page says where a save goes (`place`).
 """
 
 from __future__ import annotations
@@ -15,24 +15,23 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from .i18n import N_, _
+
 #: Set by JupyterHub in the environment of every single-user server it starts.
 SERVICE_ENV = ("JUPYTERHUB_USER", "JUPYTERHUB_SERVICE_PREFIX")
 #: Set by BinderHub (which runs on JupyterHub) as well: Binder keeps its own words (everything
 #: is deleted when the session ends; download your answers), which the pages already say.
 BINDER_ENV = ("BINDER_REPO_URL", "BINDER_LAUNCH_HOST")
 
-WHERE_KEPT = ("Your answers are kept on this service's server, not on this device: in a folder "
-              "for this account only, one file each time you save. Whoever runs the service may be "
-              "able to reach that folder: ask them who can, and how long they keep it.")
+WHERE_KEPT = N_("Your answers are kept on this service's server, not on this device: in a folder "
+                "for this account only, one file each time you save. Whoever runs the service may be "
+                "able to reach that folder: ask them who can, and how long they keep it.")
 
-DEVICE_NOTE = ("Your answers are not on this device: they are kept on the service's server, for this "
-               "account. Anyone who can log in as you can see them, so keep your password to yourself "
-               "and log out when you are done. Someone else may still see what this device leaves "
-               "behind: downloads and your browser's history. Use \"Delete all my answers\" and your "
-               "browser's history settings to clear what was left.")
-
-#: The start page's paragraphs about where answers are kept run from this line to the next heading.
-_START_MARK = "**Your answers stay private.**"
+DEVICE_NOTE = N_("Your answers are not on this device: they are kept on the service's server, for this "
+                 "account. Anyone who can log in as you can see them, so keep your password to yourself "
+                 "and log out when you are done. Someone else may still see what this device leaves "
+                 "behind: downloads and your browser's history. Use \"Delete all my answers\" and your "
+                 "browser's history settings to clear what was left.")
 
 
 def on_service(env: Mapping[str, str] | None = None) -> bool:
@@ -44,27 +43,14 @@ def on_service(env: Mapping[str, str] | None = None) -> bool:
 
 def place(env: Mapping[str, str] | None = None) -> str:
     """Where a save goes, in a sentence: "this computer", or on a service "this service's server"."""
-    return "this service's server" if on_service(env) else "this computer"
+    return _("this service's server") if on_service(env) else _("this computer")
 
 
 def where_kept(env: Mapping[str, str] | None = None) -> str | None:
     """On a service, where answers are kept (for *Your data*); None on a person's own computer."""
-    return WHERE_KEPT if on_service(env) else None
+    return _(WHERE_KEPT) if on_service(env) else None
 
 
 def device_note(note: str, env: Mapping[str, str] | None = None) -> str:
     """The support box's note for a shared device: on a service, the service's version."""
-    return DEVICE_NOTE if on_service(env) else note
-
-
-def start_page(text: str, summary: str, env: Mapping[str, str] | None = None) -> str:
-    """The start page's Markdown: on a service, its paragraphs on where answers are kept (and on
-    Binder) give way to the service's. Unchanged on a person's own computer."""
-    if not on_service(env):
-        return text
-    start = text.index(_START_MARK)
-    end = text.index("\n#", start)
-    words = (f"**Where your answers are kept.** {WHERE_KEPT} Nothing is written into these pages. "
-             f"The [Summary]({summary}) shows the folder under *Your data*, where you can also download "
-             "your answers, protect them with a passphrase, or delete them all.\n")
-    return text[:start] + words + text[end:]
+    return _(DEVICE_NOTE) if on_service(env) else note

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, SavedRun
+from .checklist import GROUPS, NOT_APPLICABLE, Answers, Checklist, ChecklistSet, SavedRun, Vocabulary
+from .i18n import N_, _
 from .markup import answered_text
-from .scoring import catalogue_items, score_runs
+from .scoring import score_runs
+from .words import NOT_A_DIAGNOSIS
 
 THEME_COLUMNS = ["theme", "title", "group", "answered", "points", "max_points", "percent",
                  "checklists"]
@@ -52,14 +55,14 @@ def needs_support(runs: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
     list of concerns about a partner reached its top level ("high")."""
     if runs.empty:
         return pd.Series([], dtype=bool, index=runs.index)
-    top = next(iter(checklists.values())).vocabulary.levels[-1].id
+    top = ChecklistSet.of(checklists).vocabulary.levels[-1].id
     return (runs["group"] == "concern") & (runs["level"].astype(str) == top)
 
 
-def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd.DataFrame:
+def _theme_table(items: pd.DataFrame, checklists: ChecklistSet) -> pd.DataFrame:
     """Add up answered items by theme; an item with two themes counts towards both."""
-    vocab = next(iter(checklists.values())).vocabulary
-    catalogue = catalogue_items(checklists)
+    vocab = checklists.vocabulary
+    catalogue = checklists.catalogue_items
     n = len(catalogue)
     answered = items["points"].notna().to_numpy()
     code = items["item_code"].to_numpy()[answered]
@@ -68,7 +71,7 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
         "points": np.bincount(code, weights=items["points"].to_numpy()[answered], minlength=n),
         "max_points": np.bincount(code, weights=items["max_points"].to_numpy()[answered], minlength=n),
     }
-    rows: dict[tuple[str, str], dict] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for k, (c, it) in enumerate(catalogue):
         if not totals["answered"][k]:
             continue
@@ -93,6 +96,7 @@ def _theme_table(items: pd.DataFrame, checklists: Mapping[str, Checklist]) -> pd
 
 def summarise(runs: Sequence[Answers], checklists: Mapping[str, Checklist]) -> Summary:
     """Score every run and add up the themes across them."""
+    checklists = ChecklistSet.of(checklists)
     run_table, items = score_runs(runs, checklists)
     run_table["support"] = needs_support(run_table, checklists)
     return Summary(checklists=run_table, themes=_theme_table(items, checklists), items=items)
@@ -150,17 +154,21 @@ def changes(before: Answers, after: Answers, checklist: Checklist) -> pd.DataFra
             continue
         wa, wb = (vocab.weight(x) if x else None for x in (a, b))
         if wa is None or wb is None:
-            moved = "newly answered" if wa is None and wb is not None else "no longer answered"
+            moved = _("newly answered") if wa is None and wb is not None else _("no longer answered")
             delta = float("nan")
         else:
             ka, kb = ((vocab.max_weight - x) if item.reverse else x for x in (wa, wb))
             delta = float(item.severity * (kb - ka))
             worse = delta > 0 if checklist.direction == "concern" else delta < 0
             moved = "worse" if worse else "better"
-        label = lambda x: vocab.options[x].label if x else "–"  # noqa: E731
-        rows.append({"item": item.id, "text": item.text, "before": label(a), "after": label(b),
+        rows.append({"item": item.id, "text": item.text, "before": _label(vocab, a), "after": _label(vocab, b),
                      "change": moved, "points_change": delta})
     return pd.DataFrame(rows, columns=["item", "text", "before", "after", "change", "points_change"])
+
+
+def _label(vocab: Vocabulary, answer: str | None) -> str:
+    """An answer as the form shows it, "–" for none."""
+    return vocab.options[answer].label if answer else "–"
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,19 @@ class ResultLine:
     #: Answers "Not sure", and "This hasn't happened".
     unsure: int = 0
     not_happened: int = 0
+
+    @classmethod
+    def of(cls, row: Any, checklist: Checklist) -> ResultLine:
+        """The line for one row of a run table (`score_runs`, `Summary.checklists`, a
+        `Result.totals`), worded with the edition of `checklist` the run was answered against."""
+        get = row._asdict().__getitem__ if hasattr(row, "_asdict") else row.__getitem__
+        saved_at = get("saved_at")
+        return cls(checklist=checklist.edition(int(get("version"))), level=str(get("level")),
+                   percent=float(get("percent")), answered=int(get("answered")), safety=bool(get("safety")),
+                   version=int(get("version")), saved_at=None if pd.isna(saved_at) else saved_at,
+                   safety_unsure=tuple(get("safety_unsure")), safety_noted=bool(get("safety_noted")),
+                   level_withheld=bool(get("level_withheld")), unsure=int(get("unsure")),
+                   not_happened=int(get("not_happened")))
 
     @property
     def unsure_items(self) -> list[str]:
@@ -231,7 +252,7 @@ class ResultLine:
 
     @property
     def what(self) -> str:
-        return "signs present" if self.checklist.direction == "strength" else "level of concern"
+        return _("signs present") if self.checklist.direction == "strength" else _("level of concern")
 
     @property
     def explanation(self) -> str:
@@ -257,39 +278,40 @@ def points_text(points: float, max_points: float) -> str:
 def result_lines(summary: Summary, checklists: Mapping[str, Checklist],
                  group: str | None = None) -> list[ResultLine]:
     """The checklist table as ResultLines, optionally one group (see checklist.GROUPS)."""
-    return [ResultLine(checklists[str(r.checklist)].edition(int(r.version)), str(r.level), float(r.percent),
-                       int(r.answered), bool(r.safety), int(r.version), r.saved_at, tuple(r.safety_unsure),
-                       bool(r.safety_noted), bool(r.level_withheld), int(r.unsure), int(r.not_happened))
-            for r in summary.checklists.itertuples()
+    return [ResultLine.of(r, checklists[str(r.checklist)]) for r in summary.checklists.itertuples()
             if group is None or checklists[str(r.checklist)].group == group]
 
 
 #: Under every result of a list about a partner, even when nothing is flagged.
-PARTNER_LIMITS = ("This list can't tell how safe you are, and it does not ask about everything. "
-                  "The support resources list who can help.")
+PARTNER_LIMITS = N_("This list can't tell how safe you are, and it does not ask about everything. "
+                    "The support resources list who can help.")
 
 
 def describe(summary: Summary, checklists: Mapping[str, Checklist]) -> str:
     """The summary in plain words, one line per checklist run, safety first."""
     lines = []
     if summary.safety:
-        lines.append("Some of your answers touch on your safety. Please look at the support "
-                     "resources first.")
+        lines.append(_("Some of your answers touch on your safety. Please look at the support "
+                       "resources first."))
     results = result_lines(summary, checklists)
     for r in results:
         if r.safety:  # no level or total beside a safety answer: it must not read as reassurance
-            line = f"{r.checklist.title}: touches on your safety ({r.answered_text}). {r.explanation}"
+            line = _("{title}: touches on your safety ({answered}). {explanation}").format(
+                title=r.checklist.title, answered=r.answered_text, explanation=r.explanation)
         elif r.level_withheld:
-            line = f"{r.checklist.title}: no level ({r.answered_text}). {r.explanation}"
+            line = _("{title}: no level ({answered}). {explanation}").format(
+                title=r.checklist.title, answered=r.answered_text, explanation=r.explanation)
         elif r.level in ("insufficient", NOT_APPLICABLE):
-            line = f"{r.checklist.title}: {r.label} ({r.answered_text}). {r.explanation}"
+            line = _("{title}: {label} ({answered}). {explanation}").format(
+                title=r.checklist.title, label=r.label, answered=r.answered_text, explanation=r.explanation)
         else:
-            line = (f"{r.checklist.title}: {r.label} ({r.percent_text} of the possible points, "
-                    f"{r.answered_text}). {r.explanation}")
-        lines.append(line + (f" {PARTNER_LIMITS}" if r.partner_list else ""))
+            line = _("{title}: {label} ({percent} of the possible points, {answered}). {explanation}").format(
+                title=r.checklist.title, label=r.label, percent=r.percent_text, answered=r.answered_text,
+                explanation=r.explanation)
+        lines.append(line + (" " + _(PARTNER_LIMITS) if r.partner_list else ""))
     for r in results:
         if r.unsure_items:
-            lines.append(f"{r.checklist.title}: you weren't sure about questions that touch on safety: "
-                         + "; ".join(r.unsure_items))
-    lines.append("This is a reflection aid, not a diagnosis.")
+            lines.append(_("{title}: you weren't sure about questions that touch on safety: {items}").format(
+                title=r.checklist.title, items="; ".join(r.unsure_items)))
+    lines.append(_(NOT_A_DIAGNOSIS))
     return "\n".join(lines)

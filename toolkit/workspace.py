@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .checklist import Checklist, Vocabulary, checkout_root, load_checklists, shipped_dir
+from .checklist import ChecklistSet, Vocabulary, checkout_root, load_checklists, shipped_dir
 from .resources import RESOURCES_FILE, Resources, load_resources
-from .storage import AnswerStore
+from .store import AnswerStore
 
 ENV_DIR = "REDFLAG_ANSWERS_DIR"
 APP_NAME = "redflag-checklists"
@@ -61,13 +61,18 @@ def locale_country(known: Mapping[str, str]) -> str | None:
 class Workspace:
     """The checklists (sharing one vocabulary), the support resources and the answer store."""
 
-    checklists: Mapping[str, Checklist]
+    checklists: ChecklistSet
     resources: Resources
     store: AnswerStore
 
+    def __post_init__(self) -> None:
+        # A plain mapping (a test's own checklists) becomes a set: the shared-vocabulary rule
+        # is checked once here, and scoring reuses the set's catalogue.
+        object.__setattr__(self, "checklists", ChecklistSet.of(self.checklists))
+
     @property
     def vocabulary(self) -> Vocabulary:
-        return next(iter(self.checklists.values())).vocabulary
+        return self.checklists.vocabulary
 
     @property
     def answers_dir(self) -> Path:

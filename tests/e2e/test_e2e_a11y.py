@@ -92,7 +92,7 @@ _AXE_RESULT = "() => window.__redflagAxe"
 # Text contrast of the highlighted cells and small print axe also checks, measured here so the
 # figures can be printed and so a page without them fails (the audit would have proved nothing);
 # and of the dropdowns, which axe leaves "for review" (incomplete): their arrow is a background image.
-_HIGHLIGHTS = {  # what the Styler tables paint (render.py), as the browser reports it
+_HIGHLIGHTS = {  # what the Styler tables paint (tables.py), as the browser reports it
     "safety row (#fef3c7)": "rgb(254, 243, 199)",
     "change: worse (#fee2e2)": "rgb(254, 226, 226)",
     "change: better (#dcfce7)": "rgb(220, 252, 231)",
@@ -172,7 +172,7 @@ def seeded(workspace, shipped):
     safety answers, a note, a safety question answered Not sure), and one run of a list of good
     signs and of a list about yourself."""
     from toolkit.checklist import SavedRun
-    from toolkit.storage import save_answers
+    from toolkit.store import save_answers
 
     now = datetime.now(UTC)
     c = shipped[FORM]

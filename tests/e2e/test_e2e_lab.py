@@ -108,7 +108,7 @@ def test_lab_resume_fills_the_form_from_earlier_answers(lab, workspace, shipped)
     """A run saved earlier (written by the toolkit itself, so its content is known) is offered
     under "Earlier answers" after the page is opened again, and Resume puts it on screen."""
     from toolkit.checklist import SavedRun
-    from toolkit.storage import save_answers
+    from toolkit.store import save_answers
 
     c = shipped[FORM]
     labels = {o.id: o.label for o in c.vocabulary.scale if not o.situational}

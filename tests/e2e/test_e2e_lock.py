@@ -34,7 +34,7 @@ IDLE_NOTEBOOK = "idle-summary.ipynb"
 def locked(browser):
     """A protected answers folder with one saved run, and Lab and Voilà serving it."""
     from toolkit.checklist import SavedRun, load_checklists, shipped_dir
-    from toolkit.storage import AnswerStore
+    from toolkit.store import AnswerStore
 
     ws = S.Workspace(Path(tempfile.mkdtemp(prefix="redflag-e2e-lock-")))
     checklists = load_checklists(shipped_dir())

@@ -1,11 +1,16 @@
-"""AnswerGroup and QuickExit (toolkit/widgets.py) in a real browser, in Voilà and in JupyterLab.
+"""AnswerGroup and QuickExit (toolkit/widgets.py, toolkit/static/*.js|css) in a real browser, in
+Voilà and in JupyterLab: what their scripts do is proven here, not by reading their source.
 
-A test notebook written here shows three AnswerGroups with the real answer scale, a "Clear
-answers" button (the kernel sets every value to None), an HTML line mirroring what the kernel
-sees, a long spacer, and QuickExit three times (one widget displayed twice, plus a second
-widget): the page must still have one button and one Shift listener. The exit target is a page on
-a loopback server of this module that answers after a delay, so the test can see the old page
-blanked *before* the browser leaves it.
+A test notebook written here shows three AnswerGroups with the real answer scale (the third with a
+"why" text and a note box, its labels set from Python to words that are not the defaults), a
+"Clear answers" button (the kernel sets every value to None), HTML lines mirroring what the kernel
+sees, a long spacer, and QuickExit three times (one widget displayed twice, plus a second widget),
+with a label and a Shift gap that are not the defaults: the page must still have one button and
+one Shift listener, named and timed from the traits. The exit target is a page on a loopback
+server of this module that answers after a delay, so the test can see the old page blanked
+*before* the browser leaves it. Two smaller pages check what comes with one widget alone: the
+page-wide styles with an AnswerGroup, and the script's own URL check and idle notice with a
+QuickExit.
 """
 
 from __future__ import annotations
@@ -33,6 +38,14 @@ STATEMENTS = [
      '<img src=x onerror="document.title=1">.'),
 ]
 HINT = "If this hasn't come up, choose Not sure."
+WHY = 'Honesty is the ground <i>trust</i> stands on <img src=x onerror="document.title=2">.'
+# Words and settings given as traits, none of them the defaults: the page must show these.
+EXIT_LABEL = "Leave this page now"
+WHY_LABEL = "Why we ask this"
+NOTE_BUTTON = "Write a private note"
+NOTE_PLACEHOLDER = "Only you will see this"
+GAP_MS = 2500           # the Shift gap of the page's QuickExits (default 1000)
+SHORT_GAP_MS = 600      # ... after "Shorter Shift gap" (the kernel changes the trait on the page)
 AWAY_DELAY = 1.5        # s: the exit page answers this late, so the blanked old page can be seen
 AWAY_TITLE = "Weather forecast"
 
@@ -41,29 +54,45 @@ _NOTEBOOK_CODE = [
 import os, pathlib
 os.environ["REDFLAG_EXIT_URL"] = {exit_url!r}    # as a deployment would set it
 from toolkit.widgets import QuickExit
-quick_exit = QuickExit()
+quick_exit = QuickExit(label={exit_label!r}, shift_gap_ms={gap})
 quick_exit.on_exit(lambda w: pathlib.Path({marker!r}).write_text("exit", encoding="utf-8"))
 quick_exit""",
     """\
-from ipywidgets import HTML, Button
+from ipywidgets import HTML, Button, VBox
 from toolkit.widgets import AnswerGroup
 SCALE = {scale!r}
 STATEMENTS = {statements!r}
 groups = [AnswerGroup(s, SCALE, hint={hint!r} if n == 2 else "") for n, s in enumerate(STATEMENTS, 1)]
 groups[2].value = "often"            # as if resumed from saved answers
-mirror = HTML()
+groups[2].why, groups[2].notes = {why!r}, True
+groups[2].why_label, groups[2].note_button_label = {why_label!r}, {note_button!r}
+groups[2].note_placeholder = {note_placeholder!r}
+mirror, note_mirror = HTML(), HTML()
 mirror.add_class("kernel-mirror")
+note_mirror.add_class("note-mirror")
 def show(_=None):
     mirror.value = "kernel sees: " + " ".join(f"{{n}}={{g.value}}" for n, g in enumerate(groups, 1))
+    note_mirror.value = "note: " + ("open " if groups[2].note_open else "closed ") + repr(groups[2].note)
 for g in groups:
     g.observe(show, "value")
+groups[2].observe(show, ["note", "note_open"])
 show()
 clear = Button(description="Clear answers")
 clear.on_click(lambda _: [setattr(g, "value", None) for g in groups])
-display(*groups, mirror, clear)""",
+display(*groups, mirror, note_mirror, VBox([clear]))   # in a box, as the app's buttons are""",
     """\
 from ipywidgets import Box, HTML, Layout
-display(Box(layout=Layout(height="2400px")), HTML("<p>End of the test page.</p>"), QuickExit(), quick_exit)""",
+exits = [quick_exit, QuickExit(label={exit_label!r}, shift_gap_ms={gap})]
+gap_mirror = HTML(f"gap: {{quick_exit.shift_gap_ms}}")
+gap_mirror.add_class("gap-mirror")
+def shorter(_):
+    for e in exits:
+        e.shift_gap_ms = {short_gap}
+    gap_mirror.value = f"gap: {{quick_exit.shift_gap_ms}}"
+short = Button(description="Shorter Shift gap")
+short.on_click(shorter)
+display(Box(layout=Layout(height="2400px")), HTML("<p>End of the test page.</p>"), gap_mirror, short, exits[1],
+        quick_exit)""",
 ]
 
 # Runs before the page's own code. (1) Counts the window key listeners that look at Shift, however
@@ -126,21 +155,27 @@ def away():
     server.server_close()
 
 
+def _write_cells(workspace, name: str, intro: str, codes: list[str]) -> None:
+    """A notebook NAME in the servers' folder: a Markdown cell INTRO, then one code cell per CODES."""
+    cells = [{"cell_type": "markdown", "id": "intro", "metadata": {}, "source": intro}]
+    cells += [{"cell_type": "code", "id": f"code-{n}", "metadata": {}, "execution_count": None,
+               "outputs": [], "source": code} for n, code in enumerate(codes, 1)]
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                      "language": "python"}, "language_info": {"name": "python"}}}
+    (workspace.notebooks / name).write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
 def _write_notebook(workspace, away: str, kind: str) -> tuple[str, str, object]:
     """The test notebook for KIND ("voila" or "lab"): its name, its exit URL, its exit marker file."""
     name, exit_url = f"widgets-{kind}.ipynb", f"{away}/weather-{kind}"
     marker = workspace.root / f"exit-{kind}.txt"
     marker.unlink(missing_ok=True)
     fill = {"exit_url": exit_url, "marker": str(marker), "scale": SCALE, "statements": STATEMENTS,
-            "hint": HINT}
-    cells = [{"cell_type": "markdown", "id": "intro", "metadata": {},
-              "source": "# Widget test page\n\nThree statements, answered with the keyboard."}]
-    cells += [{"cell_type": "code", "id": f"code-{n}", "metadata": {}, "execution_count": None,
-               "outputs": [], "source": code.format(**fill)} for n, code in enumerate(_NOTEBOOK_CODE, 1)]
-    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                      "language": "python"}, "language_info": {"name": "python"}}}
-    (workspace.notebooks / name).write_text(json.dumps(nb, indent=1), encoding="utf-8")
+            "hint": HINT, "why": WHY, "exit_label": EXIT_LABEL, "gap": GAP_MS, "short_gap": SHORT_GAP_MS,
+            "why_label": WHY_LABEL, "note_button": NOTE_BUTTON, "note_placeholder": NOTE_PLACEHOLDER}
+    _write_cells(workspace, name, "# Widget test page\n\nThree statements, answered with the keyboard.",
+                 [code.format(**fill) for code in _NOTEBOOK_CODE])
     return name, exit_url, marker
 
 
@@ -178,16 +213,76 @@ def _check_groups(page, kind: str, screens, figures: dict) -> list[str]:
     expect(groups[2].locator("b, img")).to_have_count(0)
     expect(groups[2].get_by_role("radio", name="Often")).to_be_checked()  # value set by the kernel
     expect(page.locator(".kernel-mirror")).to_have_text("kernel sees: 1=None 2=None 3=often")
+    _check_why_and_note(page)
 
     contrast = page.evaluate(S.CONTRAST_JS, [
         *groups[0].locator("legend, .redflag-answer-choice > span").element_handles(),
         groups[1].locator(".redflag-answer-hint").element_handle(),
-        page.get_by_role("button", name="Exit this page").element_handle()])
+        page.get_by_role("button", name=EXIT_LABEL).element_handle()])
     low = [c for c in contrast if c["ratio"] < 4.5 or c["opacity"] != "1"]
     assert not low, f"text below WCAG AA 4.5:1: {low}"
     figures[f"{kind} lowest text contrast"] = round(min(c["ratio"] for c in contrast), 1)
     screens.shot(page, f"widgets-{kind}-1-page")
     return names
+
+
+def _host(page, n: int):
+    """The element that holds AnswerGroup N (0-based): its fieldset, why disclosure and note."""
+    return page.locator(".redflag-answer-host", has=_groups(page)[n])
+
+
+def _check_why_and_note(page) -> None:
+    """Only group 3 has a "why" and a note; their words are the traits' (not the defaults), the
+    why text shows its markup as text, and the note button says what it controls."""
+    why = page.locator(".redflag-answer-why:visible")
+    expect(why).to_have_count(1)
+    host = _host(page, 2)
+    expect(host.locator(".redflag-answer-why > summary")).to_have_text(WHY_LABEL)
+    expect(host.locator(".redflag-answer-why > p")).to_have_text(WHY)
+    expect(host.locator(".redflag-answer-why i, .redflag-answer-why img")).to_have_count(0)
+    assert page.evaluate("document.title") != "2", "the why text was parsed as markup"
+    button = page.get_by_role("button", name=NOTE_BUTTON, exact=True)
+    expect(button).to_have_count(1)
+    expect(page.locator(".redflag-answer-note-toggle:visible")).to_have_count(1)
+    expect(button).to_have_attribute("aria-expanded", "false")
+    note = page.locator(f"#{button.get_attribute('aria-controls')}")
+    expect(note).to_be_hidden()
+    expect(note).to_have_attribute("placeholder", NOTE_PLACEHOLDER)
+    expect(note).to_have_attribute("aria-label", f"Private note: {STATEMENTS[2]}")   # from NOTE_LABEL
+
+
+def _focused_style(page) -> dict:
+    """The focused element: its tag, text, :focus-visible, background and box-shadow."""
+    return page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+        return { tag: e.tagName, text: e.textContent, focusVisible: e.matches(':focus-visible'),
+                 background: s.backgroundColor, shadow: s.boxShadow }; }""")
+
+
+def _check_why_and_note_keys(page) -> None:
+    """From group 3: Tab reaches the why disclosure (Enter opens it), then the note button (Enter
+    opens the note box and moves there; the kernel sees the note), then the next control, which
+    wears the page-wide focus ring (static/page.css)."""
+    host = _host(page, 2)
+    now = _focused_style(page)
+    assert (now["tag"], now["text"], now["focusVisible"]) == ("SUMMARY", WHY_LABEL, True), now
+    assert now["background"] == "rgb(255, 221, 0)", now
+    page.keyboard.press("Enter")
+    expect(host.locator(".redflag-answer-why > p")).to_be_visible()
+    expect(host.locator(".redflag-answer-why")).to_have_attribute("open", "")
+    page.keyboard.press("Tab")
+    button = page.get_by_role("button", name=NOTE_BUTTON, exact=True)
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    note = host.get_by_role("textbox", name=f"Private note: {STATEMENTS[2]}")
+    expect(note).to_be_focused()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".note-mirror")).to_have_text("note: open ''")
+    page.keyboard.type("kept here")
+    expect(page.locator(".note-mirror")).to_have_text("note: open 'kept here'")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Clear answers")).to_be_focused()
+    ring = _focused_style(page)
+    assert ring["focusVisible"] and "rgb(255, 221, 0)" in ring["shadow"] and "rgb(11, 12, 12)" in ring["shadow"], ring
 
 
 def _check_keyboard(page, kind: str, names: list[str], screens, figures: dict) -> None:
@@ -246,6 +341,7 @@ def _check_keyboard(page, kind: str, names: list[str], screens, figures: dict) -
     assert stops[:2] == names[1:], f"Tab from group 1 should visit group 2, then group 3: {stops}"
     assert stops[2] not in names, f"one Tab leaves group 3: {stops}"
     figures[f"{kind} Tab stops per group"] = max(stops.count(n) for n in names[1:])
+    _check_why_and_note_keys(page)
 
     page.get_by_role("button", name="Clear answers").click()      # the kernel clears every value
     expect(mirror).to_have_text("kernel sees: 1=None 2=None 3=None")
@@ -261,10 +357,38 @@ def _kernel_wrote(marker: Path, timeout: float = 15.0) -> bool:
     return marker.exists()
 
 
+TWO_MORE, ONE_MORE = "Shift, press 2 more times to exit.", "Shift, press 1 more time to exit."
+
+
+def _check_shift_gap(page, status) -> None:
+    """The Shift gap is the trait's, read at each press: GAP_MS (2.5 s, not the default 1 s) on the
+    page, then SHORT_GAP_MS once the kernel changes it. Timing needs waits of wall-clock time."""
+    radio = _groups(page)[0].get_by_role("radio").first
+    page.keyboard.press("a")
+    page.keyboard.press("Shift")
+    expect(status).to_have_text(TWO_MORE)
+    page.wait_for_timeout(1500)               # > 1 s (the default gap), < GAP_MS
+    page.keyboard.press("Shift")
+    expect(status).to_have_text(ONE_MORE)     # still counting
+    page.wait_for_timeout(1500)
+    assert status.text_content() == ONE_MORE, "the count ran out before GAP_MS"
+    expect(status).to_have_text("Exit this page expired.", timeout=GAP_MS)   # ... and after it
+    page.get_by_role("button", name="Shorter Shift gap").click()
+    expect(page.locator(".gap-mirror")).to_have_text(f"gap: {SHORT_GAP_MS}")
+    radio.focus()
+    page.keyboard.press("Shift")
+    expect(status).to_have_text(TWO_MORE)
+    expect(status).to_have_text("Exit this page expired.", timeout=2 * SHORT_GAP_MS)
+    page.keyboard.press("Shift")
+    expect(status).to_have_text(TWO_MORE)     # too late: counting started again
+    page.keyboard.press("a")
+    expect(status).to_have_text("")
+
+
 def _check_exit(page, kind: str, exit_url: str, marker, screens, figures: dict, dialogs: list) -> None:
     """The button stays on screen at the bottom of the page; Shift x3 (not auto-repeat, not with
     other keys between) blanks the page, tells the kernel and replaces the page."""
-    button = page.get_by_role("button", name="Exit this page")
+    button = page.get_by_role("button", name=EXIT_LABEL)
     expect(button).to_have_count(1)          # three QuickExit views, one button
     assert page.evaluate("window.__redflagShiftListeners") == {"keydown": 1, "keyup": 1}
     page.get_by_text("End of the test page.", exact=True).scroll_into_view_if_needed()
@@ -298,6 +422,7 @@ def _check_exit(page, kind: str, exit_url: str, marker, screens, figures: dict, 
         page.keyboard.press("Shift+A")
     expect(status).to_have_text("")
     assert page.url == start and not marker.exists()
+    _check_shift_gap(page, status)
 
     entries = page.evaluate("() => navigation.entries().filter(e => e.sameDocument).length")
     figures[f"{kind} history entries of the page before exit"] = entries
@@ -366,13 +491,13 @@ def test_widgets_in_voila(page, voila_server, workspace, away, screens):
     page.context.add_init_script(_PROBE_JS)
     page.goto(f"{voila_server.url}/voila/render/{name}", timeout=S.KERNEL_TIMEOUT)
     names = _check_groups(page, "voila", screens, figures)
-    _expect_apart(page.get_by_role("button", name="Exit this page"),
+    _expect_apart(page.get_by_role("button", name=EXIT_LABEL),
                   page.get_by_role("heading", name="Widget test page"))
     # First Tab stop of the page: the Exit button (it is prepended to <body>).
     page.locator("body").focus()
     page.evaluate("() => document.activeElement.blur()")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Exit this page")).to_be_focused()
+    expect(page.get_by_role("button", name=EXIT_LABEL)).to_be_focused()
     page.screenshot(path=str(screens.dir / "widgets-voila-2-exit-button-focused.png"),
                     clip={"x": 1000, "y": 0, "width": 280, "height": 80})
 
@@ -390,9 +515,9 @@ def test_widgets_in_voila(page, voila_server, workspace, away, screens):
             "els => new Set(els.map(e => Math.round(e.getBoundingClientRect().top))).size")
         assert rows > 1, f"choices did not wrap at {width} px"
         figures[f"voila choice rows at {width} px"] = rows
-        box = page.get_by_role("button", name="Exit this page").bounding_box()
+        box = page.get_by_role("button", name=EXIT_LABEL).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
-        _expect_apart(page.get_by_role("button", name="Exit this page"),       # room kept for it
+        _expect_apart(page.get_by_role("button", name=EXIT_LABEL),       # room kept for it
                       page.get_by_role("heading", name="Widget test page"))
     screens.shot(page, "widgets-voila-5-320px")
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -411,7 +536,7 @@ def test_widgets_in_lab(page, lab_server, workspace, away, screens):
     S.run_all(page)
     names = _check_groups(page, "lab", screens, figures)
     # The button sits in the menu bar row, right of the menus: it covers none of Lab's controls.
-    button = page.get_by_role("button", name="Exit this page").bounding_box()
+    button = page.get_by_role("button", name=EXIT_LABEL).bounding_box()
     top = page.locator("#jp-top-panel").bounding_box()
     menus = page.locator("#jp-menu-panel").bounding_box()
     assert button["y"] >= top["y"] and button["y"] + button["height"] <= top["y"] + top["height"] + 1, button
@@ -435,7 +560,7 @@ def test_exit_button_in_voila(page, voila_server, workspace, away, screens):
     dialogs = _record_dialogs(page, dismiss=True)
     page.goto(f"{voila_server.url}/voila/render/{name}", timeout=S.KERNEL_TIMEOUT)
     expect(_groups(page)[0]).to_be_visible(timeout=S.KERNEL_TIMEOUT)
-    button = page.get_by_role("button", name="Exit this page")
+    button = page.get_by_role("button", name=EXIT_LABEL)
     page.keyboard.press("Tab")
     expect(button).to_be_focused()
     page.keyboard.press("Enter")
@@ -443,3 +568,50 @@ def test_exit_button_in_voila(page, voila_server, workspace, away, screens):
     expect(page).to_have_title(AWAY_TITLE)
     assert _kernel_wrote(marker), "the kernel never heard of the exit"
     assert dialogs == []
+
+
+def test_page_styles_come_with_an_answer_group_alone(page, voila_server, workspace):
+    """No QuickExit on this page: the page-wide styles (focus ring, underlined links) still come,
+    once, with the AnswerGroup (its shared PageStyle)."""
+    _write_cells(workspace, "widgets-styles.ipynb", "# Styles\n\nA [link to nowhere](https://example.org/).", [
+        "from ipywidgets import Button, VBox\nfrom toolkit.widgets import AnswerGroup\n"
+        f"display(AnswerGroup({STATEMENTS[0]!r}, {SCALE!r}), VBox([Button(description='Next')]))"])
+    page.goto(f"{voila_server.url}/voila/render/widgets-styles.ipynb", timeout=S.KERNEL_TIMEOUT)
+    group = _groups(page)[0]
+    expect(group).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    expect(page.locator(".redflag-quick-exit")).to_have_count(0)
+    expect(page.locator("style[id='toolkit.widgets.PageStyle']")).to_have_count(1)
+    underline = page.get_by_role("link", name="link to nowhere").evaluate(
+        "e => getComputedStyle(e).textDecorationLine")
+    assert underline == "underline", underline
+    group.get_by_role("radio").first.focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Next")).to_be_focused()
+    ring = _focused_style(page)
+    assert ring["focusVisible"] and "rgb(255, 221, 0)" in ring["shadow"] and "rgb(11, 12, 12)" in ring["shadow"], ring
+
+
+IDLE_WORDS = "Quiet for a while: these are the trait's words."
+
+
+def test_exit_script_checks_the_url_itself_and_shows_the_idle_notice(page, voila_server, workspace, away):
+    """The script leaves only for http(s) or about:blank, whatever its model says (here a
+    javascript: URL put into the page's model, which the kernel would refuse), and shows the
+    idle notice with the trait's words before the idle time is up, hiding it on a key."""
+    _write_cells(workspace, "widgets-exit-url.ipynb", "# Exit", [
+        "from toolkit.widgets import QuickExit\n"
+        f"QuickExit({away + '/weather-never'!r}, idle_seconds=6, idle_notice={IDLE_WORDS!r})"])
+    page.goto(f"{voila_server.url}/voila/render/widgets-exit-url.ipynb", timeout=S.KERNEL_TIMEOUT)
+    button = page.get_by_role("button", name="Exit this page")
+    expect(button).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    notice = page.locator(".redflag-quick-exit-notice")
+    expect(notice).to_be_visible(timeout=10_000)           # 3 s (half the idle time) without use
+    expect(notice).to_have_text(IDLE_WORDS)
+    expect(notice).to_have_attribute("role", "status")
+    page.keyboard.press("Control")
+    expect(notice).to_be_hidden()
+    page.evaluate("""() => globalThis.__redflagQuickExit.views.forEach(
+        (v) => v.model.set("url", "javascript:document.title='left by script'"))""")
+    button.click()
+    page.wait_for_url("about:blank", timeout=15_000)
+    assert page.title() != "left by script"

@@ -72,6 +72,20 @@ def test_the_wheel_carries_the_checklists_and_templates(installed):
     assert (Path(module).parent / "py.typed").is_file(), "type checkers would ignore the installed package"
     voila = Path(module).parent / "share" / "jupyter" / "voila" / "templates" / "redflag"
     assert (voila / "index.html.j2").is_file() and (voila / "conf.json").is_file()
+    static = sorted(p.name for p in (REPO / "toolkit" / "static").iterdir())
+    assert static and sorted(p.name for p in (Path(module).parent / "static").iterdir()) == static
+
+
+def test_the_installed_widgets_send_their_scripts_and_styles(installed):
+    venv, env, home = installed
+    probe = _run([str(venv / "bin" / "python"), "-c",
+                  "import json; from toolkit.widgets import AnswerGroup, QuickExit, page_style\n"
+                  "print(json.dumps([w.get_state()[k] for w in (AnswerGroup(), QuickExit(), page_style())\n"
+                  "                  for k in ('_esm', '_css')]))"], cwd=home, env=env)
+    assert probe.returncode == 0, probe.stderr
+    static = REPO / "toolkit" / "static"
+    names = ["answer_group.js", "answer_group.css", "quick_exit.js", "quick_exit.css", "page_style.js", "page.css"]
+    assert json.loads(probe.stdout) == [(static / n).read_text(encoding="utf-8") for n in names]
 
 
 def test_the_command_works_from_an_empty_folder_and_saves_per_user(installed):

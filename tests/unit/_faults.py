@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import storage
+from toolkit import files
 
 
 class _FailingWrites:
@@ -41,19 +41,19 @@ def raiser(code: int):
 
 def break_write(monkeypatch, folder):
     real = os.fdopen
-    monkeypatch.setattr(storage.os, "fdopen", lambda fd, *a, **k: _FailingWrites(real(fd, *a, **k)))
+    monkeypatch.setattr(files.os, "fdopen", lambda fd, *a, **k: _FailingWrites(real(fd, *a, **k)))
 
 
 def break_fsync(monkeypatch, folder):
-    monkeypatch.setattr(storage.os, "fsync", raiser(errno.ENOSPC))
+    monkeypatch.setattr(files.os, "fsync", raiser(errno.ENOSPC))
 
 
 def break_link_enospc(monkeypatch, folder):
-    monkeypatch.setattr(storage.os, "link", raiser(errno.ENOSPC))
+    monkeypatch.setattr(files.os, "link", raiser(errno.ENOSPC))
 
 
 def break_link_eacces(monkeypatch, folder):
-    monkeypatch.setattr(storage.os, "link", raiser(errno.EACCES))
+    monkeypatch.setattr(files.os, "link", raiser(errno.EACCES))
 
 
 def read_only_folder(monkeypatch, folder):

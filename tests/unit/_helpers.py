@@ -11,7 +11,7 @@ from typing import Any
 
 from toolkit.checklist import shipped_dir
 from toolkit.resources import RESOURCES_FILE, load_resources
-from toolkit.storage import AnswerStore
+from toolkit.store import AnswerStore
 from toolkit.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]

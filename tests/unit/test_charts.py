@@ -1,4 +1,4 @@
-"""The trend charts (render.trend_figure / trend_png / trend_svg / trend_text): readable dates,
+"""The trend charts (charts.trend_figure / trend_png / trend_svg / trend_text): readable dates,
 no title inside, the vocabulary's bands, safety marked, a text alternative with every number,
 and an inline SVG that is inert and references nothing outside itself."""
 
@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.markup import local_day
-from toolkit.render import (
+from toolkit.charts import (
     MAX_DATE_TICKS,
     SAFETY_WORDS,
     trend_figure,
@@ -24,6 +23,7 @@ from toolkit.render import (
     trend_svg,
     trend_text,
 )
+from toolkit.markup import local_day
 from toolkit.summary import trend
 
 pytest.importorskip("matplotlib")

@@ -6,12 +6,20 @@ from __future__ import annotations
 import re
 import shutil
 import tomllib
+from collections.abc import Mapping
 
 import pytest
 from _helpers import CORE_COUNTS, SHIPPED_DIR, write_checklist
 
 from toolkit import ChecklistError, load_checklists
-from toolkit.checklist import KINDS, VOCABULARY_FILE, checklist_files, load_vocabulary
+from toolkit.checklist import (
+    KINDS,
+    VOCABULARY_FILE,
+    ChecklistSet,
+    checklist_files,
+    display_path,
+    load_vocabulary,
+)
 
 SOURCE_FILE = re.compile(r"^\d{3}_[0-9a-f]+\.txt\b")
 
@@ -341,3 +349,110 @@ def test_control_characters_in_the_vocabulary_and_in_a_key_are_refused(shipped_c
     path.write_text(at_top('"odd\\u202ekey"', '"x"')(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(ChecklistError, match=r"toxic-relationship\.toml: key 'odd\\u202ekey'"):
         load_checklists(shipped_copy)
+
+
+# ------------------------------------------------------------------ the set of checklists
+
+
+def test_load_checklists_gives_a_read_only_set_with_its_one_vocabulary(checklists, vocab):
+    assert isinstance(checklists, ChecklistSet) and isinstance(checklists, Mapping)
+    assert checklists.vocabulary == vocab
+    assert all(ed.vocabulary is checklists.vocabulary for ed in checklists.editions)
+    assert list(checklists) == [p.stem for p in checklist_files(SHIPPED_DIR)]
+    with pytest.raises(TypeError):
+        checklists["another"] = checklists["trauma-bonding"]  # type: ignore[index]
+
+
+def test_a_checklist_with_another_vocabulary_is_refused_naming_its_file(checklists, tmp_path):
+    own = tmp_path / "own"
+    own.mkdir()
+    text = (SHIPPED_DIR / VOCABULARY_FILE).read_text(encoding="utf-8")
+    assert text.count('label = "Never"') == 1
+    (own / VOCABULARY_FILE).write_text(text.replace('label = "Never"', 'label = "Not at all"'), encoding="utf-8")
+    shutil.copy(SHIPPED_DIR / FILE, own)
+    theirs = load_checklists(own)["toxic-relationship"]
+    with pytest.raises(ChecklistError) as info:
+        ChecklistSet({"trauma-bonding": checklists["trauma-bonding"], "theirs": theirs})
+    (problem,) = info.value.problems
+    assert problem.file == display_path(own / FILE) and "another vocabulary" in problem.message
+    assert str(info.value).startswith(f"{display_path(own / FILE)}: uses another vocabulary")
+    # the same words, loaded twice, are one vocabulary
+    assert len(ChecklistSet({**checklists, "own": load_checklists(SHIPPED_DIR)["trauma-bonding"]})) == \
+        len(checklists) + 1
+
+
+def test_the_set_knows_every_edition_current_and_archived(checklists):
+    archived = [c.editions[v] for c in checklists.values() for v in sorted(c.editions)]
+    assert archived, "the shipped checklists keep at least one earlier edition"
+    editions = checklists.editions
+    assert len(editions) == len(checklists) + len(archived)
+    assert all(any(e is ed for e in editions) for ed in [*checklists.values(), *archived])
+    for c in checklists.values():  # each checklist, then its earlier editions, oldest first
+        at = next(n for n, e in enumerate(editions) if e is c)
+        assert [e.version for e in editions[at + 1:at + 1 + len(c.editions)]] == sorted(c.editions)
+    assert [(e.id, e.version, it.id) for e, it in checklists.catalogue_items] == \
+        [(e.id, e.version, it.id) for e in editions for it in e.items]
+
+
+# ------------------------------------------------------------------ level bounds
+
+
+@pytest.mark.parametrize("first,second", [(1, 2), (2, 3), (1, 3)])
+def test_level_bounds_out_of_order_are_refused_naming_file_and_key(shipped_copy, first, second):
+    """Two `below` bounds swapped in a copy of _vocabulary.toml: refused, naming the file and
+    `levels[n].below` (n counts the [[levels]] tables from 1)."""
+    path = shipped_copy / VOCABULARY_FILE
+    text = path.read_text(encoding="utf-8")
+    bounds = re.findall(r"^below = (.*)$", text, flags=re.M)
+    a, b = bounds[first - 1], bounds[second - 1]
+    lines = iter([bounds[second - 1] if n == first - 1 else bounds[first - 1] if n == second - 1 else x
+                  for n, x in enumerate(bounds)])
+    path.write_text(re.sub(r"^below = .*$", lambda _: f"below = {next(lines)}", text, flags=re.M),
+                    encoding="utf-8")
+    assert a != b
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    keys = [p.key for p in info.value.problems]
+    assert f"levels[{second}].below" in keys, keys
+    assert all(p.file == display_path(path) for p in info.value.problems)
+    assert f"{display_path(path)}: levels[{second}].below must be above" in str(info.value)
+
+
+def test_equal_level_bounds_are_refused(shipped_copy):
+    path = shipped_copy / VOCABULARY_FILE
+    text = path.read_text(encoding="utf-8")
+    first = re.search(r"^below = (.*)$", text, flags=re.M).group(1)
+    path.write_text(re.sub(r"^below = .*$", f"below = {first}", text, flags=re.M), encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_vocabulary(path)
+    assert [p.key for p in info.value.problems] == [f"levels[{n}].below" for n in range(2, 1 + len(
+        re.findall(r"^below = ", text, flags=re.M)))]
+
+
+# ------------------------------------------------------------------ problems as data
+
+
+def test_a_checklist_error_carries_its_problems_as_data(shipped_copy):
+    path = shipped_copy / FILE
+    text = in_item(ITEM, "severity", "5")(path.read_text(encoding="utf-8"))
+    path.write_text(at_top("kind", '"horoscope"')(text), encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    found = {(p.file, p.item, p.key) for p in info.value.problems}
+    assert found == {(display_path(path), None, "kind"), (display_path(path), ITEM, "severity")}
+    assert str(info.value).splitlines() == [str(p) for p in info.value.problems]
+    assert f"{display_path(path)}: item '{ITEM}': severity must be 1, 2 or 3 (got 5)" in str(info.value)
+
+
+def test_an_unreadable_file_keeps_its_cause(shipped_copy):
+    path = shipped_copy / FILE
+    path.write_text("title = \n", encoding="utf-8")
+    with pytest.raises(ChecklistError) as info:
+        load_checklists(shipped_copy)
+    causes = []
+    cause = info.value.__cause__
+    while cause is not None:
+        causes.append(cause)
+        cause = cause.__cause__
+    assert any(isinstance(c, tomllib.TOMLDecodeError) for c in causes), causes
+    assert info.value.problems[0].file == display_path(path)

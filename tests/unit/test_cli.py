@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from _helpers import REPO, expected_totals, run_cli
 from toolkit import save_answers
 from toolkit.cli import main
 from toolkit.markup import answered_text
+from toolkit.store import AnswerStore
 from toolkit.workspace import ENV_DIR
 
 CID = "toxic-relationship"
@@ -115,7 +118,7 @@ def test_score_csv(capsys, checklists, saved):
     assert {"item", "answer", "severity", "points", "max_points", "safety", "checklist", "level",
             "file"} <= set(table.columns)
     assert len(table) == sum(len(checklists[a.checklist_id].items) for _, a in saved)
-    vocab = next(iter(checklists.values())).vocabulary
+    vocab = checklists.vocabulary
     for (path, answers) in saved:
         c = checklists[answers.checklist_id]
         rows = table[table["file"] == str(path)].set_index("item")
@@ -276,3 +279,110 @@ def test_the_app_listens_on_loopback_with_a_token_that_is_not_on_the_command_lin
     lab = lab_command(tmp_path)
     assert "--ServerApp.ip=127.0.0.1" in lab and lab[-1].endswith("00-start-here.ipynb")
     assert not any("token=" in a.lower() for a in lab)  # Lab keeps its own generated token
+
+
+# ------------------------------------------------------------------ the system refuses (issue 16, item 7)
+
+PASS = "correct horse battery staple"
+NEW_PASS = "a different long passphrase entirely"
+
+
+def refuse(code: int, only: str = ""):
+    """A stand-in for an os function that fails like the system would: errno `code`, naming the
+    file it was given (only for paths containing `only`)."""
+    def fail(real):
+        def call(*args, **kwargs):
+            path = os.fsdecode(args[0]) if args and isinstance(args[0], (str, bytes, os.PathLike)) else None
+            if path is not None and only not in path:
+                return real(*args, **kwargs)
+            raise OSError(code, os.strerror(code), path)
+        return call
+    return fail
+
+
+@pytest.fixture
+def answers(tmp_path, checklists, make_answers, monkeypatch):
+    """A plain answers folder with one run, and both passphrases in the environment."""
+    monkeypatch.setenv("REDFLAG_PASSPHRASE", PASS)
+    monkeypatch.setenv("REDFLAG_NEW_PASSPHRASE", NEW_PASS)
+    folder = tmp_path / "answers"
+    save_answers(make_answers(checklists["trauma-bonding"], fill="often"), folder)
+    return folder
+
+
+def _protected(folder, checklists):
+    store = AnswerStore(folder, checklists)
+    store.protect(PASS)
+    return folder
+
+
+# (command line with {tmp}, protected first?, os function, errno, only paths containing, named in the message)
+OS_FAULTS = [
+    pytest.param("export --out {tmp}/backup.json", False, "replace", errno.ENOSPC, "", "backup.json",
+                 id="export-disk-full"),
+    pytest.param("report --out {tmp}/report.html", False, "replace", errno.EACCES, "", "report.html",
+                 id="report-denied"),
+    pytest.param("import {tmp}/backup.json", False, "open", errno.EACCES, "backup.json", "backup.json",
+                 id="import-denied"),
+    pytest.param("score {tmp}/gone/run.json", False, "open", errno.ENOENT, "gone", "run.json", id="score-missing"),
+    pytest.param("protect", False, "unlink", errno.EACCES, ".json", "trauma-bonding_", id="protect-denied"),
+    pytest.param("protect", False, "link", errno.ENOSPC, "", "answers", id="protect-disk-full"),
+    pytest.param("unprotect", True, "unlink", errno.EROFS, ".sealed", ".sealed", id="unprotect-read-only"),
+    pytest.param("passphrase", True, "replace", errno.ENOSPC, "", "answers", id="passphrase-disk-full"),
+    pytest.param("passphrase", True, "unlink", errno.EACCES, ".sealed", ".sealed", id="passphrase-denied"),
+    pytest.param("passphrase", True, "replace", errno.ENOSPC, ".key.new.json", ".key.new.json",
+                 id="passphrase-key-switch-disk-full"),
+    pytest.param("forget --yes", False, "unlink", errno.EACCES, "", "trauma-bonding_", id="forget-denied"),
+    pytest.param("notebooks {tmp}/nb", False, "mkdir", errno.EACCES, "nb", "nb", id="notebooks-denied"),
+    pytest.param("notebooks {tmp}/nb", False, "open", errno.ENOSPC, "nb", "nb", id="notebooks-disk-full"),
+    pytest.param("lab {tmp}/nb", False, "mkdir", errno.EACCES, "nb", "nb", id="lab-denied"),
+    pytest.param("app {tmp}/nb", False, "mkdir", errno.EACCES, "nb", "nb", id="app-denied"),
+    pytest.param("validate", False, "open", errno.EACCES, "toxic-relationship.toml", "toxic-relationship.toml",
+                 id="validate-denied"),
+    pytest.param("list", False, "open", errno.EIO, "_vocabulary.toml", "_vocabulary.toml", id="list-io-error"),
+]
+
+
+@pytest.mark.parametrize("command, protect, name, code, only, named", OS_FAULTS)
+def test_an_os_error_is_one_clear_line_naming_the_file_never_a_traceback(
+        capsys, tmp_path, checklists, answers, monkeypatch, command, protect, name, code, only, named):
+    """Disk full, permission denied, a read-only disk or a missing folder, injected where each
+    command touches the disk: exit 1 (as for every ToolkitError) and one line on stderr that names
+    a file or folder and says what the system said."""
+    import builtins
+
+    from toolkit import launch
+    monkeypatch.setattr(launch, "run_app", lambda folder, port: pytest.fail("the app started"))
+    monkeypatch.setattr(launch, "run_lab", lambda folder: pytest.fail("JupyterLab started"))
+    if protect:
+        _protected(answers, checklists)
+    if command.startswith("import"):
+        assert main(["--dir", str(answers), "export", "--out", str(tmp_path / "backup.json")]) == 0
+    capsys.readouterr()
+    argv = ["--dir", str(answers), *command.format(tmp=tmp_path).split()]
+    owner = builtins if name == "open" else os
+    monkeypatch.setattr(owner, name, refuse(code, only)(getattr(owner, name)))
+    if name == "open":  # pathlib and io open files through io.open and os.open too
+        monkeypatch.setattr(io, "open", refuse(code, only)(io.open))
+        monkeypatch.setattr(os, "open", refuse(code, only)(os.open))
+    result = main(argv)
+    monkeypatch.undo()
+    out, err = capsys.readouterr()
+    assert result == 1, (out, err)
+    assert "Traceback" not in err and len(err.strip().splitlines()) >= 1, err
+    first = err.strip().splitlines()[0]
+    assert os.strerror(code) in err, err
+    assert named in first, f"{named} is not named in: {first}"
+
+
+def test_an_os_error_without_a_file_name_names_the_file_the_command_works_on(capsys, tmp_path, monkeypatch):
+    """Some system errors carry no file name: the line then names the command's own file."""
+    from toolkit import cli
+
+    def fail(args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setitem(cli.COMMANDS, "export", fail)
+    out = tmp_path / "backup.json"
+    code, _, err = run_cli(capsys, "export", "--out", str(out))
+    assert code == 1
+    assert err.strip() == f"{out}: the disk is full ({os.strerror(errno.ENOSPC)})"

@@ -24,9 +24,12 @@ import pytest
 from _faults import FAILURES, raiser
 from _helpers import report_at_end
 
-from toolkit import AnswersError, load_answers, save_answers, storage
+from toolkit import AnswersError, answerfile, load_answers, save_answers
+from toolkit.answerfile import RUN_NAME
+from toolkit.answerfolder import run_files
 from toolkit.checklist import Answers, SavedRun
-from toolkit.storage import RUN_NAME, STALE_TEMP_SECONDS, TEMP_PREFIX, list_saved, run_files
+from toolkit.files import STALE_TEMP_SECONDS, TEMP_PREFIX
+from toolkit.store import list_saved
 
 CID = "toxic-relationship"
 FORK = multiprocessing.get_context("fork")
@@ -75,15 +78,18 @@ def temps(folder: Path) -> list[str]:
 # ------------------------------------------------------------------ SIGKILL at random moments
 
 
-def _saver(folder: str, journal: str, checklists, start: int) -> None:
-    """Child: save runs forever; append each returned file name to the journal (one write,
+def _saver(folder: str, journal: str, started: str, checklists, start: int) -> None:
+    """Child: save runs forever. Before each save its number goes to `started` (no fsync: the
+    parent only needs to see it); after it returns, the file name goes to the journal (one write,
     then fsync), so a name in the journal means save_answers had returned."""
     fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    marks = os.open(started, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     deadline = time.monotonic() + 10  # never outlive the test if a kill went astray
     for n in itertools.count(start):
         if time.monotonic() > deadline:
             os._exit(3)
         cid = ("avoid-partners-where", CID, "trauma-bonding")[n % 3]
+        os.write(marks, f"{n}\n".encode())
         path = save_answers(a_run(checklists, f"run {n}", cid=cid), folder)
         os.write(fd, f"{path.name} {n} {cid}\n".encode())
         os.fsync(fd)
@@ -97,28 +103,61 @@ def _journal_lines(journal: Path) -> int:
 
 
 def _wait_for_lines(journal: Path, wanted: int, child, timeout: float = 8.0) -> None:
-    """Wait until the journal holds `wanted` complete lines (the child is mid-way through its
-    next save then): progress decides the kill, not a sleep that a slow machine could outrun."""
+    """Wait until `journal` holds `wanted` complete lines: progress decides the kill, not a sleep
+    that a slow machine could outrun."""
     deadline = time.monotonic() + timeout
     while _journal_lines(journal) < wanted:
-        assert child.is_alive() and time.monotonic() < deadline, "the saver stopped reporting saves"
-        time.sleep(0.0005)
+        assert child.is_alive() and time.monotonic() < deadline, "the saver stopped making progress"
+        time.sleep(0)  # yield only: a save can take well under a millisecond on a RAM disk
+
+
+def _save_time(folder: Path, checklists) -> float:
+    """How long one save takes here (median of five): the kills aim inside that window."""
+    took = []
+    for n in range(5):
+        t = time.perf_counter()
+        save_answers(a_run(checklists, f"timing {n}"), folder)
+        took.append(time.perf_counter() - t)
+    return sorted(took)[2]
+
+
+def _where_it_landed(folder: Path, reported: int, seen: dict[str, int]) -> str:
+    """Where in a save the last kill landed, from what it left in the folder (`seen`: the names
+    there before it and the unreported runs, updated): 'mid-write' (a temp file not yet linked
+    under a run name: the save was cut while its file was being written), 'after-link' (one more
+    complete run than the journal lists) or 'between-saves' (nothing new)."""
+    entries = {p.name: p.stat() for p in folder.iterdir()} if folder.exists() else {}
+    runs = {name: st.st_ino for name, st in entries.items() if RUN_NAME.match(name)}
+    new_temps = [st for name, st in entries.items() if name.startswith(TEMP_PREFIX) and name not in seen]
+    seen.update(dict.fromkeys(entries, 0))
+    unreported, before = len(runs) - reported, seen.get("", 0)
+    seen[""] = unreported  # "" is never a file name
+    if any(st.st_ino not in runs.values() for st in new_temps):
+        return "mid-write"
+    return "after-link" if unreported > before else "between-saves"
 
 
 def test_sigkill_at_random_moments_never_loses_or_damages_a_saved_run(tmp_path, core):
     folder = tmp_path / "answers"
-    journal = tmp_path / "journal.txt"
+    journal, started = tmp_path / "journal.txt", tmp_path / "started.txt"
     rng = random.Random(SEED)
-    start = 0
+    start, seen = 0, {}
+    landed = {"mid-write": 0, "after-link": 0, "between-saves": 0}
+    window = _save_time(tmp_path / "timing", core)
     for _ in range(KILLS):
-        wanted = _journal_lines(journal) + rng.randint(1, MAX_LINES)
-        child = FORK.Process(target=_saver, args=(str(folder), str(journal), core, start))
+        wanted = _journal_lines(started) + rng.randint(1, MAX_LINES)
+        child = FORK.Process(target=_saver, args=(str(folder), str(journal), str(started), core, start))
         child.start()
-        _wait_for_lines(journal, wanted, child)
+        _wait_for_lines(started, wanted, child)  # save number `wanted` has begun
+        time.sleep(rng.uniform(0, window))  # a random moment within it
         os.kill(child.pid, signal.SIGKILL)
         child.join(5)
         assert child.exitcode == -signal.SIGKILL, "the saver must die by the kill, not on its own"
+        landed[_where_it_landed(folder, _journal_lines(journal), seen)] += 1
         start += 10_000  # each child numbers its runs apart from the others
+    # The kills must really cut saves in the middle of writing a file; kills that only land
+    # between saves (after a write completed) would prove nothing about crash safety.
+    assert landed["mid-write"] >= KILLS // 8, f"too few kills landed while a file was being written: {landed}"
 
     # Only complete journal lines count: each was written after save_answers returned.
     lines = journal.read_bytes().decode().split("\n")[:-1] if journal.exists() else []
@@ -173,6 +212,9 @@ def test_sigkill_at_random_moments_never_loses_or_damages_a_saved_run(tmp_path, 
     assert len(list_saved(folder, core)) == len(listed) + 1
 
     STATS.update({"SIGKILLs (each landed on a live saver)": KILLS,
+                  "kills that cut a file being written (a temp file not yet in place)": landed["mid-write"],
+                  "kills after a run was in place, before it was reported": landed["after-link"],
+                  "kills between two saves": landed["between-saves"],
                   "runs reported saved (save_answers had returned)": len(reported),
                   "runs lost or damaged": len(lost),
                   "complete runs saved but not yet reported when killed": len(listed) - len(reported),
@@ -294,7 +336,7 @@ def test_two_processes_saving_in_the_same_second_keep_both_runs(tmp_path, core, 
     try to create the very same file at the same moment: one must move to another name."""
     if colliding_tokens:
         counter = itertools.count(1)
-        monkeypatch.setattr(storage.secrets, "token_hex",
+        monkeypatch.setattr(answerfile.secrets, "token_hex",
                             lambda n=None: "deadbeef" if next(counter) == 1 else os.urandom(4).hex())
     rounds = 25
     for r in range(rounds):
@@ -317,7 +359,7 @@ def test_two_processes_saving_in_the_same_second_keep_both_runs(tmp_path, core, 
 def test_folder_created_by_another_process_meanwhile_does_not_fail_the_save(tmp_path, core,
                                                                             monkeypatch):
     """Deterministic replay of a race seen with two processes saving their first run at once
-    (it failed with "cannot create the answers folder (File exists)" before _ensure_dir
+    (it failed with "cannot create the answers folder (File exists)" before ensure_dir
     tolerated FileExistsError): the other process creates the folder just before our mkdir."""
     folder = tmp_path / "answers"
     real_mkdir = Path.mkdir

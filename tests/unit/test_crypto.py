@@ -124,5 +124,13 @@ def test_scrypt_parameters_that_would_exhaust_memory_are_refused(key_and_file, n
 
 
 def test_the_same_passphrase_in_another_unicode_form_unlocks():
-    _, doc = crypto.new_key("caf\u00e9", **FAST)  # é as one code point
-    crypto.unlock(doc, "cafe\u0301", "k")  # e + combining accent
+    """"café" typed as one code point or as e + combining accent is the same passphrase: each form
+    unlocks the key the other made (the very key: it opens what the other sealed)."""
+    for made, typed in (("caf\u00e9", "cafe\u0301"), ("cafe\u0301", "caf\u00e9")):
+        assert made != typed
+        key, doc = crypto.new_key(made, **FAST)
+        got = crypto.unlock(doc, typed, "k")
+        assert (got.key_id, got.secret) == (key.key_id, key.secret)
+        assert crypto.unseal(got, crypto.seal(key, b"my answers"), "f") == b"my answers"
+    with pytest.raises(PassphraseError):  # and a different word still does not
+        crypto.unlock(doc, "cafe", "k")

@@ -29,14 +29,16 @@ import pytest
 from _helpers import SHIPPED_DIR, report_at_end, toml_value, workspace_for, write_checklist
 
 from toolkit import AnswersError, ChecklistError
+from toolkit.answerfile import answers_to_dict
+from toolkit.bundles import BUNDLE_FORMAT
 from toolkit.checklist import Answers, SavedRun, load_checklists
 from toolkit.markup import level_html, support_html, ui
-from toolkit.render import changes_styler, checklists_styler, items_styler, themes_styler
 from toolkit.report import md_escape, report_html, report_md
 from toolkit.resources import load_resources
 from toolkit.scoring import score
-from toolkit.storage import BUNDLE_FORMAT, answers_to_dict, save_answers
+from toolkit.store import save_answers
 from toolkit.summary import ResultLine, changes, summarise
+from toolkit.tables import changes_styler, checklists_styler, items_styler, themes_styler
 from toolkit.ui import ChecklistForm, Summary
 
 PAYLOADS = [

@@ -13,7 +13,9 @@ import pytest
 from _helpers import run_cli, workspace_for
 
 from toolkit import AnswersError, PassphraseError, SavedRun, crypto
-from toolkit.storage import SEALED_BUNDLE_FORMAT, AnswerStore, run_files
+from toolkit.answerfolder import run_files
+from toolkit.bundles import SEALED_BUNDLE_FORMAT
+from toolkit.store import AnswerStore
 
 PASS = "correct horse battery staple"
 NOTE = "we argued about my sister on friday"

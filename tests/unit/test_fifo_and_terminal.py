@@ -19,8 +19,9 @@ import pytest
 from _helpers import run_cli
 
 from toolkit import AnswersError, SavedRun, load_answers, save_answers
+from toolkit.answerfolder import KEY_FILE, SETTINGS_FILE, forget_all
 from toolkit.cli import safe_cell, safe_text
-from toolkit.storage import KEY_FILE, SETTINGS_FILE, AnswerStore, forget_all
+from toolkit.store import AnswerStore
 
 FORK = multiprocessing.get_context("fork")
 RUN_NAME = "trauma-bonding_20260101-090000_0123abcd.json"

@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -27,24 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit import AnswersError, ChecklistError, ToolkitError
+from toolkit.answerfile import FORMAT, MAX_CLOCK_SKEW, MAX_FILE_BYTES, MAX_NOTE_CHARS, RUN_NAME
+from toolkit.bundles import BUNDLE_FORMAT, MAX_BUNDLE_BYTES
 from toolkit.checklist import Answers, Checklist, SavedRun, load_checklists, parse_checklist
+from toolkit.files import TEMP_PREFIX
 from toolkit.report import report_html, report_md
 from toolkit.resources import load_resources
-from toolkit.storage import (
-    BUNDLE_FORMAT,
-    FORMAT,
-    MAX_BUNDLE_BYTES,
-    MAX_CLOCK_SKEW,
-    MAX_FILE_BYTES,
-    MAX_NOTE_CHARS,
-    RUN_NAME,
-    TEMP_PREFIX,
-    export_bundle,
-    import_bundle,
-    list_saved,
-    load_answers,
-    save_answers,
-)
+from toolkit.store import export_bundle, import_bundle, list_saved, load_answers, save_answers
 
 CORE_FILES = ("_vocabulary.toml", "_resources.toml", "avoid-partners-where.toml",
               "toxic-relationship.toml", "trauma-bonding.toml")
@@ -506,7 +495,7 @@ def test_import_bundle_size_limit(scratch, core):
 
 
 def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written(scratch, core, monkeypatch):
-    import toolkit.storage as storage
+    import toolkit.bundles as storage
 
     box = sandbox(scratch, core)
     long_name = "a-" * 150 + "list_20260314-150926_0123abcd.json"
@@ -519,7 +508,7 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
     assert len(report.imported) == 2 and len(report.rejected) == 1
     assert "unsafe or unexpected file name" in report.rejected[0][1]
     # A write that fails part-way rejects that run only; the runs before and after are kept.
-    real, calls = storage._write_new, []
+    real, calls = storage.write_new, []
 
     def fail_second(*args, **kwargs):
         calls.append(1)
@@ -527,7 +516,7 @@ def test_a_failed_entry_does_not_abort_an_import_after_earlier_runs_were_written
             raise AnswersError("answers: could not save your answers (No space left on device)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(storage, "_write_new", fail_second)
+    monkeypatch.setattr(storage, "write_new", fail_second)
     fresh_runs = [{"file": None, "answers": valid_doc(core, notes={core[CID].item_ids[0]: f"n{k}"})}
                   for k in range(3)]
     other = fresh(scratch) / "answers"
@@ -606,7 +595,7 @@ def toml_literal(value) -> str:
         return "inf" if value == float("inf") else "-inf" if value == float("-inf") else repr(value)
     if isinstance(value, str):
         return json.dumps(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime, or a date such as a resource's `reviewed`
         return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(toml_literal(v) for v in value) + "]"
@@ -640,6 +629,15 @@ def test_unhashable_kind_is_a_checklist_error(scratch, core_dir, kind):
         load_checklists(checklist_folder(scratch, core_dir, "trauma-bonding", text.encode()))
 
 
+def both_paths(target: str, fuzz) -> None:
+    """Run a fuzzing function and require that it reached both outcomes: some examples were
+    accepted (and then loaded and scored) and some refused, so neither path went untested."""
+    accepted, refused = ACCEPTED[target], REFUSED[target]
+    fuzz()
+    assert ACCEPTED[target] > accepted, f"{target}: no example was accepted, the accepted path never ran"
+    assert REFUSED[target] > refused, f"{target}: no example was refused, the refused path never ran"
+
+
 def check_checklists(folder: Path, target: str):
     """load_checklists returns checklists or raises a ChecklistError, nothing else."""
     TRIED[target] += 1
@@ -663,16 +661,39 @@ def checklist_folder(scratch: Path, core_dir: Path, name: str, data: bytes, voca
     return folder
 
 
+#: Values a person editing a file might well write for a key: a mutation that uses them often
+#: leaves the file valid, so the fuzzing reaches the accepted path (and scores what loaded).
+PLAUSIBLE = {"version": [1, 2, 99], "kind": ["red-flags", "reflection", "green-flags", "strengths"],
+             "retired": [[], ["an-old-id"]], "items": [[]], "id": ["a-new-slug"],
+             "severity": [1, 2, 3], "themes": [["communication"], ["isolation", "control"]],
+             "safety": [True, False], "reverse": [True, False], "situational": [False],
+             "below": [5, 20, 50, 101, 1000], "weight": [0, 1, 2, 3, 4, 100], "calm": [True, False],
+             "min_answered_share": [0, 0.5, 0.75, 1], "emergency": [True, False],
+             "phone": ["0800 000 000"], "web": ["https://example.org/help"],
+             "reviewed": [datetime(2026, 1, 5).date()]}
+#: Any text, and text a person would write: for keys not in PLAUSIBLE.
+PLAUSIBLE_TEXT = ["Some text.", "  padded text  ", "Ça va – “quoted”", "  padded \u202e text  "]
+
+
 def mutate_lines(draw, text: str) -> str:
     """Line-level damage to a TOML text: values replaced, lines dropped, duplicated, swapped,
-    truncated, bytes inserted; the generated value may be any TOML value or a nasty one."""
+    truncated, bytes inserted; the generated value may be any TOML value or a nasty one. A
+    "plausible" edit writes a value a person might (PLAUSIBLE, or text for other keys), and a
+    "comment" adds one: those often keep the file valid, so both outcomes are reached."""
     lines = text.splitlines()
     for _ in range(draw(st.integers(1, 4))):
         if not lines:
             break
         n = draw(st.integers(0, len(lines) - 1))
-        how = draw(st.sampled_from(["value", "value", "huge", "drop", "dup", "swap", "junk", "cut"]))
-        if how in ("value", "huge") and "=" in lines[n]:
+        how = draw(st.sampled_from(["value", "value", "huge", "drop", "dup", "swap", "junk", "cut",
+                                    "plausible", "plausible", "plausible", "comment"]))
+        if how == "plausible" and "=" in lines[n] and not lines[n].lstrip().startswith("#"):
+            key = lines[n].split("=", 1)[0]
+            choices = PLAUSIBLE.get(key.strip(), PLAUSIBLE_TEXT)
+            lines[n] = f"{key}= {toml_literal(draw(st.sampled_from(choices)))}"
+        elif how == "comment":
+            lines.insert(n, "# " + draw(st.text(max_size=30)).replace("\n", " ").replace("\r", " "))
+        elif how in ("value", "huge") and "=" in lines[n]:
             key = lines[n].split("=", 1)[0]
             new = (toml_literal(draw(toml_values)) if how == "value"
                    else draw(st.sampled_from(["1" + "0" * 5000, "[" * 5000 + "]" * 5000,
@@ -696,67 +717,88 @@ def mutate_lines(draw, text: str) -> str:
 @FUZZ
 @given(data=st.binary(max_size=2000))
 def test_checklist_loader_arbitrary_bytes(scratch, core_dir, data):
-    check_checklists(checklist_folder(scratch, core_dir, "fuzzed", data),
-                     "load_checklists: arbitrary bytes")
+    """Random bytes are never a checklist (not even empty TOML: keys are required): refused."""
+    got = check_checklists(checklist_folder(scratch, core_dir, "fuzzed", data), "load_checklists: arbitrary bytes")
+    assert isinstance(got, ChecklistError)
 
 
-@settings(FUZZ, max_examples=150)
-@given(data=st.data(), cid=st.sampled_from(["avoid-partners-where", "toxic-relationship", "trauma-bonding"]))
-def test_checklist_loader_mutated_valid_checklists(scratch, core_dir, data, cid):
-    text = (core_dir / f"{cid}.toml").read_text(encoding="utf-8")
-    mutated = mutate_lines(data.draw, text)
-    got = check_checklists(checklist_folder(scratch, core_dir, cid, mutated.encode("utf-8", "surrogatepass")),
-                           "load_checklists: mutated valid checklists")
-    if not isinstance(got, ChecklistError):
-        usable(got)
+def test_checklist_loader_mutated_valid_checklists(scratch, core_dir):
+    """Damaged or edited checklists: each refused with a ChecklistError or loaded, and what
+    loaded scores; both outcomes must occur."""
+    target = "load_checklists: mutated valid checklists"
+
+    @settings(FUZZ, max_examples=150)
+    @given(data=st.data(), cid=st.sampled_from(["avoid-partners-where", "toxic-relationship", "trauma-bonding"]))
+    def fuzz(data, cid):
+        text = (core_dir / f"{cid}.toml").read_text(encoding="utf-8")
+        mutated = mutate_lines(data.draw, text)
+        got = check_checklists(checklist_folder(scratch, core_dir, cid, mutated.encode("utf-8", "surrogatepass")),
+                               target)
+        if not isinstance(got, ChecklistError):
+            usable(got)
+
+    both_paths(target, fuzz)
 
 
 TOP_KEYS = ["id", "version", "title", "intro", "kind", "source", "items", "retired"]
 ITEM_KEYS = ["id", "text", "explain", "severity", "themes", "safety", "source", "reverse"]
-#: Values of the right type for each key, so that some mutated checklists are still valid.
-PLAUSIBLE = {"version": [1, 2, 99], "kind": ["red-flags", "reflection", "green-flags", "strengths"],
-             "retired": [[], ["an-old-id"]], "items": [[]], "id": ["a-new-slug"],
-             "severity": [1, 2, 3], "themes": [["communication"], ["isolation", "control"]],
-             "safety": [True, False], "reverse": [True, False]}
 
 
-@settings(FUZZ, max_examples=80)
-@given(data=st.data())
-def test_parse_checklist_arbitrary_documents(scratch, core, core_dir, data):
-    """parse_checklist on any parsed TOML document: a Checklist or a ChecklistError."""
-    vocab = next(iter(core.values())).vocabulary
+@st.composite
+def checklist_documents(draw, core_dir: Path) -> dict:
+    """A third anything at all; a third the real checklist with a few keys (top level or in an
+    item) replaced by any value or a plausible one, or dropped; a third the real checklist
+    edited as a person might (plausible values only), which is often still valid."""
     item = st.dictionaries(st.sampled_from(ITEM_KEYS + ["bogus"]), toml_values | st.sampled_from(
         ["feeling-trapped", ["isolation"], ["control", "isolation"], 2, True]), max_size=9)
-    if data.draw(st.booleans()):  # anything at all
-        doc = data.draw(st.dictionaries(st.sampled_from(TOP_KEYS + ["zzz"]), toml_values
-                                        | st.lists(item | toml_values, max_size=3)
-                                        | st.sampled_from(["fuzzed", 1, "red-flags", "green-flags"]),
-                                        max_size=9))
-    else:  # the real checklist with a few keys (top level or in an item) replaced or dropped
-        import tomllib
+    how = draw(st.sampled_from(["anything", "damaged", "edited"]))
+    if how == "anything":
+        return draw(st.dictionaries(st.sampled_from(TOP_KEYS + ["zzz"]), toml_values
+                                    | st.lists(item | toml_values, max_size=3)
+                                    | st.sampled_from(["fuzzed", 1, "red-flags", "green-flags"]), max_size=9))
+    import tomllib
 
-        doc = tomllib.loads((core_dir / "trauma-bonding.toml").read_text(encoding="utf-8"))
-        doc["id"] = "fuzzed"
-        for _ in range(data.draw(st.integers(1, 3))):
-            items = doc.get("items")
-            tables = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-            where = doc if data.draw(st.booleans()) or not tables else data.draw(st.sampled_from(tables))
-            keys = TOP_KEYS if where is doc else ITEM_KEYS
-            key = data.draw(st.sampled_from(keys))
-            if data.draw(st.integers(0, 4)) == 0:
-                where.pop(key, None)
-            else:
-                where[key] = data.draw(toml_values | st.sampled_from(
-                    PLAUSIBLE.get(key, ["Some text.", "  padded \u202e text  "])))
-    TRIED["parse_checklist: arbitrary documents"] += 1
-    try:
-        got = parse_checklist(doc, Path("/nowhere/fuzzed.toml"), vocab)
-    except ChecklistError:
-        REFUSED["parse_checklist: arbitrary documents"] += 1
-        return
-    assert isinstance(got, Checklist) and got.items
-    usable({got.id: got})
-    ACCEPTED["parse_checklist: arbitrary documents"] += 1
+    doc = tomllib.loads((core_dir / "trauma-bonding.toml").read_text(encoding="utf-8"))
+    doc["id"] = "fuzzed"
+    for _ in range(draw(st.integers(1, 3))):
+        items = doc.get("items")
+        tables = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+        where = doc if draw(st.booleans()) or not tables else draw(st.sampled_from(tables))
+        keys = TOP_KEYS if where is doc else ITEM_KEYS
+        if how == "edited" and where is doc:  # a person keeps the id (the file name) and the items
+            keys = [k for k in keys if k not in ("id", "items")]
+        key = draw(st.sampled_from(keys))
+        plausible = st.sampled_from(PLAUSIBLE.get(key, PLAUSIBLE_TEXT))
+        if how == "edited":
+            where[key] = draw(plausible)
+        elif draw(st.integers(0, 4)) == 0:
+            where.pop(key, None)
+        else:
+            where[key] = draw(toml_values | plausible)
+    return doc
+
+
+def test_parse_checklist_arbitrary_documents(scratch, core, core_dir):
+    """parse_checklist on any parsed TOML document: a Checklist that scores, or a
+    ChecklistError whose every problem names the file; both outcomes must occur."""
+    vocab = core.vocabulary
+    target = "parse_checklist: arbitrary documents"
+
+    @settings(FUZZ, max_examples=120)  # about one in eight is accepted: never none in practice
+    @given(doc=checklist_documents(core_dir))
+    def fuzz(doc):
+        TRIED[target] += 1
+        try:
+            got = parse_checklist(doc, Path("/nowhere/fuzzed.toml"), vocab)
+        except ChecklistError as exc:
+            assert exc.problems and all(p.file.endswith("fuzzed.toml") and p.message for p in exc.problems)
+            REFUSED[target] += 1
+            return
+        assert isinstance(got, Checklist) and got.items
+        usable({got.id: got})
+        ACCEPTED[target] += 1
+
+    both_paths(target, fuzz)
 
 
 @pytest.mark.parametrize("which", ["checklist", "vocabulary", "resources"])
@@ -817,53 +859,68 @@ def test_malformed_vocabulary_is_a_checklist_error(scratch, core_dir, shape):
         load_checklists(folder)
 
 
-@settings(FUZZ, max_examples=120)
-@given(data=st.data())
-def test_checklist_loader_mutated_vocabulary(scratch, core_dir, data):
-    text = (core_dir / "_vocabulary.toml").read_text(encoding="utf-8")
-    mutated = mutate_lines(data.draw, text)
-    folder = checklist_folder(scratch, core_dir, "trauma-bonding",
-                              (core_dir / "trauma-bonding.toml").read_bytes(),
-                              vocab=mutated.encode("utf-8", "surrogatepass"))
-    got = check_checklists(folder, "load_checklists: mutated vocabulary")
-    if not isinstance(got, ChecklistError):
-        usable(got)
+def test_checklist_loader_mutated_vocabulary(scratch, core_dir):
+    """A damaged or edited vocabulary: refused with a ChecklistError, or loaded with a checklist
+    that scores; both outcomes must occur."""
+    target = "load_checklists: mutated vocabulary"
+
+    @settings(FUZZ, max_examples=120)
+    @given(data=st.data())
+    def fuzz(data):
+        text = (core_dir / "_vocabulary.toml").read_text(encoding="utf-8")
+        mutated = mutate_lines(data.draw, text)
+        folder = checklist_folder(scratch, core_dir, "trauma-bonding",
+                                  (core_dir / "trauma-bonding.toml").read_bytes(),
+                                  vocab=mutated.encode("utf-8", "surrogatepass"))
+        got = check_checklists(folder, target)
+        if not isinstance(got, ChecklistError):
+            assert list(got.vocabulary.bounds) == sorted(set(got.vocabulary.bounds))  # the rule held
+            usable(got)
+
+    both_paths(target, fuzz)
 
 
-@settings(FUZZ, max_examples=60)
-@given(data=st.data())
-def test_resources_loader_mutated(scratch, core_dir, data):
-    """load_resources on a damaged resources file: Resources or a ChecklistError."""
-    text = (core_dir / "_resources.toml").read_text(encoding="utf-8")
-    mutated = mutate_lines(data.draw, text)
-    path = fresh(scratch) / "_resources.toml"
-    path.write_bytes(mutated.encode("utf-8", "surrogatepass"))
-    TRIED["load_resources: mutated resources file"] += 1
-    try:
-        got = load_resources(path)
-    except ChecklistError:
-        REFUSED["load_resources: mutated resources file"] += 1
-        return
-    assert got.items and all(not r.web or r.web.startswith("https://") for r in got.items)
-    ACCEPTED["load_resources: mutated resources file"] += 1
+def test_resources_loader_mutated(scratch, core_dir):
+    """load_resources on a damaged resources file: Resources (every web address https) or a
+    ChecklistError naming the file; both outcomes must occur."""
+    target = "load_resources: mutated resources file"
+
+    @settings(FUZZ, max_examples=60)
+    @given(data=st.data())
+    def fuzz(data):
+        text = (core_dir / "_resources.toml").read_text(encoding="utf-8")
+        mutated = mutate_lines(data.draw, text)
+        path = fresh(scratch) / "_resources.toml"
+        path.write_bytes(mutated.encode("utf-8", "surrogatepass"))
+        TRIED[target] += 1
+        try:
+            got = load_resources(path)
+        except ChecklistError as exc:
+            assert exc.problems and all(p.file.endswith("_resources.toml") for p in exc.problems)
+            REFUSED[target] += 1
+            return
+        assert got.items and all(not r.web or r.web.startswith("https://") for r in got.items)
+        ACCEPTED[target] += 1
+
+    both_paths(target, fuzz)
 
 
 @pytest.mark.parametrize("value", ["false", "0", "[]", "{}"])
 def test_non_text_web_address_is_refused(scratch, core_dir, value):
-    from toolkit.markup import support_html
-
+    """A web address that is not text is refused, naming the file, the entry and the key."""
     text = (core_dir / "_resources.toml").read_text(encoding="utf-8")
     text, n = re.subn(r'^web = .*$', f"web = {value}", text, count=1, flags=re.M)
     assert n == 1
     path = fresh(scratch) / "_resources.toml"
     path.write_text(text, encoding="utf-8")
     TRIED["load_resources: non-text web"] += 1
-    try:
-        res = load_resources(path)
-    except ChecklistError:
-        return
-    links = re.findall(r"href=\"([^\"]*)\"", support_html(res))
-    assert all(link.startswith("https://") for link in links), links
+    with pytest.raises(ChecklistError) as refused:
+        load_resources(path)
+    REFUSED["load_resources: non-text web"] += 1
+    (problem,) = refused.value.problems
+    assert problem.file.endswith("_resources.toml") and problem.item.startswith("resource ")
+    assert problem.message.startswith("web must be non-empty text"), problem
+    assert str(problem) in str(refused.value)
 
 
 # ------------------------------------------------------------------ control and bidi characters

@@ -315,15 +315,24 @@ def test_run_app_stops_voila_when_it_is_killed_or_its_terminal_closes(app_factor
     assert not Path(f"/proc/{voila}").exists(), f"Voilà is still running after {sig!r} to the launcher"
 
 
+def _browser_record(app, timeout: float = 30.0) -> dict:
+    """What the fake browser wrote, once it is all there: the file exists a moment before its
+    text (read too early, it was empty: a failure seen on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return json.loads(app.browser_out.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            time.sleep(0.05)                     # polling for the fake browser's record
+    raise AssertionError(f"the browser was not opened within {timeout} s")
+
+
 @pytest.mark.kernel
 def test_run_app_opens_the_browser_without_the_token_on_its_command_line(app_factory):
     app = app_factory(open_browser=True)
     url = app.printed_url()
     token = url.split("?token=", 1)[1]
-    deadline = time.monotonic() + 30
-    while not app.browser_out.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)                         # polling for the fake browser's record
-    opened = json.loads(app.browser_out.read_text())
+    opened = _browser_record(app)
     assert not any(token in arg for arg in opened["argv"]), opened["argv"]
     assert opened["argv"][1].startswith("file://") and opened["mode"] == 0o600
     assert f'content="0;url={url}"' in opened["text"]
@@ -347,10 +356,7 @@ def test_the_forwarding_page_is_removed_once_the_browser_has_followed_it(app_fac
     the browser can only reach by reading it (or the printed address), not at the app's end."""
     app = app_factory(open_browser=True)
     url = app.printed_url()
-    deadline = time.monotonic() + 30
-    while not app.browser_out.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)                         # polling for the fake browser's record
-    page = Path(json.loads(app.browser_out.read_text())["path"])
+    page = Path(_browser_record(app)["path"])
     assert page.exists(), "the page went before the browser had followed it"
     assert _status(url.split("?")[0])[0] == 200 and page.exists()   # a login page is not the app
     assert _status(url)[0] == 200                # the browser following the page's redirect
@@ -364,10 +370,7 @@ def test_the_forwarding_page_does_not_survive_the_launcher_being_killed(app_fact
     removes the page when the pipe closes."""
     app = app_factory(open_browser=True)
     app.printed_url()
-    deadline = time.monotonic() + 30
-    while not app.browser_out.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)                         # polling for the fake browser's record
-    page = Path(json.loads(app.browser_out.read_text())["path"])
+    page = Path(_browser_record(app)["path"])
     assert page.exists()
     os.kill(app.proc.pid, signal.SIGKILL)        # the launcher only
     app.proc.wait(10)

@@ -66,7 +66,7 @@ def unlock(page) -> None:
 
 def assert_locked(page) -> None:
     store = page.workspace.store
-    assert store.key is None and store._cache == {}, "the key or a decrypted run is still in memory"
+    assert store.key is None and len(store.cache) == 0, "the key or a decrypted run is still in memory"
     with pytest.raises(PassphraseError):
         store.runs()
     assert shown(page.unlock.passphrase, page.root), "the Unlock box is not shown again"

@@ -159,7 +159,7 @@ else:
 assert [name for name, _ in attempts] == ["create_connection"], attempts
 attempts.clear()
 
-import toolkit, toolkit.ui, toolkit.report, toolkit.render, toolkit.resources, toolkit.summary
+import toolkit, toolkit.ui, toolkit.report, toolkit.tables, toolkit.charts, toolkit.resources, toolkit.summary
 from datetime import datetime, timezone
 from toolkit import SavedRun, load_checklists, score, summarise
 

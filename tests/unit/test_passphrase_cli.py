@@ -11,7 +11,7 @@ import pytest
 from _helpers import run_cli, workspace_for
 
 from toolkit import SavedRun, cli, crypto
-from toolkit.storage import AnswerStore
+from toolkit.store import AnswerStore
 
 PASS = "correct horse battery staple"
 

@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 from _helpers import run_cli, shown, workspace_for
 
-from toolkit import AnswersError, PassphraseError, SavedRun, storage
+from toolkit import AnswersError, PassphraseError, SavedRun
+from toolkit.answerfile import NOT_SEALED, run_from_bytes
+from toolkit.answerfolder import KEY_FILE, run_files
 from toolkit.cli import main
-from toolkit.storage import KEY_FILE, NOT_SEALED, AnswerStore, run_files
+from toolkit.protection import Converted
+from toolkit.store import AnswerStore
 
 PASS = "correct horse battery staple"
 FORK = multiprocessing.get_context("fork")
@@ -65,8 +68,7 @@ def store(tmp_path, checklists):
 
 def test_after_protect_nothing_in_the_folder_gives_a_run_away(store, checklists):
     runs = fill(store, checklists, 12)
-    done, left = store.protect(PASS)
-    assert done == 12 and left == []
+    assert store.protect(PASS) == Converted(12, [])
     leaks = secrets_of(checklists, runs)
     for path in store.folder.iterdir():
         data = path.read_bytes()
@@ -101,8 +103,7 @@ def test_a_fresh_store_needs_the_passphrase_and_refuses_a_wrong_one(store, check
 def test_unprotect_restores_every_run_as_a_plain_file(store, checklists):
     runs = fill(store, checklists, 10)
     store.protect(PASS)
-    done, left = store.unprotect()
-    assert done == 10 and left == [] and not store.protected
+    assert store.unprotect() == Converted(10, []) and not store.protected
     assert all(p.suffix == ".json" for p in run_files(store.folder))
     assert fingerprints(AnswerStore(store.folder, checklists).runs()) == fingerprints(runs)
 
@@ -196,8 +197,8 @@ def test_a_damaged_sealed_file_is_a_clear_error_and_is_never_repaired(store, che
     assert len(store.runs()) == 2
     with pytest.raises(AnswersError, match=message):
         store.read(victim)
-    done, left = store.unprotect()
-    assert done == 2 and len(left) == 1 and message in left[0]
+    converted = store.unprotect()
+    assert converted.count == 2 and len(converted.left) == 1 and message in converted.left[0]
     assert (store.folder / victim.name).read_bytes() == before[victim.name]  # left as it was
     assert store.protected  # the key stays while a sealed file could not be read
 
@@ -251,7 +252,7 @@ def test_protect_killed_again_and_again_then_finished_keeps_every_run(store, che
         between.unlock(PASS)
         plain = [p for p, got in between.saved() if isinstance(got, AnswersError)]
         assert all(NOT_SEALED in str(got) for _, got in between.saved() if isinstance(got, AnswersError))
-        waiting = [storage._run_from_bytes(p.read_bytes(), p.name, checklists, None) for p in plain]
+        waiting = [run_from_bytes(p.read_bytes(), p.name, checklists, None) for p in plain]
         assert fingerprints(between.runs()) | fingerprints(waiting) == fingerprints(runs)
     assert kills >= 10, f"only {kills} kills landed: the loop proves little"
     store.protect(PASS)  # running it again finishes the job

@@ -15,9 +15,9 @@ from _helpers import SHIPPED_DIR
 from markupsafe import escape
 
 from toolkit import load_checklists, load_runs
+from toolkit.charts import trend_lines
 from toolkit.cli import main
 from toolkit.markup import md_escape
-from toolkit.render import trend_lines
 from toolkit.report import report_html, report_md
 from toolkit.resources import load_resources
 from toolkit.summary import trend

@@ -14,6 +14,7 @@ import pytest
 from _helpers import REPO, SHIPPED_DIR, run_cli, workspace_for
 
 from toolkit import ChecklistError
+from toolkit.checklist import display_path
 from toolkit.markup import support_html
 from toolkit.resources import load_resources
 
@@ -166,6 +167,19 @@ def test_every_problem_is_reported_at_once(tmp_path):
     lines = str(err.value).splitlines()
     assert any("resource 1 ('A')" in ln and "'FR'" in ln for ln in lines)
     assert any("resource 2 ('B')" in ln and "a phone or a web address" in ln for ln in lines)
+
+
+
+def test_the_problems_are_data_from_the_same_collector_as_the_checklists(tmp_path):
+    """Each problem names the file, the entry and the key as fields, and reads as before."""
+    path = write(tmp_path, HEAD + entry("A", 'countries = ["FR"]', 'phone = "1"') + entry("B", 'countries = ["GB"]'))
+    with pytest.raises(ChecklistError) as err:
+        load_resources(path)
+    problems = err.value.problems
+    assert [(p.item, p.key) for p in problems] == [("resource 1 ('A')", "resources[1]"),
+                                                   ("resource 2 ('B')", "resources[2]")]
+    assert all(p.file == display_path(path) for p in problems)
+    assert str(err.value).splitlines() == [f"{display_path(path)}: {p.item}: {p.message}" for p in problems]
 
 
 def test_the_contact_fields_are_read_as_typed(tmp_path):

@@ -242,7 +242,7 @@ def test_cli_resources_for_a_country(capsys):
 
 
 def test_a_damaged_settings_file_never_keeps_support_from_showing(tmp_path, checklists):
-    from toolkit.storage import SETTINGS_FILE
+    from toolkit.answerfolder import SETTINGS_FILE
 
     ws = workspace_for(tmp_path, checklists)
     for junk in (b"{", b"[1]", b'{"country": 7}', b"\xff\xfe"):

@@ -4,16 +4,19 @@ data and the vocabulary, never typed in."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 
 import numpy as np
 import pytest
 from _helpers import SHIPPED_DIR, expected_totals, min_answered, write_checklist
+from hypothesis import given
+from hypothesis import strategies as st
 
 from toolkit import AnswersError, load_checklists, score, summarise
 from toolkit.checklist import KINDS, Answers, load_vocabulary
-from toolkit.scoring import RUN_COLUMNS, score_runs
+from toolkit.scoring import RUN_COLUMNS, _levels, score_runs
 
 VOCAB = load_vocabulary(SHIPPED_DIR / "_vocabulary.toml")
 WEIGHTED = [o.id for o in VOCAB.scale if o.weight is not None]
@@ -391,3 +394,67 @@ def test_reflection_answers_never_enter_a_partner_theme_row(custom_dir, tmp_path
     assert rows.loc["concern", "checklists"] == "mixed"
     assert rows.loc["about-you", "checklists"] == "about-me"
     assert me.group == "about-you" and me.direction == "concern"
+
+
+# ------------------------------------------------------------------ one level rule
+
+#: Rising bounds, as `_vocabulary.toml` must give them (whole numbers, halves, any float).
+rising_bounds = st.lists(st.integers(0, 400).map(lambda n: n / 4) | st.floats(0, 150, allow_nan=False),
+                         min_size=1, max_size=6, unique=True).map(sorted)
+
+
+def with_bounds(vocab, bounds):
+    """The vocabulary with its levels moved to `bounds` (one level per bound)."""
+    levels = tuple(dataclasses.replace(vocab.levels[n % len(vocab.levels)], id=f"level-{n}", below=b)
+                   for n, b in enumerate(bounds))
+    return dataclasses.replace(vocab, levels=levels)
+
+
+@given(bounds=rising_bounds, data=st.data())
+def test_level_for_and_the_scoring_engine_pick_the_same_level(vocab, bounds, data):
+    """The app's `Vocabulary.level_for` and the vectorised engine agree on every percent: on a
+    bound, next to it, between, below 0, above every bound, and none (NaN)."""
+    near = st.sampled_from(bounds).flatmap(lambda b: st.sampled_from(
+        [b, np.nextafter(b, -np.inf), np.nextafter(b, np.inf)]))
+    percents = data.draw(st.lists(near | st.floats(-50, 500, allow_nan=False) | st.just(math.nan),
+                                  min_size=1, max_size=20))
+    v = with_bounds(vocab, bounds)
+    ones = np.ones(len(percents), dtype=np.int64)
+    codes = _levels(np.array(percents, dtype=np.float64), ones, ones, v)
+    assert [v.levels[c].id for c in codes] == [v.level_for(p) for p in percents]
+
+
+@given(data=st.data())
+def test_score_runs_levels_a_run_as_level_for_does_with_bounds_at_its_percent(checklists, data):
+    """A whole run through `score_runs`, with the vocabulary's bounds placed on, just above and
+    just below the run's own percent: the level in the run table is `level_for`'s."""
+    c = data.draw(st.sampled_from([c for c in checklists.values() if c.direction == "concern"]))
+    run = Answers(c.id, c.version, {it.id: data.draw(st.sampled_from(WEIGHTED)) for it in c.items})
+    percent = float(score_runs([run], c.alone)[0]["percent"].iloc[0])
+    cut = data.draw(st.sampled_from([percent, np.nextafter(percent, np.inf), np.nextafter(percent, -np.inf)]))
+    bounds = sorted({cut, *data.draw(st.lists(st.floats(0, 150, allow_nan=False), max_size=3))})
+    v = with_bounds(c.vocabulary, bounds)
+    moved = dataclasses.replace(c, vocabulary=v, editions={})
+    table, _ = score_runs([run], {c.id: moved})
+    assert table["level"].iloc[0] == v.level_for(percent)
+
+
+def test_the_catalogue_is_built_once_per_set(make_answers, monkeypatch):
+    """Scoring builds a set's item catalogue once, not on every score or summary."""
+    from toolkit import scoring
+
+    built = []
+    build = scoring._Catalogue.build.__func__
+
+    def counting(cls, checklists):
+        built.append(checklists)
+        return build(cls, checklists)
+
+    monkeypatch.setattr(scoring._Catalogue, "build", classmethod(counting))
+    fresh = load_checklists(SHIPPED_DIR)
+    c = fresh["trauma-bonding"]
+    runs = [make_answers(c, fill=option) for option in WEIGHTED]
+    for run in runs:
+        assert score(run, c).level
+        assert len(summarise(runs, fresh).checklists) == len(runs)
+    assert [len(b) for b in built] == [1, len(fresh)], "once for the checklist alone, once for the set"

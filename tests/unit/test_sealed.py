@@ -13,9 +13,12 @@ import pytest
 from _helpers import run_cli, workspace_for
 
 import toolkit
-from toolkit import AnswersError, PassphraseError, SavedRun, crypto, storage
+from toolkit import AnswersError, PassphraseError, SavedRun, answerfolder, crypto, files, protection, store
+from toolkit.answerfile import FORMAT, NOT_SEALED, answers_to_dict
+from toolkit.answerfolder import SETTINGS_FILE
+from toolkit.protection import Converted
 from toolkit.report import report_md
-from toolkit.storage import FORMAT, NOT_SEALED, SETTINGS_FILE, AnswerStore, answers_to_dict
+from toolkit.store import AnswerStore
 
 PASS = "correct horse battery staple"
 CID = "trauma-bonding"
@@ -83,8 +86,7 @@ def test_protecting_again_never_adopts_a_run_planted_after_protection(tmp_path, 
     planted = plant(ws.answers_dir, all_answered(checklists, "never", NOW - timedelta(hours=1)),
                     f"{CID}_20261203-000000_0123abcd.json")
     again = workspace_for(ws.answers_dir, checklists)
-    done, left = again.store.protect(PASS)
-    assert (done, left) == (0, []) and planted.exists()
+    assert again.store.protect(PASS) == Converted(0, []) and planted.exists()
     assert again.store.runs() == [mine]
     assert again.store.table().set_index("file").loc[planted.name, "problem"] == f"{planted}: {NOT_SEALED}"
 
@@ -96,14 +98,14 @@ def test_an_interrupted_first_protect_is_finished_by_protecting_again(tmp_path, 
     for run in runs:
         ws.store.save(run)
     with monkeypatch.context() as crash:  # the first protect dies before it seals anything
-        crash.setattr(AnswerStore, "_convert", lambda self, wanted, key: (_ for _ in ()).throw(KeyboardInterrupt))
+        crash.setattr(protection, "convert", lambda store, wanted, key: (_ for _ in ()).throw(KeyboardInterrupt))
         with pytest.raises(KeyboardInterrupt):
             ws.store.protect(PASS)
-    assert (ws.answers_dir / storage.PENDING_FILE).exists()
+    assert (ws.answers_dir / answerfolder.PENDING_FILE).exists()
     again = workspace_for(ws.answers_dir, checklists)
-    assert again.store.protect(PASS) == (2, [])
+    assert again.store.protect(PASS) == Converted(2, [])
     assert sorted(r.saved_at for r in again.store.runs()) == sorted(r.saved_at for r in runs)
-    assert not (ws.answers_dir / storage.PENDING_FILE).exists()
+    assert not (ws.answers_dir / answerfolder.PENDING_FILE).exists()
 
 
 def test_a_run_dated_in_the_future_is_refused_in_a_plain_folder_too(tmp_path, checklists):
@@ -159,7 +161,7 @@ PUBLIC = {
         folder / f"{CID}_20261101-000000_0123abcd.json", cl, **k),
     "load_runs": lambda folder, cl, **k: toolkit.load_runs(folder, cl, **k),
     "list_saved": lambda folder, cl, **k: toolkit.list_saved(folder, cl, **k),
-    "read_saved": lambda folder, cl, **k: storage.read_saved(folder, cl, **k),
+    "read_saved": lambda folder, cl, **k: store.read_saved(folder, cl, **k),
     "import_bundle": lambda folder, cl, **k: toolkit.import_bundle(_bundle(cl), folder, cl, **k),
     "export_bundle": lambda folder, cl, **k: toolkit.export_bundle(folder, cl, **k),
 }
@@ -193,7 +195,7 @@ def test_with_its_key_every_public_function_sees_every_sealed_run_and_writes_onl
     path = toolkit.save_answers(all_answered(checklists, "rarely", NOW - timedelta(days=30)), store.folder, key=key)
     report = toolkit.import_bundle(_bundle(checklists), store.folder, checklists, key=key)
     assert path.suffix == ".sealed" and len(report.imported) == 1 and report.imported[0].suffix == ".sealed"
-    assert [p.name for p in storage.run_files(store.folder) if p.suffix == ".json"] == [
+    assert [p.name for p in answerfolder.run_files(store.folder) if p.suffix == ".json"] == [
         f"{CID}_20261101-000000_0123abcd.json"]  # only the planted one
     assert len(toolkit.load_runs(store.folder, checklists, key=key)) == 6
 
@@ -224,14 +226,14 @@ def test_sealed_runs_of_different_checklists_have_equal_sizes_and_neutral_times(
     assert len({p.stat().st_size for p in plain}) == 3  # plain files differ: the sealed ones must not
     store.save_settings(country="GB")
     store.protect(PASS)
-    assert store.folder.stat().st_mtime == storage.NEUTRAL_TIME  # removing the plain files changed it
+    assert store.folder.stat().st_mtime == files.NEUTRAL_TIME  # removing the plain files changed it
     for run in _one_of_each(checklists):
         store.save(run)
     sealed = sorted(store.folder.glob("*.sealed"))
     assert len(sealed) == 6 and len({p.stat().st_size for p in sealed}) == 1
     assert (store.folder / SETTINGS_FILE).stat().st_size == sealed[0].stat().st_size
     for path in [*store.folder.iterdir(), store.folder]:
-        assert path.stat().st_mtime == storage.NEUTRAL_TIME, path.name
+        assert path.stat().st_mtime == files.NEUTRAL_TIME, path.name
     assert len(store.runs()) == 3  # the same runs twice count once
 
 
@@ -243,7 +245,7 @@ def test_the_cache_still_sees_a_file_replaced_with_the_same_size_and_time(tmp_pa
     other = store.save(second)
     assert store.read(path) == first and path.stat().st_size == other.stat().st_size
     os.replace(other, path)  # the same size and the same (neutral) modification time
-    assert path.stat().st_mtime == storage.NEUTRAL_TIME
+    assert path.stat().st_mtime == files.NEUTRAL_TIME
     assert store.read(path) == second
 
 
@@ -275,13 +277,13 @@ def test_a_folder_protected_by_an_earlier_version_still_opens(tmp_path, checklis
     with monkeypatch.context() as old:
         old.setattr(crypto, "MAGIC", crypto.LEGACY_MAGIC)
         old.setattr(crypto, "KEY_FORMAT", "redflag-key")
-        old.setattr(storage, "KEY_FILE", storage.LEGACY_KEY_FILE)
+        old.setattr(answerfolder, "KEY_FILE", answerfolder.LEGACY_KEY_FILE)
         store = AnswerStore(tmp_path / "answers", checklists)
         store.protect(PASS)
         runs = _one_of_each(checklists)
         for run in runs:
             store.save(run)
-    assert json.loads((store.folder / storage.LEGACY_KEY_FILE).read_bytes())["format"] == "redflag-key"
+    assert json.loads((store.folder / answerfolder.LEGACY_KEY_FILE).read_bytes())["format"] == "redflag-key"
     assert all(p.read_bytes().startswith(b"RFLGENC1") for p in store.folder.glob("*.sealed"))
     fresh = AnswerStore(store.folder, checklists)
     assert fresh.protected
@@ -292,12 +294,12 @@ def test_a_folder_protected_by_an_earlier_version_still_opens(tmp_path, checklis
     assert toolkit.load_runs(store.folder, checklists, key=fresh.key) == fresh.runs()
     fresh.change_passphrase("another long passphrase")  # moves to the neutral names
     names = {p.name for p in store.folder.iterdir()}
-    assert storage.KEY_FILE in names and storage.LEGACY_KEY_FILE not in names
+    assert answerfolder.KEY_FILE in names and answerfolder.LEGACY_KEY_FILE not in names
     again = AnswerStore(store.folder, checklists)
     again.unlock("another long passphrase")
     assert len(again.runs()) == 3
     assert all(p.read_bytes().startswith(crypto.MAGIC) for p in store.folder.glob("*.sealed"))
-    assert json.loads((store.folder / storage.KEY_FILE).read_bytes())["format"] == crypto.KEY_FORMAT
+    assert json.loads((store.folder / answerfolder.KEY_FILE).read_bytes())["format"] == crypto.KEY_FORMAT
 
 
 def test_no_file_name_or_format_name_in_a_protected_folder_names_the_tool(tmp_path, checklists):

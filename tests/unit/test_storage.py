@@ -14,18 +14,20 @@ from _helpers import FIXED_TIME
 
 from toolkit import (
     AnswersError,
+    answerfile,
     export_bundle,
+    files,
     forget_all,
     import_bundle,
     list_saved,
     load_answers,
     load_runs,
     save_answers,
-    storage,
 )
+from toolkit.answerfile import FORMAT, FORMAT_VERSION, RUN_NAME
 from toolkit.checklist import SavedRun
+from toolkit.files import TEMP_PREFIX
 from toolkit.scoring import score_runs
-from toolkit.storage import FORMAT, FORMAT_VERSION, RUN_NAME, TEMP_PREFIX
 from toolkit.workspace import ENV_DIR, Workspace, default_workspace
 
 CID = "toxic-relationship"
@@ -81,7 +83,7 @@ BAD_FILES = [
     pytest.param({"responses": [FIRST]}, "'responses' must be an object", id="responses-list"),
     pytest.param({"responses": ...}, "'responses' must be an object", id="no-responses"),
     pytest.param({"notes": "hello"}, "'notes' must be an object", id="notes-text"),
-    pytest.param({"notes": {FIRST: "x" * (storage.MAX_NOTE_CHARS + 1)}}, "is too long", id="huge-note"),
+    pytest.param({"notes": {FIRST: "x" * (answerfile.MAX_NOTE_CHARS + 1)}}, "is too long", id="huge-note"),
     pytest.param({"checklist_version": "1"}, "'checklist_version' must be a whole number", id="cver-text"),
     pytest.param({"checklist_version": 0}, "'checklist_version' must be a whole number", id="cver-0"),
     pytest.param({"saved_at": "2025-03-14T15:09:26"}, "'saved_at' must be an ISO 8601 time with a UTC offset",
@@ -219,7 +221,7 @@ def test_a_taken_name_is_never_overwritten(tmp_path, monkeypatch, run):
     original = first.read_bytes()
     taken_token = first.stem.rsplit("_", 1)[1]
     tokens = iter([taken_token, "abcdef01"])
-    monkeypatch.setattr(storage.secrets, "token_hex", lambda n: next(tokens))
+    monkeypatch.setattr(answerfile.secrets, "token_hex", lambda n: next(tokens))
     second = save_answers(run, tmp_path)  # same checklist and time: the first name is taken
     assert second.name == first.name.replace(taken_token, "abcdef01")
     assert first.read_bytes() == original
@@ -256,7 +258,7 @@ def test_abandoned_temp_files_are_cleaned_up_fresh_ones_kept(tmp_path, run):
     tmp_path.mkdir(exist_ok=True)
     stale.write_bytes(b"{")
     fresh.write_bytes(b"{")
-    old = stale.stat().st_mtime - storage.STALE_TEMP_SECONDS - 60
+    old = stale.stat().st_mtime - files.STALE_TEMP_SECONDS - 60
     os.utime(stale, (old, old))
     save_answers(run, tmp_path)
     assert not stale.exists() and fresh.exists()

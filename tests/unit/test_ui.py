@@ -16,9 +16,12 @@ from _faults import break_fsync  # noqa: E402
 from _helpers import SHIPPED_DIR, shown, workspace_for  # noqa: E402
 
 from toolkit import load_answers, load_checklists, save_answers  # noqa: E402
+from toolkit.answerfolder import run_files  # noqa: E402
+from toolkit.bundles import MAX_BUNDLE_BYTES  # noqa: E402
 from toolkit.checklist import Answers, SavedRun  # noqa: E402
-from toolkit.storage import MAX_BUNDLE_BYTES, run_files  # noqa: E402
+from toolkit.i18n import _  # noqa: E402
 from toolkit.ui import ChecklistForm, History, Summary, SupportResources  # noqa: E402
+from toolkit.words import NOT_A_DIAGNOSIS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,27 @@ def test_every_answer_control_is_labelled_and_offers_the_scale(tmp_path, checkli
         assert choice.value is None
 
 
-def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
+def expected_level(vocabulary, answer: str) -> str:
+    """The level word for every item answered `answer`, from the vocabulary's data: the percent
+    of the possible points (the same answer everywhere: its weight over the highest), then the
+    first level it is below (the last level when none)."""
+    percent = 100 * vocabulary.options[answer].weight / max(o.weight or 0 for o in vocabulary.scale)
+    return next((lv for lv in vocabulary.levels if percent < lv.below), vocabulary.levels[-1]).label
+
+
+def relabelled(checklists, cid: str):
+    """The checklists with `cid`'s level words changed: a test that hard-codes a level word fails on it."""
+    import dataclasses
+
+    c = checklists[cid]
+    levels = tuple(dataclasses.replace(lv, label=f"Level word {n}") for n, lv in enumerate(c.vocabulary.levels))
+    return {**checklists, cid: dataclasses.replace(c, vocabulary=dataclasses.replace(c.vocabulary, levels=levels))}
+
+
+@pytest.mark.parametrize("words", ["shipped", "relabelled"])
+def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists, words):
+    if words == "relabelled":
+        checklists = relabelled(checklists, "avoid-partners-where")
     form = ChecklistForm("avoid-partners-where", workspace_for(tmp_path, checklists))
     answer_all(form, "sometimes")
     first = next(iter(form.choices))
@@ -67,8 +90,10 @@ def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists):
     assert dict(saved.responses) == {iid: "sometimes" for iid in form.choices}
     assert saved.notes == {first: "remember the weekend"}
     assert files[0].name in form.status.value
-    assert "Your result" in form.result.value and "moderate" in form.result.value
-    assert "not a diagnosis" in form.result.value
+    level = expected_level(checklists["avoid-partners-where"].vocabulary, "sometimes")
+    assert "Your result" in form.result.value and f"<b>{html.escape(level)}</b>" in form.result.value
+    assert _(NOT_A_DIAGNOSIS) in form.header.value
+    assert html.escape(form.workspace.resources.disclaimer) in form.result.value
     assert form.support.value == ""  # no safety items on this checklist
     assert len(form.resume_choice.options) == 2  # "Choose…" + the new run
 
@@ -85,7 +110,8 @@ def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
     form.choices["blame-yourself"].value = "often"
     form.save_button.click()
     assert "redflag-support" in form.support.value
-    assert "988" in form.support.value
+    first, _others = form.workspace.resources.for_country(form.workspace.country)
+    assert first and all(r.phone in form.support.value for r in first if r.phone)  # the lines shown first
     children = list(form.content.children)
     assert children.index(form.support) < children.index(form.result)
 
@@ -223,7 +249,7 @@ def test_summary_shows_levels_in_words_and_safety_first(tmp_path, checklists):
     assert "touches on your safety" in toxic and "<b>high</b>" not in toxic
     assert "<b>none</b>" in calm
     assert "Themes across checklists" in summary.tables.value
-    assert "not a diagnosis" in summary.overview.value
+    assert html.escape(summary.workspace.resources.disclaimer) in summary.overview.value
 
 
 def test_summary_uses_latest_run_of_each_checklist(tmp_path, checklists):
@@ -316,9 +342,15 @@ def test_history_shows_a_chart_per_checklist_and_changes(tmp_path, checklists):
     assert "better" in html and c.items[0].text[:30] in html
 
 
-def test_support_resources_lists_emergency_and_988():
-    html = SupportResources().box.value
-    assert "Emergency" in html and "988" in html and "not a diagnosis" in html
+def test_support_resources_lists_the_emergency_numbers_and_the_lines_first(tmp_path, checklists):
+    """Every number shown first comes from the resources file: the emergency numbers, and the
+    chosen country's lines (none chosen here: every country's emergency number)."""
+    view = SupportResources(workspace_for(tmp_path, checklists))
+    first, _others = view.workspace.resources.for_country(view.workspace.country)
+    emergency = [r for r in view.workspace.resources.items if r.emergency]
+    assert emergency and all(r.phone in view.box.value for r in emergency)
+    assert all(r.phone in view.box.value for r in first if r.phone)
+    assert html.escape(view.workspace.resources.disclaimer) in view.box.value
 
 
 def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
@@ -348,12 +380,10 @@ def test_note_box_opens_with_its_button_and_resume_reopens_it(tmp_path, checklis
 
 def test_why_this_matters_is_a_native_disclosure_and_buttons_have_plain_names(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
-    from toolkit.widgets import _ANSWER_GROUP_ESM
-
     items = checklists["trauma-bonding"].items
     # Each group carries its item's "why", which the page shows in a native <details>.
     assert [c.why for c in form.choices.values()] == [it.explain for it in items]
-    assert 'createElement("details")' in _ANSWER_GROUP_ESM and '"Why this matters"' in _ANSWER_GROUP_ESM
+    assert all(c.why_label == "Why this matters" for c in form.choices.values())  # <details>: test_e2e_widgets
     assert form.save_button.icon == "" and form.hide_button.icon == ""
     assert form.resume_choice.label == "Choose…"
 
@@ -426,3 +456,92 @@ def test_the_form_path_imports_no_pandas_numpy_matplotlib_or_cryptography(tmp_pa
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ callbacks never raise
+
+PASSPHRASE = "plum-harbour-violet-seventy-gravel"
+
+
+def _typed(view, text: str = PASSPHRASE) -> None:
+    view.protect_pass.value = view.protect_again.value = text
+
+
+def _pending(view) -> None:
+    view._pending_upload = ("mine.redflag", b"{}")  # an upload waiting for its passphrase
+
+
+def _upload(view) -> None:
+    """What the FileUpload widget does when a file is chosen: its observer runs."""
+    view.upload.value = ({"name": "mine.json", "type": "application/json", "size": 2, "content": memoryview(b"{}"),
+                          "last_modified": datetime(2026, 1, 1)},)
+
+
+def _choose_earlier(form) -> None:
+    form.resume_choice.value = form.resume_choice.options[1][1]
+
+
+#: Each widget callback of the pages: (page, store method made to fail, what a person does first,
+#: the callback as its widget calls it, the status widget that must say what went wrong).
+HANDLERS = {
+    "form: Save": ("form", "save", lambda f: answer_all(f, "never"), lambda f: f.save(f.save_button), "status"),
+    "form: Resume": ("form", "read", _choose_earlier, lambda f: f.resume(f.resume_button), "status"),
+    "form: Unlock": ("form", "unlock", None, lambda f: f.unlock.try_unlock(f.unlock.button), "unlock.status"),
+    "summary: Refresh": ("summary", "runs", None, lambda v: v.refresh(), "overview"),
+    "summary: Printable report": ("summary", "runs", None, lambda v: v.prepare_report(v.report_button),
+                                  "report_link"),
+    "summary: Download": ("summary", "export_bundle", None, lambda v: v.prepare_download(v.download_button),
+                          "download_link"),
+    "summary: Upload": ("summary", "import_bundle", None, _upload, "data_status"),
+    "summary: Open the uploaded file": ("summary", "import_bundle", _pending,
+                                        lambda v: v.open_pending_upload(v.upload_open), "data_status"),
+    "summary: Protect": ("summary", "protect", _typed, lambda v: v.protect(v.protect_button), "protect_status"),
+    "summary: Delete all…": ("summary", "table", None, lambda v: v.ask_delete(v.delete_button), "data_status"),
+    "summary: Yes, delete": ("summary", "forget", None, lambda v: v.delete_all(v.confirm_delete), "data_status"),
+    "summary: country": ("summary", "save_settings", None,
+                         lambda v: setattr(v.country.widget, "value", "GB"), "country.status"),
+}
+
+
+def _widget(view, dotted: str):
+    for name in dotted.split("."):
+        view = getattr(view, name)
+    return view
+
+
+@pytest.mark.parametrize("fault", ["OSError", "ToolkitError"])
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_every_callback_shows_a_message_instead_of_a_traceback(tmp_path, checklists, monkeypatch, handler, fault):
+    """A store that fails (the disk, a bad file) never sends a traceback to the page: the
+    callback puts a plain message where the person looks, and returns."""
+    from toolkit.errors import ToolkitError
+
+    page, method, prepare, act, status = HANDLERS[handler]
+    save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
+    ws = workspace_for(tmp_path, checklists)
+    view = ChecklistForm("trauma-bonding", ws) if page == "form" else Summary(ws)
+    if prepare:
+        prepare(view)
+    error = OSError(5, "Input/output error") if fault == "OSError" else ToolkitError("a planted problem")
+
+    def fail(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(ws.store, method, fail)
+    act(view)  # raises nothing
+    text = html.unescape(_widget(view, status).value)
+    assert ("Input/output error" if fault == "OSError" else "a planted problem") in text, text
+    assert 'role="alert"' in _widget(view, status).value
+
+
+def test_asking_to_delete_from_a_locked_folder_asks_for_the_passphrase_instead_of_failing(tmp_path, checklists):
+    """Issue 16: Delete all… on a protected folder whose key is gone (Exit, the idle lock, another
+    page) let a PassphraseError escape the callback."""
+    save_runs(tmp_path, checklists, **{"trauma-bonding": "often"})
+    ws = workspace_for(tmp_path, checklists)
+    ws.store.protect(PASSPHRASE)
+    view = Summary(ws)
+    ws.store.lock()
+    view.ask_delete(view.delete_button)  # raises nothing
+    assert 'role="alert"' in view.data_status.value and view.confirm_box.layout.display == "none"
+    assert len(run_files(tmp_path)) == 1

@@ -1,15 +1,27 @@
-"""The custom widgets' Python side (traits, validation, the exit message) and the front-end code
-as text (it runs only in a browser: tests/e2e/test_e2e_widgets.py drives it there)."""
+"""The custom widgets' Python side: traits, their validation and sync, the words they send to the
+page (translated where they are made), the messages from the page, and the script and style files
+they load. What the scripts do runs only in a browser: tests/e2e/test_e2e_widgets.py drives it there."""
 
 from __future__ import annotations
 
+import gettext
 import re
+from importlib import resources
 
 import pytest
 from traitlets import TraitError
 
-from toolkit import widgets as W
-from toolkit.widgets import DEFAULT_EXIT_URL, EXIT_URL_ENV, AnswerGroup, QuickExit, check_exit_url
+from toolkit import i18n
+from toolkit.widgets import (
+    DEFAULT_EXIT_URL,
+    EXIT_URL_ENV,
+    SHIFT_GAP_MS,
+    AnswerGroup,
+    PageStyle,
+    QuickExit,
+    check_exit_url,
+    page_style,
+)
 
 SCALE = [("Never", "never"), ("Rarely", "rarely"), ("Sometimes", "sometimes"), ("Often", "often"),
          ("Always", "always"), ("Not sure", "unsure")]
@@ -213,115 +225,9 @@ def test_quick_exit_repr_is_fixed(monkeypatch):
     assert repr(QuickExit()) == "QuickExit()"
 
 
-# --------------------------------------------------------------------------- front-end code (text)
-
-ESMS = {"AnswerGroup": AnswerGroup._esm, "QuickExit": QuickExit._esm}
-MARKUP_SINKS = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment"
-                          r"|DOMParser|srcdoc|\beval\(|new Function")
 
 
-def _function(esm: str, name: str) -> str:
-    """The text of (async) function NAME in the ESM, to its closing brace at column 0."""
-    found = re.search(rf"^(?:async )?function {name}\(.*?^}}$", esm, re.DOTALL | re.MULTILINE)
-    assert found, f"no function {name} in the ESM"
-    return found.group(0)
-
-
-@pytest.mark.parametrize("name", ESMS)
-def test_esm_never_parses_markup(name):
-    esm = str(ESMS[name])
-    assert "export default" in esm
-    assert not MARKUP_SINKS.findall(esm)
-
-
-def test_answer_group_esm_sets_statement_hint_and_labels_as_text():
-    render = _function(str(AnswerGroup._esm), "render")
-    assert re.search(r'legend\.textContent = String\(model\.get\("statement"\)', render)
-    assert re.search(r'hint\.textContent = text;', render)
-    assert re.search(r"text\.textContent = String\(pair\[0\]\)", render)
-    assert 'createElement("fieldset")' in render and 'createElement("legend")' in render
-    assert re.search(r'input\.type = "radio";\s+input\.name = name;', render)
-    assert 'setAttribute("aria-describedby", hint.id)' in render
-
-
-def test_answer_group_esm_suppresses_lab_shortcuts_on_each_radio_and_saves_choices():
-    esm = str(AnswerGroup._esm)
-    assert 'const SUPPRESS = "data-lm-suppress-shortcuts";' in esm
-    assert re.search(r"input\.setAttribute\(SUPPRESS, \"true\"\)", esm)
-    on_change = re.search(r"function onChange\(event\) \{.*?\n  \}", esm, re.DOTALL).group(0)
-    assert re.search(r'model\.set\("value", input\.value\);\s+model\.save_changes\(\);', on_change)
-
-
-def test_answer_group_css_has_a_visible_focus_ring_and_wraps():
-    css = str(AnswerGroup._css)
-    ring = re.search(r"input:focus-visible \{([^}]*)\}", css).group(1)
-    assert re.search(r"outline: [2-9]px solid #0b0c0c", ring)
-    assert re.search(r"\.redflag-answer-choices \{[^}]*flex-wrap: wrap", css)
-    assert re.search(r"\.redflag-answer-group \{[^}]*min-width: 0", css)
-
-
-def test_quick_exit_esm_blanks_then_tells_the_kernel_then_replaces_the_page():
-    esm = str(QuickExit._esm)
-    exit_page = _function(esm, "exitPage")
-    steps = [exit_page.find(s) for s in ("document.body.replaceChildren()", 'model.send({ event: "exit" })',
-                                         "leave(url);")]
-    assert -1 not in steps and steps == sorted(steps), steps
-    leave = _function(esm, "leave")
-    assert leave.rstrip("}").rstrip().endswith("window.location.replace(url);")
-    assert "location.href" not in esm and "location.assign" not in esm
-
-
-def test_quick_exit_esm_first_goes_back_to_the_pages_earliest_history_entry():
-    leave = _function(str(QuickExit._esm), "leave")
-    assert "nav.entries().find((e) => e.sameDocument)" in leave
-    assert re.search(r"history\.pushState = \(\) => \{\};.*?nav\.traverseTo\(first\.key\)", leave, re.DOTALL)
-    assert "setTimeout(resolve, 500)" in leave     # never stuck waiting for a traversal
-
-
-def test_quick_exit_esm_leaves_without_a_leave_page_prompt():
-    exit_page = _function(str(QuickExit._esm), "exitPage")
-    clear = re.search(r'window\.addEventListener\("beforeunload", \(e\) => \{(.*?)\}\);', exit_page, re.DOTALL)
-    assert clear and 'e.returnValue = "";' in clear.group(1)
-    assert "preventDefault" not in clear.group(1)
-    assert exit_page.find('"beforeunload"') < exit_page.find("leave(url);")
-
-
-def test_quick_exit_esm_lets_nothing_else_navigate_while_it_leaves():
-    leave = _function(str(QuickExit._esm), "leave")
-    guard = re.search(r'nav\.addEventListener\("navigate", \(e\) => \{(.*?)\n      \}\);', leave, re.DOTALL)
-    assert guard, "no navigate guard"
-    assert 'e.navigationType !== "traverse" && e.destination.url !== target' in guard.group(1)
-    assert "e.preventDefault()" in guard.group(1)
-    assert leave.find('"navigate"') < leave.find("traverseTo")
-
-
-def test_quick_exit_esm_listens_once_per_page_and_ignores_auto_repeat():
-    esm = str(QuickExit._esm)
-    listen = _function(esm, "listen")
-    assert re.search(r"^  if \(s\.listening\) return;", listen, re.MULTILINE)
-    for event in ("keydown", "keyup"):
-        assert esm.count(f'addEventListener("{event}"') == 1
-        assert f'window.addEventListener("{event}", redflagQuickExitKey, true)' in listen
-    key = _function(esm, "redflagQuickExitKey")
-    assert 'if (!event.repeat) s.shiftAlone = true;' in key
-    assert re.search(r"s\.shiftAlone = false;\s+if \(s\.count\) resetCount\(s, false\);", key)
-    assert 'if (event.type !== "keyup" || event.key !== "Shift" || !s.shiftAlone) return;' in key
-    assert f"const GAP_MS = {W.SHIFT_GAP_MS};" in esm and "__SHIFT_GAP_MS__" not in esm
-
-
-def test_quick_exit_esm_checks_the_url_again():
-    safe = _function(str(QuickExit._esm), "safeUrl")
-    assert 'url.protocol === "http:" || url.protocol === "https:"' in safe
-    assert safe.rstrip("}").rstrip().endswith('return "about:blank";')
-
-
-def test_quick_exit_tells_the_kernel_of_use_at_most_every_few_seconds():
-    esm = str(QuickExit._esm)
-    tick = _function(esm, "tick")
-    assert 'model.send({ event: "use" })' in tick and "s.used > s.told" in tick
-    assert "const USE_TELL_MS = 15000;" in esm
-    listen = _function(esm, "listen")
-    assert "for (const name of USE_EVENTS) window.addEventListener(name, noteUse" in listen
+def test_use_messages_reach_on_use_and_only_it(no_env):
     used = []
     widget = QuickExit(idle_seconds=300)
     widget.on_use(lambda w: used.append(w))
@@ -332,3 +238,183 @@ def test_quick_exit_tells_the_kernel_of_use_at_most_every_few_seconds():
     assert used == [widget, "exit"]
     with pytest.raises(TraitError):
         QuickExit(idle_seconds=-1)
+
+
+# --------------------------------------------------------------------------- settings as traits
+
+
+def test_shift_gap_is_a_synced_setting_with_a_default(no_env):
+    q = QuickExit()
+    assert q.shift_gap_ms == SHIFT_GAP_MS == 1000
+    assert q.get_state()["shift_gap_ms"] == 1000
+    q.shift_gap_ms = 2500
+    assert q.get_state()["shift_gap_ms"] == 2500
+    assert QuickExit(shift_gap_ms=400).get_state()["shift_gap_ms"] == 400
+
+
+@pytest.mark.parametrize("gap", [0, -1, 249, 5001, 10**9])
+def test_shift_gap_outside_its_range_is_refused_and_named(gap, no_env):
+    with pytest.raises(TraitError, match=rf"QuickExit.shift_gap_ms must be from 250 to 5000 ms, not {gap}"):
+        QuickExit(shift_gap_ms=gap)
+    q = QuickExit()
+    with pytest.raises(TraitError, match="shift_gap_ms"):
+        q.shift_gap_ms = gap
+    assert q.shift_gap_ms == SHIFT_GAP_MS
+
+
+@pytest.mark.parametrize("gap", ["1000", 1000.5, None])
+def test_shift_gap_must_be_a_whole_number(gap, no_env):
+    with pytest.raises(TraitError):
+        QuickExit(shift_gap_ms=gap)
+
+
+@pytest.mark.parametrize("gap", [250, 5000])
+def test_shift_gap_range_includes_its_ends(gap, no_env):
+    assert QuickExit(shift_gap_ms=gap).shift_gap_ms == gap
+
+
+# --------------------------------------------------------------------------- words from Python
+
+
+QUICK_EXIT_WORDS = {"label": "Exit this page", "expired_message": "Exit this page expired.",
+                    "idle_notice": "Not used for a while: this page will soon clear itself. "
+                                   "Press a key or move the mouse to keep it."}
+ANSWER_GROUP_WORDS = {"why_label": "Why this matters", "note_button_label": "Add a note",
+                      "note_placeholder": "A private note for yourself (saved with your answers)"}
+
+
+def test_the_words_the_page_shows_are_synced_traits_with_english_defaults(no_env):
+    q, g = QuickExit(), _group()
+    for widget, words in ((q, QUICK_EXIT_WORDS), (g, ANSWER_GROUP_WORDS)):
+        state = widget.get_state()
+        for name, text in words.items():
+            assert getattr(widget, name) == text and state[name] == text, name
+    assert q.get_state()["shift_messages"] == ["Shift, press 2 more times to exit.",
+                                               "Shift, press 1 more time to exit."]
+    assert g.get_state()["note_label"] == f"Private note: {STATEMENT}"
+
+
+class _Marked(gettext.NullTranslations):
+    """A stand-in translation: every message in «», plurals marked with their count."""
+
+    def gettext(self, message):
+        return f"«{message}»"
+
+    def ngettext(self, singular, plural, n):
+        return f"«{n}: {singular if n == 1 else plural}»"
+
+
+def _t(text: str) -> str:
+    return f"«{text}»"
+
+
+@pytest.fixture
+def translated(monkeypatch, no_env):
+    monkeypatch.setattr(i18n, "_translation", _Marked())
+
+
+def test_words_are_translated_when_a_widget_is_made(translated):
+    q, g = QuickExit(), _group()
+    for widget, words in ((q, QUICK_EXIT_WORDS), (g, ANSWER_GROUP_WORDS)):
+        for name, text in words.items():
+            assert widget.get_state()[name] == _t(text), name
+    assert q.shift_messages == ["«2: Shift, press 2 more times to exit.»", "«1: Shift, press 1 more time to exit.»"]
+    assert g.note_label == _t(f"Private note: {STATEMENT}")
+
+
+def test_words_given_to_the_constructor_are_kept_untranslated(translated):
+    q = QuickExit(label="Leave now", expired_message="Start again.", shift_messages=["two", "one"])
+    assert (q.label, q.expired_message, q.shift_messages) == ("Leave now", "Start again.", ["two", "one"])
+    assert q.idle_notice == _t(QUICK_EXIT_WORDS["idle_notice"])
+    g = _group(why_label="Pourquoi", note_label="Ma note")
+    assert (g.why_label, g.note_label, g.note_button_label) == ("Pourquoi", "Ma note", "«Add a note»")
+
+
+@pytest.mark.parametrize("name", [*QUICK_EXIT_WORDS])
+def test_quick_exit_refuses_blank_words(name, no_env):
+    with pytest.raises(TraitError, match=rf"QuickExit.{name} must not be blank"):
+        QuickExit(**{name: " "})
+    q = QuickExit()
+    with pytest.raises(TraitError, match=rf"QuickExit.{name} must not be blank"):
+        setattr(q, name, "")
+    assert getattr(q, name) == QUICK_EXIT_WORDS[name]
+
+
+@pytest.mark.parametrize("name", [*ANSWER_GROUP_WORDS])
+def test_answer_group_refuses_blank_words(name):
+    with pytest.raises(TraitError, match=rf"AnswerGroup.{name} must not be blank"):
+        _group(**{name: "\t"})
+
+
+@pytest.mark.parametrize("messages", [[], ["one"], ["a", "b", "c"], ["a", " "]])
+def test_shift_messages_are_two_non_blank_lines(messages, no_env):
+    with pytest.raises(TraitError, match="QuickExit.shift_messages must be two non-blank messages"):
+        QuickExit(shift_messages=messages)
+
+
+def test_the_note_box_is_named_after_its_statement_and_follows_it():
+    g = _group()
+    g.statement = "4. Something else."
+    assert g.note_label == "Private note: 4. Something else."
+    own = _group(note_label="My own name")
+    own.statement = "5. Another."
+    assert own.note_label == "My own name"
+
+
+# --------------------------------------------------------------------------- page-wide styles
+
+
+def test_both_widgets_hold_the_one_page_style_and_sync_it(no_env):
+    q, g = QuickExit(), _group()
+    shared = page_style()
+    assert isinstance(shared, PageStyle) and q._page_style is shared and g._page_style is shared
+    for widget in (q, g):
+        assert widget.get_state()["_page_style"] == f"IPY_MODEL_{shared.model_id}"
+    assert shared.get_state()["_css"] == _static("page.css")
+
+
+def test_a_closed_page_style_is_replaced(no_env):
+    first = page_style()
+    first.close()
+    second = page_style()
+    assert second is not first and second.comm is not None
+    assert QuickExit()._page_style is second and _group()._page_style is second
+
+
+# --------------------------------------------------------------------------- the script and style files
+
+
+def _static(name: str) -> str:
+    """A file of toolkit/static as the installed package has it."""
+    return resources.files("toolkit").joinpath("static", name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cls, js, css", [(AnswerGroup, "answer_group.js", "answer_group.css"),
+                                          (QuickExit, "quick_exit.js", "quick_exit.css"),
+                                          (PageStyle, "page_style.js", "page.css")])
+def test_each_widget_sends_its_files_as_they_are(cls, js, css, no_env):
+    state = (cls("s", [("A", "a")]) if cls is AnswerGroup else cls()).get_state()
+    assert state["_esm"] == _static(js) and "export default" in state["_esm"]
+    assert state["_css"] == _static(css)
+
+
+# A sentence in a JS string literal: two words of letters with a space between.
+_STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`")
+_WORDS = re.compile(r"[A-Za-z]+ [A-Za-z]+")
+
+
+def _literals(js: str) -> list[str]:
+    """The string literals of a script, its comments left out."""
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", "", js, flags=re.DOTALL)
+    return [m.group(0)[1:-1] for m in _STRING.finditer(code)]
+
+
+def test_the_literal_scanner_finds_a_sentence():
+    js = 'const a = "a-b"; // "Not this one"\nb.textContent = `Exit this page`; c("Press a key");'
+    assert [s for s in _literals(js) if _WORDS.search(s)] == ["Exit this page", "Press a key"]
+
+
+@pytest.mark.parametrize("name", ["answer_group.js", "quick_exit.js", "page_style.js"])
+def test_scripts_hold_no_words_for_people(name):
+    sentences = [s for s in _literals(_static(name)) if _WORDS.search(s)]
+    assert sentences == [], f"toolkit/static/{name} has words a person reads: pass them as traits"

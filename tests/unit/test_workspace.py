@@ -12,7 +12,7 @@ from _helpers import REPO, SHIPPED_DIR, write_checklist
 
 from toolkit import AnswersError, ChecklistError, SavedRun
 from toolkit.checklist import checkout_root, shipped_dir
-from toolkit.storage import AnswerStore
+from toolkit.store import AnswerStore
 from toolkit.ui import Summary
 from toolkit.workspace import ENV_DIR, Workspace, default_answers_dir, default_workspace
 

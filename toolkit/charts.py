@@ -1,8 +1,9 @@
-"""HTML for results: jinja2 templates (autoescape) for text, pandas Styler for tables. No I/O.
+"""The trend chart (matplotlib): one checklist's saved runs over time. No I/O.
 
-Used by the notebook UI and the printable reports alike. Every value that comes from data or
-from a person (item text, notes, uploaded files) is escaped: the templates autoescape, Styler
-tables use escape="html", Markdown goes through `md_escape`.
+Percent of the possible points (`toolkit.summary.trend`) in the vocabulary's level bands,
+safety-flagged runs as red triangles, and the same numbers as text lines. As a figure, a PNG,
+or an inline SVG for pages (inert: only known elements and attributes kept, ids prefixed). No
+title inside the chart: the heading above it names the checklist.
 """
 
 from __future__ import annotations
@@ -11,113 +12,29 @@ import io
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .checklist import GROUPS, Checklist, Vocabulary
+from .checklist import Vocabulary
+from .i18n import N_, _, ngettext
 from .markup import local_day
-from .scoring import Result
-from .summary import percent_text, points_text
+from .summary import percent_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-    from pandas.io.formats.style import Styler
-
-# Highlights set their text colour too: a dark theme's light text on them would be unreadable.
-_SAFETY_ROW = "background-color:#fef3c7;color:#1f2937"
-def items_styler(result: Result) -> Styler:
-    """A person's answers, item by item; rows that raise the safety flag are highlighted."""
-    table = result.items
-    shown = pd.DataFrame({
-        "#": range(1, len(table) + 1),
-        "Item": table["text"],
-        "Your answer": table["answer"].replace("", "–"),
-        "Points": [points_text(p, m) for p, m in zip(table["points"], table["max_points"])],
-        "Your note": table["note"],
-    })
-    flagged = table["safety"].to_numpy()
-    caption = "Your answers."
-    if flagged.any():  # only where there is a highlighted row to explain
-        caption += " Highlighted rows are answers that touch on your safety."
-    return (shown.style.hide(axis="index").format(escape="html")
-            .apply(lambda _: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
-            .set_table_attributes("class='redflag-items'")
-            .set_caption(caption))
-
-
-def _answered(vocabulary: Vocabulary, scored: int, unanswered: int, unsure: int, not_happened: int) -> str:
-    """"20 of 20, 6 “Not sure”": a row of the checklists table in the words of `answered_text`."""
-    labels = {o.situational: o.label for o in vocabulary.scale if o.weight is None}
-    parts = [f"{n} “{labels[kind]}”" for kind, n in ((False, unsure), (True, not_happened)) if n and kind in labels]
-    text = f"{scored + unsure + not_happened} of {scored + unanswered + not_happened}"
-    return text + (", " + " and ".join(parts) if parts else "")
-
-
-def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
-    """One row per checklist run: how much was answered and the level in words."""
-    shown = pd.DataFrame({
-        "Checklist": runs["title"],
-        "Kind": [GROUPS[checklists_group] for checklists_group in runs["group"]],
-        # The same count as the progress line and the results: every choice is an answer.
-        "Answered": [_answered(vocabulary, a, u, s, nh) for a, u, s, nh in
-                     zip(runs["answered"], runs["unanswered"], runs["unsure"], runs["not_happened"])],
-        "Percent": [percent_text(p) for p in runs["percent"]],
-        "Level": [("see support" if safe else "not shown: a safety answer" if withheld
-                   else vocabulary.level_label(str(level)))
-                  for level, safe, withheld in zip(runs["level"], runs["safety"], runs["level_withheld"])],
-        "Safety": runs["safety"].map({True: "yes – see support", False: ""}),
-        "Saved": runs["saved_at"].map(lambda t: "" if pd.isna(t) else local_day(t)),
-    })
-    flagged = runs["safety"].to_numpy()
-    return (shown.style.hide(axis="index").format(escape="html")
-            .apply(lambda _: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
-            .set_table_attributes("class='redflag-checklists'"))
-
-
-def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> Styler:
-    """Themes across checklists, concerns and strengths apart; checklists named by title."""
-    shown = pd.DataFrame({
-        "Theme": themes["title"],
-        "Kind": themes["group"].map(GROUPS),
-        "Items answered": themes["answered"],
-        # Not "Percent": beside a theme named for a good thing it read as that much of it.
-        "How much shows up": [percent_text(p) for p in themes["percent"]],
-        "From": themes["checklists"].map(
-            lambda ids: ", ".join(checklists[i].title if i in checklists else i for i in ids.split(", "))),
-    })
-    return (shown.style.hide(axis="index").format(escape="html")
-            .set_table_attributes("class='redflag-themes'"))
-
-
-def changes_styler(table: pd.DataFrame) -> Styler:
-    """What changed since last time: before, after, and whether it moved for better or worse."""
-    shown = pd.DataFrame({"Item": table["text"], "Before": table["before"], "Now": table["after"],
-                          "Change": table["change"]})
-    colours = {"worse": "background-color:#fee2e2;color:#1f2937",
-               "better": "background-color:#dcfce7;color:#1f2937"}
-    return (shown.style.hide(axis="index").format(escape="html")
-            .map(lambda v: colours.get(v, ""), subset=["Change"])
-            .set_table_attributes("class='redflag-changes'"))
-
-
-# ------------------------------------------------------------------ trend charts
-#
-# One checklist's saved runs over time (`toolkit.summary.trend`): percent of the possible
-# points in the vocabulary's level bands, safety-flagged runs as red triangles, and the same
-# numbers as text. No title inside the chart: the heading above it names the checklist.
 
 #: The date axis never spans less than this, so one run (or a few on one day) sits on a
 #: readable range of days rather than years.
 MIN_CHART_WINDOW = timedelta(days=14)
 #: At most this many date ticks, so their labels never run into each other.
 MAX_DATE_TICKS = 6
-SAFETY_WORDS = "touches on your safety"
+SAFETY_WORDS = N_("touches on your safety")
 #: A safety question answered other than Never beside a calm level: no level word is given.
-NOTED_WORDS = "a safety answer other than Never, so no level"
+NOTED_WORDS = N_("a safety answer other than Never, so no level")
 _LINE_COLOUR = "#1d4ed8"
 _SAFETY_COLOUR = "#b91c1c"
 _FONT_RC: Any = {"font.family": "sans-serif", "font.size": 8,
@@ -163,17 +80,18 @@ def trend_lines(trend: pd.DataFrame, vocabulary: Vocabulary) -> list[str]:
     lines = []
     for row in _chart_rows(trend).itertuples():
         percent = float(row.percent) if pd.notna(row.percent) else math.nan
-        amount = "no answers scored" if math.isnan(percent) else percent_text(percent)
+        amount = _("no answers scored") if math.isnan(percent) else percent_text(percent)
         withheld = bool(getattr(row, "level_withheld", False))
-        words = (SAFETY_WORDS if bool(row.safety) else NOTED_WORDS if withheld
+        words = (_(SAFETY_WORDS) if bool(row.safety) else _(NOTED_WORDS) if withheld
                  else vocabulary.level_label(str(row.level)))
-        lines.append(f"{local_day(row.saved_at)}: {amount}, {words}.")
+        lines.append(_("{day}: {amount}, {words}.").format(day=local_day(row.saved_at), amount=amount,
+                                                           words=words))
     return lines
 
 
 def trend_text(trend: pd.DataFrame, vocabulary: Vocabulary) -> str:
     """`trend_lines` as plain text (one run per line), the text alternative to the chart."""
-    return "\n".join(trend_lines(trend, vocabulary)) or "No saved runs yet."
+    return "\n".join(trend_lines(trend, vocabulary)) or _("No saved runs yet.")
 
 
 def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
@@ -194,14 +112,7 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
     with rc_context(_FONT_RC):
         fig = Figure(figsize=(6.5, 2.6), dpi=100, layout="constrained")
         ax = fig.subplots()
-        lower = 0.0
-        for level in vocabulary.levels:
-            upper = min(level.below, 100)
-            if upper > lower:
-                ax.axhspan(lower, upper, color=level.colour, zorder=0, clip_on=False)
-                ax.text(1.01, (lower + upper) / 2, level.label, transform=ax.get_yaxis_transform(),
-                        va="center", fontsize=7, color="#4b5563", parse_math=False)
-            lower = max(lower, upper)
+        _level_bands(ax, vocabulary)
         ax.plot(x, percent, color=_LINE_COLOUR, linewidth=1.5, zorder=2, clip_on=False)
 
         def mark(where: np.ndarray, **style: Any) -> Any:
@@ -214,25 +125,45 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
                               linewidths=1.5, label=vocabulary.insufficient_label))
         if flagged.any():
             shown.append(mark(flagged, marker="^", s=80, color=_SAFETY_COLOUR, edgecolor="white",
-                              linewidths=0.6, label=SAFETY_WORDS))
+                              linewidths=0.6, label=_(SAFETY_WORDS)))
         if shown:
             ax.legend(handles=shown, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(shown),
                       frameon=False, borderaxespad=0.2, handletextpad=0.3, fontsize=8)
-        ax.xaxis_date()
-        window = _date_window(times)
-        ax.set_xlim(*(float(mdates.date2num(t)) for t in window))
-        locator = _date_locator(*window)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(_dates_formatter(locator))
-        ax.set_ylim(0, 100)
-        ax.set_yticks([0, 25, 50, 75, 100])
-        ax.set_ylabel("% of possible points")
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        _axes(ax, times)
         if not len(rows):
-            ax.text(0.5, 0.5, "No saved runs yet", transform=ax.transAxes, ha="center", va="center",
+            ax.text(0.5, 0.5, _("No saved runs yet"), transform=ax.transAxes, ha="center", va="center",
                     color="#4b5563", parse_math=False)
     return fig
+
+
+def _level_bands(ax: Any, vocabulary: Vocabulary) -> None:
+    """The vocabulary's levels as shaded bands from 0 to 100, each named at the right."""
+    lower = 0.0
+    for level in vocabulary.levels:
+        upper = min(level.below, 100)
+        if upper > lower:
+            ax.axhspan(lower, upper, color=level.colour, zorder=0, clip_on=False)
+            ax.text(1.01, (lower + upper) / 2, level.label, transform=ax.get_yaxis_transform(),
+                    va="center", fontsize=7, color="#4b5563", parse_math=False)
+        lower = max(lower, upper)
+
+
+def _axes(ax: Any, times: Sequence[datetime]) -> None:
+    """Dates along the bottom (a readable window, labels that never collide), percent up the
+    side, no box on top and right."""
+    import matplotlib.dates as mdates
+
+    ax.xaxis_date()
+    window = _date_window(times)
+    ax.set_xlim(*(float(mdates.date2num(t)) for t in window))
+    locator = _date_locator(*window)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(_dates_formatter(locator))
+    ax.set_ylim(0, 100)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel(_("% of possible points"))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def _date_locator(first: datetime, last: datetime) -> Any:
@@ -294,8 +225,9 @@ def trend_svg(trend: pd.DataFrame, vocabulary: Vocabulary, *, name: str = "", id
     with rc_context({**_FONT_RC, **_SVG_RC}):  # the SVG names its fonts when it is written
         fig.savefig(out, format="svg", metadata={key: None for key in ("Creator", "Date", "Format", "Type")})
     runs = len(_chart_rows(trend))
-    label = (f"{name}: " if name else "") + (
-        f"chart of the percent of the possible points at each saved run ({runs} run{'s' if runs != 1 else ''})")
+    label = (f"{name}: " if name else "") + ngettext(
+        "chart of the percent of the possible points at each saved run ({n} run)",
+        "chart of the percent of the possible points at each saved run ({n} runs)", runs).format(n=runs)
     return _inline_svg(out.getvalue(), ident, label, trend_text(trend, vocabulary) if describe else "")
 
 
