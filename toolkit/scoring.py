@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -231,10 +232,11 @@ def _run_table(runs: Sequence[Answers], checklists: ChecklistSet, cat: _Catalogu
         return picked
 
     table = pd.DataFrame({
-        "checklist": pd.Categorical.from_codes(run_checklist, categories=cids),
+        "checklist": _categorical(run_checklist, categories=cids),
         "title": per_checklist([checklists[c].title for c in cids]),
         "version": [r.checklist_version for r in runs],
-        "saved_at": pd.to_datetime([r.saved_at if isinstance(r, SavedRun) else None for r in runs], utc=True),
+        "saved_at": pd.to_datetime(np.array([r.saved_at if isinstance(r, SavedRun) else None for r in runs],
+                                             dtype=object), utc=True),
         "direction": per_checklist([checklists[c].direction for c in cids]),
         "group": per_checklist([checklists[c].group for c in cids]),
         "answered": answered,
@@ -244,7 +246,7 @@ def _run_table(runs: Sequence[Answers], checklists: ChecklistSet, cat: _Catalogu
         "points": per_run["points"],
         "max_points": per_run["max_points"],
         "percent": percent,
-        "level": pd.Categorical.from_codes(level_code, categories=[lv.id for lv in vocab.levels]
+        "level": _categorical(level_code, categories=[lv.id for lv in vocab.levels]
                                            + ["insufficient", NOT_APPLICABLE]),
         "safety": safety,
         "safety_noted": noted,
@@ -253,6 +255,11 @@ def _run_table(runs: Sequence[Answers], checklists: ChecklistSet, cat: _Catalogu
     })
     table.index.name = "run"
     return table
+
+
+def _categorical(codes: Any, categories: Sequence[str]) -> pd.Categorical[str]:
+    """Categories from their codes (-1: missing), the one way every coded column is built."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.intp), categories=pd.Index(list(categories)))
 
 
 def _named_items(runs: Sequence[Answers], cat: _Catalogue, scored: _Scored, run_edition: np.ndarray
@@ -277,9 +284,9 @@ def _item_table(cat: _Catalogue, scored: _Scored, run_edition: np.ndarray) -> pd
     known, answered = scored.known, scored.answered
     table = pd.DataFrame({
         "run": scored.run_index,
-        "checklist": pd.Categorical.from_codes(run_checklist[scored.run_index], categories=cat.checklist_ids),
-        "item": pd.Categorical.from_codes(np.where(known, item_names[scored.code], -1), categories=unique_ids),
-        "answer": pd.Categorical.from_codes(scored.option, categories=cat.option_ids),
+        "checklist": _categorical(run_checklist[scored.run_index], categories=cat.checklist_ids),
+        "item": _categorical(np.where(known, item_names[scored.code], -1), categories=unique_ids),
+        "answer": _categorical(scored.option, categories=cat.option_ids),
         "severity": np.where(known, scored.severity, np.nan),
         "points": np.where(answered, scored.points, np.nan),
         "max_points": np.where(answered, scored.max_points, np.nan),

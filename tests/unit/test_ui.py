@@ -67,12 +67,20 @@ def expected_level(vocabulary, answer: str) -> str:
 
 
 def relabelled(checklists, cid: str):
-    """The checklists with `cid`'s level words changed: a test that hard-codes a level word fails on it."""
+    """The checklists with their level words changed (one vocabulary for the whole set, archived
+    editions included): a test that hard-codes a level word fails on it. `cid` is the list the
+    test looks at."""
     import dataclasses
 
-    c = checklists[cid]
-    levels = tuple(dataclasses.replace(lv, label=f"Level word {n}") for n, lv in enumerate(c.vocabulary.levels))
-    return {**checklists, cid: dataclasses.replace(c, vocabulary=dataclasses.replace(c.vocabulary, levels=levels))}
+    vocab = checklists[cid].vocabulary
+    levels = tuple(dataclasses.replace(lv, label=f"Level word {n}") for n, lv in enumerate(vocab.levels))
+    vocab = dataclasses.replace(vocab, levels=levels)
+
+    def swap(c):
+        editions = {v: dataclasses.replace(e, vocabulary=vocab) for v, e in c.editions.items()}
+        return dataclasses.replace(c, vocabulary=vocab, editions=editions)
+
+    return {k: swap(c) for k, c in checklists.items()}
 
 
 @pytest.mark.parametrize("words", ["shipped", "relabelled"])
