@@ -1,9 +1,14 @@
-"""The trend chart (matplotlib): one checklist's saved runs over time. No I/O.
+"""The trend chart (matplotlib): one checklist's saves, oldest first. No I/O.
 
-Percent of the possible points (`toolkit.summary.trend`) in the vocabulary's level bands,
-safety-flagged runs as red triangles, and the same numbers as text lines. As a figure, a PNG,
-or an inline SVG for pages (inert: only known elements and attributes kept, ids prefixed). No
-title inside the chart: the heading above it names the checklist.
+The share of the possible points at each save (`toolkit.summary.trend`) in the vocabulary's
+level bands, saves with a safety answer as red triangles, and the same numbers as text lines.
+As a figure, a PNG, or an inline SVG for pages (inert: only known elements and attributes kept,
+ids prefixed). No title inside the chart: the heading above it names the checklist.
+
+Saves sit side by side in the order they were made, one step apart, so several saves on one
+day are as easy to tell apart as saves a month apart (on a calendar axis they made one
+vertical spike); the axis ends at the last save (a calendar axis padded a week into the
+future). Their date labels say the day, and the time of day when a day has several saves.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,11 +32,10 @@ from .summary import percent_text
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-#: The date axis never spans less than this, so one run (or a few on one day) sits on a
-#: readable range of days rather than years.
-MIN_CHART_WINDOW = timedelta(days=14)
-#: At most this many date ticks, so their labels never run into each other.
-MAX_DATE_TICKS = 6
+#: At most this many date labels along the bottom, so they never run into each other.
+MAX_DATE_TICKS = 5
+#: How far the axis reaches past the first and last save, in steps between saves.
+EDGE = 0.5
 SAFETY_WORDS = N_("touches on your safety")
 #: A safety question answered other than Never beside a calm level: no level word is given.
 NOTED_WORDS = N_("a safety answer other than Never, so no level")
@@ -63,48 +67,89 @@ def _local_times(saved_at: pd.Series) -> list[datetime]:
     return [pd.Timestamp(t).to_pydatetime(warn=False).astimezone().replace(tzinfo=None) for t in saved_at]
 
 
-def _date_window(times: Sequence[datetime]) -> tuple[datetime, datetime]:
-    """The x-axis range: every run, padded so the range is never under MIN_CHART_WINDOW."""
-    if not times:
-        today = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)
-        return today - MIN_CHART_WINDOW / 2, today + MIN_CHART_WINDOW / 2
-    first, last = min(times), max(times)
-    span = last - first
-    pad = max((MIN_CHART_WINDOW - span) / 2, span * 0.05, timedelta(days=1))
-    return first - pad, last + pad
+def _shared_days(times: Sequence[datetime]) -> set[Any]:
+    """The days with more than one save: their saves are told apart by the time of day."""
+    days = [t.date() for t in times]
+    return {d for d in days if days.count(d) > 1}
+
+
+def _tick_runs(n: int) -> list[int]:
+    """Which saves get a date label: all of them up to MAX_DATE_TICKS, else every k-th counted
+    back from the last (evenly apart, so no two labels crowd; the last save always has one)."""
+    if n <= MAX_DATE_TICKS:
+        return list(range(n))
+    step = math.ceil((n - 1) / (MAX_DATE_TICKS - 1))
+    return list(range(n - 1, -1, -step))[::-1]
+
+
+def _tick_labels(times: Sequence[datetime], picks: Sequence[int]) -> tuple[list[int], list[str]]:
+    """Date labels for the picked saves: "05 Oct", with the year on the first, wherever it
+    changes and wherever the day and month alone would repeat a label; the time of day on a
+    second line when the day has several saves. A label that would read exactly like the one
+    before it (two saves in one minute) is left out."""
+    shared = _shared_days(times)
+    kept: list[int] = []
+    labels: list[str] = []
+    year = None
+    for k in picks:
+        t = times[k]
+        day = t.strftime("%d %b")
+        repeats = any(other.startswith(day) for other in labels) and times[kept[-1]].date() != t.date()
+        label = day + ("" if t.year == year and not repeats else t.strftime(" %Y"))
+        if t.date() in shared:
+            label += "\n" + t.strftime("%H:%M")
+        if labels and label.split("\n")[-1] == labels[-1].split("\n")[-1] and \
+                times[kept[-1]].date() == t.date():
+            continue
+        kept.append(k)
+        labels.append(label)
+        year = t.year
+    return kept, labels
+
+
+def when_saved(moment: Any, times: Sequence[datetime] = ()) -> str:
+    """A save's day ("05 Oct 2026"), with its time of day ("05 Oct 2026, 09:05") when `times`
+    (every save of the list, local) holds another save on that day."""
+    local = pd.Timestamp(moment).to_pydatetime(warn=False).astimezone().replace(tzinfo=None)
+    if local.date() in _shared_days(times):
+        return _("{day}, {time}").format(day=local_day(moment), time=local.strftime("%H:%M"))
+    return local_day(moment)
 
 
 def trend_lines(trend: pd.DataFrame, vocabulary: Vocabulary) -> list[str]:
-    """The chart's numbers in words, one line per saved run, oldest first:
-    "01 Oct 2026: 50 %, touches on your safety." A safety answer replaces the level words."""
+    """The chart's numbers in words, one line per save, oldest first:
+    "01 Oct 2026: 50 %, touches on your safety." A safety answer replaces the level words;
+    a day with several saves gives each its time of day ("01 Oct 2026, 09:05: …")."""
     lines = []
-    for row in _chart_rows(trend).itertuples():
+    rows = _chart_rows(trend)
+    times = _local_times(rows["saved_at"])
+    for row in rows.itertuples():
         percent = float(row.percent) if pd.notna(row.percent) else math.nan
         amount = _("no answers scored") if math.isnan(percent) else percent_text(percent)
         withheld = bool(getattr(row, "level_withheld", False))
         words = (_(SAFETY_WORDS) if bool(row.safety) else _(NOTED_WORDS) if withheld
                  else vocabulary.level_label(str(row.level)))
-        lines.append(_("{day}: {amount}, {words}.").format(day=local_day(row.saved_at), amount=amount,
+        lines.append(_("{day}: {amount}, {words}.").format(day=when_saved(row.saved_at, times), amount=amount,
                                                            words=words))
     return lines
 
 
 def trend_text(trend: pd.DataFrame, vocabulary: Vocabulary) -> str:
-    """`trend_lines` as plain text (one run per line), the text alternative to the chart."""
-    return "\n".join(trend_lines(trend, vocabulary)) or _("No saved runs yet.")
+    """`trend_lines` as plain text (one save per line), the text alternative to the chart."""
+    return "\n".join(trend_lines(trend, vocabulary)) or _("Nothing saved yet.")
 
 
 def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
-    """The trend chart as a matplotlib Figure (6.5 x 2.6 in): percent at each saved run over the
-    level bands (labelled with `level.label`, shaded with `level.colour`); runs with a safety
-    answer as red triangles, runs with too few answers as open circles, a legend for both."""
-    import matplotlib.dates as mdates
+    """The trend chart as a matplotlib Figure (6.5 x 2.6 in): the share of the possible points
+    at each save, oldest first, one step apart, over the level bands (labelled with
+    `level.label`, shaded with `level.colour`); saves with a safety answer as red triangles,
+    saves with too few answers as open circles, a legend for both."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
     rows = _chart_rows(trend)
     times = _local_times(rows["saved_at"])
-    x = mdates.date2num(times) if times else np.array([], dtype=float)
+    x = np.arange(len(times), dtype=float)
     percent = rows["percent"].astype(float).to_numpy()
     flagged = rows["safety"].astype(bool).to_numpy()
     thin = (rows["level"].astype(str) == "insufficient").to_numpy() & ~flagged
@@ -131,7 +176,7 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
                       frameon=False, borderaxespad=0.2, handletextpad=0.3, fontsize=8)
         _axes(ax, times)
         if not len(rows):
-            ax.text(0.5, 0.5, _("No saved runs yet"), transform=ax.transAxes, ha="center", va="center",
+            ax.text(0.5, 0.5, _("Nothing saved yet"), transform=ax.transAxes, ha="center", va="center",
                     color="#4b5563", parse_math=False)
     return fig
 
@@ -149,53 +194,19 @@ def _level_bands(ax: Any, vocabulary: Vocabulary) -> None:
 
 
 def _axes(ax: Any, times: Sequence[datetime]) -> None:
-    """Dates along the bottom (a readable window, labels that never collide), percent up the
-    side, no box on top and right."""
-    import matplotlib.dates as mdates
-
-    ax.xaxis_date()
-    window = _date_window(times)
-    ax.set_xlim(*(float(mdates.date2num(t)) for t in window))
-    locator = _date_locator(*window)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(_dates_formatter(locator))
+    """Saves along the bottom, one step apart and named by their dates (never a date after the
+    last save), the share of the possible points up the side, no box on top and right."""
+    n = len(times)
+    ax.set_xlim(-EDGE, max(n - 1, 0) + EDGE)
+    picks, labels = _tick_labels(times, _tick_runs(n))
+    ax.set_xticks([float(k) for k in picks], labels=labels)
+    ax.set_xlabel(_("Each time you saved, oldest first"))
     ax.set_ylim(0, 100)
-    ax.set_yticks([0, 25, 50, 75, 100])
-    ax.set_ylabel(_("% of possible points"))
+    ticks = [0, 25, 50, 75, 100]
+    ax.set_yticks(ticks, labels=[percent_text(t) for t in ticks])
+    ax.set_ylabel(_("Share of the possible points"))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-
-
-def _date_locator(first: datetime, last: datetime) -> Any:
-    """At most MAX_DATE_TICKS ticks. Up to 45 days: every k days, evenly (matplotlib's day
-    ticks restart on the 1st of each month, so "29 Feb" and "Mar" could sit a day apart);
-    longer: months or years, on their first day."""
-    import matplotlib.dates as mdates
-
-    days = (last - first) / timedelta(days=1)
-    if days <= 45:
-        step = next(k for k in (1, 2, 3, 4, 5, 7, 10, 14) if days // k + 1 <= MAX_DATE_TICKS)
-        return mdates.DayLocator(interval=step)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=MAX_DATE_TICKS)
-    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]  # 12: every January, for 2.75-3 years
-    return locator
-
-
-def _dates_formatter(locator: Any) -> Any:
-    """Short date labels that never read alike: a year ("2026"), a month with its year
-    ("Jul 2026") or a day with its month ("05 Oct"); the year is added to the first label
-    when no label names it. No offset text in the corner."""
-    import matplotlib.dates as mdates
-
-    class Formatter(mdates.ConciseDateFormatter):
-        def format_ticks(self, values: Any) -> list[str]:
-            labels = list(super().format_ticks(values))
-            if labels and not any(re.search(r"\d{4}", label) for label in labels):
-                labels[0] = f"{labels[0]} {mdates.num2date(values[0]).year}"
-            return labels
-
-    return Formatter(locator, formats=["%Y", "%b %Y", "%d %b", "%d %b %H:%M", "%H:%M", "%H:%M:%S"],
-                     zero_formats=["", "%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M"], show_offset=False)
 
 
 def trend_png(trend: pd.DataFrame, title: str, vocabulary: Vocabulary) -> bytes:
@@ -224,10 +235,10 @@ def trend_svg(trend: pd.DataFrame, vocabulary: Vocabulary, *, name: str = "", id
     out = io.StringIO()
     with rc_context({**_FONT_RC, **_SVG_RC}):  # the SVG names its fonts when it is written
         fig.savefig(out, format="svg", metadata={key: None for key in ("Creator", "Date", "Format", "Type")})
-    runs = len(_chart_rows(trend))
+    saves = len(_chart_rows(trend))
     label = (f"{name}: " if name else "") + ngettext(
-        "chart of the percent of the possible points at each saved run ({n} run)",
-        "chart of the percent of the possible points at each saved run ({n} runs)", runs).format(n=runs)
+        "chart of the share of the possible points each time you saved (saved once)",
+        "chart of the share of the possible points each time you saved ({n} times saved)", saves).format(n=saves)
     return _inline_svg(out.getvalue(), ident, label, trend_text(trend, vocabulary) if describe else "")
 
 

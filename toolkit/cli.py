@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import i18n
 from .bundles import MAX_BUNDLE_BYTES
 from .checklist import checkout_root
 from .crypto import check_strength, read_passphrase
-from .errors import PassphraseError, ToolkitError
+from .errors import ChecklistError, PassphraseError, ToolkitError
 from .files import read_regular, write_private
 from .i18n import N_, _, ngettext
 from .launch import PORT
@@ -93,9 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--passphrase-file", metavar="FILE",
                         help=_("read the passphrase of protected answers from FILE (else $REDFLAG_PASSPHRASE, "
                                "else a prompt)"))
+    lang_help = _("the language to show (en, es; default: your choice in the notebooks, else $REDFLAG_LANG, "
+                  "else this computer's locale)")
+    parser.add_argument("--lang", metavar="CODE", help=lang_help)
     # Also accepted after the command (`redflag report --dir D`), without clearing the global one.
     answers = argparse.ArgumentParser(add_help=False)
     answers.add_argument("--dir", metavar="DIR", dest="answers", default=argparse.SUPPRESS, help=answers_help)
+    answers.add_argument("--lang", metavar="CODE", default=argparse.SUPPRESS, help=lang_help)
     answers.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
                          help=_("read the passphrase of protected answers from FILE"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_sub_parser(answers))
@@ -162,10 +167,14 @@ def _sub_parser(parent: argparse.ArgumentParser) -> type[argparse.ArgumentParser
 
 
 def _workspace(args: argparse.Namespace, unlock: bool = True) -> Workspace:
-    """The workspace; a protected answers folder is unlocked with the passphrase first."""
+    """The workspace in the chosen language (--lang, the person's setting, $REDFLAG_LANG, the
+    locale), its sentences installed for this command; a protected answers folder is unlocked
+    with the passphrase first (the setting is sealed with the answers)."""
     ws = Workspace.open(args.checklists, args.answers)
     if unlock and ws.store.protected:
         ws.store.unlock(read_passphrase(args.passphrase_file))
+    ws = ws.choose_language(args.lang)
+    i18n.use(ws.language)
     return ws
 
 
@@ -181,7 +190,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    checklists = Workspace.open(args.directory or args.checklists, args.answers).checklists
+    """The checklists, then every translation beside them (missing, stale or unknown texts, and
+    the UI catalogue's untranslated or fuzzy sentences): each problem with its file and key."""
+    from .translations import LANGUAGES, translation_folder, validate
+
+    ws = Workspace.open(args.directory or args.checklists, args.answers)
+    checklists = ws.checklists
+    problems = [p for code in LANGUAGES if code != i18n.ENGLISH and translation_folder(checklists, code).is_dir()
+                for p in validate(code, checklists, ws.resources)]
+    if problems:
+        raise ChecklistError(*problems)
     items = sum(len(c.items) for c in checklists.values())
     say(_("ok: {checklists} checklists, {items} items").format(checklists=len(checklists), items=items))
     return 0
@@ -344,11 +362,12 @@ def _country(ws: Workspace, given: str | None) -> str | None:
 
 def _cmd_resources(args: argparse.Namespace) -> int:
     from .markup import contacts
+    from .translations import for_country
 
     ws = _workspace(args, unlock=False)  # the helplines never wait for a passphrase
     res = ws.resources
     code = _country(ws, args.country)
-    first, others = res.for_country(code)
+    first, others = for_country(res, code, ws.language)  # in Spanish, the lines that speak it first
 
     def show(entries: Sequence[Resource]) -> None:
         for r in entries:
@@ -501,7 +520,8 @@ def os_problem(exc: OSError, args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with i18n.language(i18n.current()):  # a command's language ends with it
+            return COMMANDS[args.command](args)
     except ToolkitError as exc:
         say(exc, err=True)
         return 1

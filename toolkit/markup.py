@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from . import service
+from . import i18n, service
 from .i18n import N_, _, ngettext
 from .resources import Resource, Resources
 from .words import NOT_A_DIAGNOSIS
@@ -51,6 +51,7 @@ def templates() -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["not_a_diagnosis"] = lambda: _(NOT_A_DIAGNOSIS)
+    env.globals["lang"] = i18n.current  # <html lang="{{ lang() }}">: the language in use (issue 19)
     env.filters["md"] = md_escape
     env.filters["md_text"] = md_text
     env.filters["day"] = local_day

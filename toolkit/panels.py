@@ -14,7 +14,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from . import service
 from .bundles import MAX_BUNDLE_BYTES, SEALED_BUNDLE_SUFFIX, neutral_name
@@ -25,7 +27,7 @@ from .i18n import N_, _, ngettext
 from .markup import answered_text, local_day, ui
 from .uikit import BUTTON_STYLE, LABELLED_CHOICE, LABELLED_PROGRESS, LABELLED_TEXT, ROW, WIDE, button, html, message
 from .uikit import shows_errors as shows_errors
-from .widgets import AnswerGroup
+from .widgets import STATIC, AnswerGroup
 from .workspace import Workspace
 
 
@@ -195,14 +197,53 @@ class CountryChoice:
         self._on_change()
 
 
+class PrintButton(anywidget.AnyWidget):
+    """A "Print" button: the page asks for the report with a message, `on_print` handlers make
+    it, and `print_page` sends it back to be printed from a hidden frame (static/print_report.js:
+    a module, no inline script, so it works under the app view's Content-Security-Policy)."""
+
+    _esm = STATIC / "print_report.js"
+    #: As wide as its word (a jupyter-button is 148 px), so the row beside it keeps its room.
+    _css = ".redflag-print.jupyter-button{width:auto;min-width:5em;padding:0 1em}"
+    label = traitlets.Unicode(help="The button's words.").tag(sync=True)
+    # Not `tooltip`: DOMWidget's own, which its view reads together with a `description` this has not.
+    hint = traitlets.Unicode(help="What the button does, in a few words (its title).").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Print"))
+        kwargs.setdefault("hint", _("Print the report, or save it as a PDF"))
+        super().__init__(**kwargs)
+        self._print_handlers = w.CallbackDispatcher()
+        self.on_msg(self._on_front_end_msg)
+
+    def on_print(self, callback: Callable[[PrintButton], Any]) -> None:
+        """Run callback(self) when the button is pressed on the page."""
+        self._print_handlers.register_callback(callback)
+
+    def click(self) -> None:
+        """Press the button as the page would (scripts and tests)."""
+        self._print_handlers(self)
+
+    def print_page(self, page: str) -> None:
+        """Send the page to be printed."""
+        self.send({"event": "page", "html": page})
+
+    def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "print":
+            self.click()
+
+
 class ReportPanel:
-    """"Printable report": a download link holding the page; from a protected folder only by choice."""
+    """"Printable report": a download link holding the page, and "Print" to print it at once;
+    from a protected folder only by choice."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.report_button = button(_("Printable report"),
                                     tooltip=_("A page to print or keep: results, themes, changes"))
         self.report_button.on_click(self.prepare_report)
+        self.print_button = PrintButton()
+        self.print_button.on_print(self.print_report)
         self.report_link = html()
         # A report is for reading, so it is never encrypted: from a protected folder only by choice.
         self.report_plain = w.Checkbox(value=False, indent=False, layout=WIDE,
@@ -212,6 +253,23 @@ class ReportPanel:
     @shows_errors("report_link", default="")
     def prepare_report(self, _button: Any = None) -> str:
         """Offer the printable HTML report as a download link (it is not written to disk)."""
+        page = self._page()
+        if page:
+            self.report_link.value = data_link(page.encode("utf-8"), "text/html", neutral_name("html"))
+        return page
+
+    @shows_errors("report_link", default="")
+    def print_report(self, _button: Any = None) -> str:
+        """Send the report to the page to be printed (nothing is written to disk)."""
+        page = self._page()
+        if page:
+            self.report_link.value = message(
+                _("Printing your report. In the print window you can also save it as a PDF."))
+            self.print_button.print_page(page)
+        return page
+
+    def _page(self) -> str:
+        """The report's page, or "" with the reason shown when the folder is protected."""
         from .report import report_html
 
         ws = self.workspace
@@ -220,9 +278,7 @@ class ReportPanel:
                 "Your answers are protected, and a report is not: anyone who finds it can read it. "
                 "Tick the box above to make one anyway."), "error")
             return ""
-        page = report_html(ws.store.runs(), ws.checklists, ws.resources, country=ws.country)
-        self.report_link.value = data_link(page.encode("utf-8"), "text/html", neutral_name("html"))
-        return page
+        return report_html(ws.store.runs(), ws.checklists, ws.resources, country=ws.country)
 
     def clear(self) -> None:
         self.report_link.value = ""

@@ -5,9 +5,12 @@ from data or from a person is escaped by the templates. The only markup made her
 checklist's trend chart, an inline SVG built by `charts.trend_svg` (inert, escaped, nothing
 outside it referenced). Private notes are left out: a report is often shown to someone else.
 
-Printing (Chromium, "Save as PDF"): the title, the support box (when an answer touches on
-safety) and the start of the results share page 1; table rows and charts never split across
-pages, table headers repeat, headings stay with what follows.
+Page 1 is a short summary a person can hand over or keep on its own: each list's result in
+one line, then help now: the chosen country's emergency numbers and its first few helplines
+(with no country chosen: every country's emergency number). The rest starts on page 2: the
+results in full, the tables, each list's answers and saves, and at the end the whole support
+box, every country's lines. Printing (Chromium, "Save as PDF"): table rows and charts never
+split across pages, table headers repeat, headings stay with what follows.
 """
 
 from __future__ import annotations
@@ -23,12 +26,28 @@ from .charts import trend_lines, trend_svg
 from .checklist import GROUPS, Checklist, ChecklistSet, SavedRun
 from .i18n import _
 from .markup import md_escape, render, support_context
-from .resources import Resources
+from .resources import EVERYWHERE, Resource, Resources
 from .scoring import score
 from .summary import ResultLine, changes, latest_runs, percent_text, points_text, result_lines, summarise, trend
 from .tables import changes_styler, checklists_styler, themes_styler
 
-__all__ = ["md_escape", "report_html", "report_md"]
+__all__ = ["PAGE_ONE_LINES", "md_escape", "report_html", "report_md"]
+
+#: Page 1 lists the chosen country's emergency numbers and at most this many of its helplines.
+PAGE_ONE_LINES = 4
+
+
+def _help_now(resources: Resources, country: str | None) -> tuple[list[Resource], str]:
+    """Page 1's help: (lines, the chosen country's name or "" when none is chosen). With a
+    country: its emergency numbers, then its first PAGE_ONE_LINES helplines; with none: every
+    country's emergency number (nobody's helplines are put first by guesswork)."""
+    first, _others = resources.for_country(country)
+    code = (country or "").strip().upper()
+    if not (code and any(code in r.countries for r in resources.items)):
+        return [r for r in first if r.emergency], ""
+    emergency = [r for r in first if r.emergency]
+    lines = [r for r in first if not r.emergency and EVERYWHERE not in r.countries]
+    return emergency + lines[:PAGE_ONE_LINES], resources.country_name(code)
 
 
 def _answer_rows(run: SavedRun, checklist: Checklist) -> list[dict[str, Any]]:
@@ -65,7 +84,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
              now: datetime | None, html: bool, country: str | None, charts: bool = False) -> dict[str, Any]:
     """What every report shows, whatever the output format."""
     context: dict[str, Any] = {"now": now or datetime.now().astimezone(), "lines": [],
-                               "safety": False, "support_first": False, "moved": [], "themes": [],
+                               "safety": False, "moved": [], "themes": [],
                                "details": []}
     if runs:
         latest = latest_runs(runs)
@@ -83,9 +102,6 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
         lines = result_lines(summary, checklists)
         context.update(
             lines=lines, safety=summary.safety, moved=moved,
-            # The box comes first for a safety answer (urgent), any safety answer other than
-            # Never or a "high" list about a partner (calm); else after the results.
-            support_first=summary.safety or summary.calm_support,
             details=_details(runs, latest, checklists, lines, html and charts and _can_draw()),
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
                      "kind": _(GROUPS[t.group])}
@@ -93,6 +109,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")
     context.update(support_context(resources, urgent=context["safety"], country=country))
+    context["help_now"], context["help_country"] = _help_now(resources, country)
     context["others_open"] = True  # a printed page cannot open a folded list
     context["anchor"] = "support"  # the results link to the one box in the report
     return context

@@ -25,7 +25,7 @@ from .protection import Converted
 if TYPE_CHECKING:
     import pandas as pd
 
-SETTINGS_KEYS = {"country"}
+SETTINGS_KEYS = {"country", "language"}
 SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "problem", "path"]
 
 

@@ -63,7 +63,7 @@ def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
         # The same count as the progress line and the results: every choice is an answer.
         _("Answered"): [_answered(vocabulary, a, u, s, nh) for a, u, s, nh in
                         zip(runs["answered"], runs["unanswered"], runs["unsure"], runs["not_happened"])],
-        _("Percent"): [percent_text(p) for p in runs["percent"]],
+        _("Share of the possible points"): [percent_text(p) for p in runs["percent"]],
         _("Level"): [(_("see support") if safe else _("not shown: a safety answer") if withheld
                       else vocabulary.level_label(str(level)))
                      for level, safe, withheld in zip(runs["level"], runs["safety"], runs["level_withheld"])],

@@ -12,6 +12,8 @@ from the templates (markup.ui), every sentence through i18n.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,7 @@ from .uikit import (
     own_layout,
     shows_errors,
 )
+from .widgets import ResultFocus
 from .workspace import Workspace, default_workspace
 
 __all__ = ["IDLE_ENV", "SHARED", "ChecklistForm", "CountryChoice", "History", "PageLock", "Summary",
@@ -86,7 +89,9 @@ def _result(ws: Workspace, checklist: Checklist, answers: Answers) -> tuple[str,
 
 
 class ChecklistForm(Composed, Shown):
-    """One checklist: items with a never…always choice, progress, save, resume, hide, result."""
+    """One checklist: items with a never…always choice, progress, the result (shown without
+    saving, by "Show my result" or by itself once every statement is answered), save, resume
+    and hide. Saving is a separate step; a locked answers folder only stops saving."""
 
     def __init__(self, checklist_id: str, workspace: Workspace | None = None) -> None:
         self.workspace = ws = workspace if workspace is not None else default_workspace()
@@ -96,41 +101,55 @@ class ChecklistForm(Composed, Shown):
         self.checklist = c = ws.checklists[checklist_id]
         self.label = _("Checklist form: {title}").format(title=c.title)
         self.header = html(ui("form_header", c, service.place()))
-        self.statements = Statements(c, self._update_progress)
+        self.statements = Statements(c, self._answered)
         self.progress_panel = Progress(c, self.statements.values())
-        self.save_button = button(_("Save my answers"), button_style="primary",
+        self.result_button = button(_("Show my result"), button_style="primary",
+                                    tooltip=_("See your result without saving"))
+        self.result_button.add_class("redflag-show-result")  # where the skip link goes before a result
+        self.result_button.on_click(self.show_my_result)
+        self.save_button = button(_("Save my answers"),
                                   tooltip=_("Save privately on {place}").format(place=service.place()))
         self.save_button.on_click(self.save)
         self.hide_button, self.hide_top = self._hide_button(), self._hide_button()
-        self.show_button = button(_("Show again"))
+        self.show_button = button(_("Back"), layout=own_layout(margin="0.5em 0", align_self="flex-start"))
         self.show_button.on_click(self.show)
         self.unlock = UnlockBox(ws, self._unlocked)
         self.earlier = EarlierAnswers(ws, c.id, self.unlock.locked)
         self.earlier.resume_button.on_click(self.resume)
         self.status, self.support, self.result = html(), html(), html()
+        self.to_result = ResultFocus()  # the skip link, and focus to the result after Show/Save
+        self.result_on_screen = False
+        self._quiet = False  # while the form is filled or emptied as a whole: no result per answer
         self._parts = (self.statements, self.progress_panel, self.earlier)
         self.root = self._layout()
 
     def _layout(self) -> w.VBox:
-        """The page: Exit, the Unlock box, Hide, then the form (hidden by Hide, and while locked)."""
+        """The page: the skip link, Exit, the Unlock box (while locked), Hide, the form, then the
+        result area; Hide swaps all of it for a neutral page with only a way back."""
         p, e = self.progress_panel, self.earlier
+        self.result_area = w.VBox([self.support, self.result], layout=WIDE)
+        self.result_area.add_class("redflag-result-area")
         self.content = w.VBox([
             self.header, w.HBox([e.resume_choice, e.resume_button], layout=WIDE), p.progress_top,
             self.statements.items_box,
             w.HBox([p.progress_bar, p.progress], layout=WIDE),
-            w.HBox([self.save_button, self.hide_button], layout=WIDE),
-            self.status, self.support, self.result,
-        ], layout=own_layout(display="none" if self.unlock.locked else "flex"))
-        self.hidden_box = w.HBox([html(ui("hidden")), self.show_button], layout=w.Layout(display="none"))
+            w.HBox([self.result_button, self.save_button, self.hide_button], layout=WIDE),
+            self.status, self.result_area,
+        ], layout=own_layout())
         self.page_lock = PageLock(self.workspace, self._lock_screen)
         self.exit = self.page_lock.exit
-        return w.VBox([self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE), self.content,
-                       self.hidden_box], layout=WIDE)
+        self.page = w.VBox([self.to_result, self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE),
+                            self.content], layout=own_layout())
+        self.hidden_box = w.VBox([self.show_button], layout=own_layout(display="none"))
+        root = w.VBox([self.page, self.hidden_box], layout=WIDE)
+        root.add_class("redflag-form")  # the skip link and the focus look only inside their own form
+        return root
 
     def _unlocked(self) -> None:
         self.page_lock.touch()  # unlocking is use: the idle lock counts from now
-        self.content.layout.display = "flex"
         self.earlier.refresh()
+        if self.status.value == ui("save_needs_unlock"):
+            self.status.value = ui("unlocked_can_save")
 
     def _hide_button(self) -> w.Button:
         """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
@@ -139,23 +158,46 @@ class ChecklistForm(Composed, Shown):
         return hide
 
     @shows_errors("status")
-    def _update_progress(self, _change: Any = None) -> None:
-        self.progress_panel.update(self.statements.values())
+    def _answered(self, _change: Any = None) -> None:
+        """An answer changed: progress, then the result, live: kept up to date once it is on
+        screen, and shown by itself when the last statement is answered (focus stays put: a
+        choice must not move the person elsewhere, WCAG 3.2.2; the status line says so)."""
+        values = self.statements.values()
+        self.progress_panel.update(values)
+        if self._quiet:
+            return
+        if self.result_on_screen:
+            self.show_result(self.statements.current_answers())
+        elif all(v is not None for v in values):
+            self.show_result(self.statements.current_answers())
+            self.status.value = ui("all_answered")
+
+    _update_progress = _answered  # the old name (scripts and tests call it)
+
+    @contextmanager
+    def _all_at_once(self) -> Iterator[None]:
+        """Every answer changes (Resume, Exit): progress follows, the result is left to the caller."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
 
     def forget_unsaved(self) -> None:
         """Quick exit: the page is gone; the kernel forgets whatever was not saved."""
-        self.statements.forget()
+        self.result_on_screen = False
+        with self._all_at_once():
+            self.statements.forget()
         self.status.value = self.support.value = self.result.value = ""
 
     def _lock_screen(self, why: str) -> None:
         """Exit or idle (the store is locked already): unsaved answers, results and the list of
-        earlier answers go; a protected folder's form hides behind the Unlock box again."""
+        earlier answers go; a protected folder shows the Unlock box again above an empty form."""
         self.forget_unsaved()
         self.earlier.refresh([])
         self.unlock.show_if_locked()
         self.show()
         if self.unlock.locked:
-            self.content.layout.display = "none"
             self.unlock.status.value = locked_note(why)
         else:
             self.earlier.refresh()
@@ -171,9 +213,21 @@ class ChecklistForm(Composed, Shown):
             self.status.value = message(_("Choose earlier answers from the list first."))
             return
         answers = self.workspace.store.read(path)
-        gone = self.statements.fill(answers)
+        with self._all_at_once():
+            gone = self.statements.fill(answers)
         self.status.value = ui("resumed", when(answers.saved_at), gone)
         self.show_result(answers)
+
+    @shows_errors("status")
+    def show_my_result(self, _button: Any = None) -> None:
+        """The result from the answers on screen; nothing is written."""
+        answers = self.statements.current_answers()
+        if not answers.responses:
+            self.status.value = message(_("Choose an answer for at least one statement first."))
+            return
+        self.show_result(answers)
+        self.status.value = ui("shown_not_saved")
+        self.to_result.move()
 
     @shows_errors("status")
     def save(self, _button: Any = None) -> Path | None:
@@ -181,30 +235,39 @@ class ChecklistForm(Composed, Shown):
         if not answers.responses and not answers.notes:
             self.status.value = message(_("Nothing to save yet: choose an answer for at least one item."))
             return None
+        if self.unlock.locked:  # answering and the result need no key; saving does
+            self.unlock.show_if_locked()
+            self.status.value = ui("save_needs_unlock")
+            if answers.responses:
+                self.show_result(answers)
+            self.unlock.passphrase.focus()
+            return None
         try:
             path = self.workspace.store.save(answers)
         except (ToolkitError, OSError) as exc:
             self.status.value = message(_("Your answers could not be saved: {problem}").format(problem=exc), "error")
             return None
-        self.status.value = ui("saved", service.place(), path.name, str(path.parent))
+        self.status.value = ui("saved")
         self.show_result(answers)
+        self.to_result.move()
         self.earlier.refresh()
         return path
 
     def show_result(self, answers: Answers) -> None:
         """The result: support resources first when safety is raised, then level and table."""
         self.support.value, self.result.value = _result(self.workspace, self.checklist, answers)
+        self.result_on_screen = True
 
     def hide(self, _button: Any = None) -> None:
-        """Clear the screen at once; nothing is lost, "Show again" brings it back."""
-        self.content.layout.display = "none"
-        self.hide_top.layout.display = "none"
+        """Clear the screen at once: a neutral page with only "Back" on it; nothing is lost."""
+        self.page.layout.display = "none"
         self.hidden_box.layout.display = "flex"
+        self.hidden_box.add_class("redflag-neutral-page")  # page.css clears the rest of the page
 
     def show(self, _button: Any = None) -> None:
-        self.content.layout.display = "flex"
-        self.hide_top.layout.display = None
+        self.page.layout.display = "flex"
         self.hidden_box.layout.display = "none"
+        self.hidden_box.remove_class("redflag-neutral-page")
 
 
 class Summary(Composed, Shown):
@@ -236,7 +299,8 @@ class Summary(Composed, Shown):
 
     def _overview_tab(self) -> w.VBox:
         r = self.report
-        return w.VBox([self.overview, self.tables, w.HBox([self.refresh_button, r.report_button], layout=WIDE),
+        return w.VBox([self.overview, self.tables,
+                       w.HBox([self.refresh_button, r.report_button, r.print_button], layout=WIDE),
                        r.report_plain, r.report_link], layout=WIDE)
 
     def _data_tab(self) -> w.VBox:

@@ -58,7 +58,7 @@ from ipywidgets import CallbackDispatcher, widget_serialization
 from .i18n import N_, _, ngettext
 
 __all__ = ["DEFAULT_EXIT_URL", "EXIT_URL_ENV", "SHIFT_GAP_MS", "AnswerGroup", "PageStyle", "QuickExit",
-           "check_exit_url", "page_style"]
+           "ResultFocus", "check_exit_url", "page_style"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -343,3 +343,32 @@ class QuickExit(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         return "QuickExit()"
+
+
+# --------------------------------------------------------------------------- ResultFocus
+
+
+class ResultFocus(anywidget.AnyWidget):
+    """A checklist form's way to its result (static/result_focus.js), inside its `.redflag-form`:
+    a "Skip to your result" link at the top (keyboard users reach the result without tabbing
+    through every statement: the result's heading, or "Show my result" before there is one),
+    and `move()`, which takes focus to the result's heading (`.redflag-result-heading` in
+    `.redflag-result-area`) and scrolls it into view, so a screen reader announces the result
+    after Show or Save instead of staying silent on the button. One model for both: a form
+    opens as few as it can (a fresh kernel waits for each)."""
+
+    _esm = STATIC / "result_focus.js"
+
+    request = traitlets.Int(0, help="Raised by move(): each change moves focus to the result.").tag(sync=True)
+    label = Words(N_("Skip to your result"), help="The skip link's words.")
+    _page_style = _page_style_trait()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(_page_style=page_style(), **_translate_words(type(self), kwargs))
+
+    def move(self) -> None:
+        """Focus and scroll to the result (its heading must be on screen by now)."""
+        self.request += 1
+
+    def __repr__(self) -> str:
+        return "ResultFocus()"

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from . import i18n
 from .checklist import ChecklistSet, Vocabulary, checkout_root, load_checklists, shipped_dir
 from .resources import RESOURCES_FILE, Resources, load_resources
 from .store import AnswerStore
@@ -59,16 +60,61 @@ def locale_country(known: Mapping[str, str]) -> str | None:
 
 @dataclass(frozen=True)
 class Workspace:
-    """The checklists (sharing one vocabulary), the support resources and the answer store."""
+    """The checklists (sharing one vocabulary), the support resources and the answer store, in
+    one language: `checklists` and `resources` are in `language`, `english` is what they were
+    translated from. Saved answers hold ids only, so the store is the same in every language."""
 
     checklists: ChecklistSet
     resources: Resources
     store: AnswerStore
+    #: The code of the language the checklists and resources are in ("en", "es").
+    language: str = i18n.ENGLISH
+    #: The English checklists and resources (translations are made from them).
+    english: tuple[ChecklistSet, Resources] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # A plain mapping (a test's own checklists) becomes a set: the shared-vocabulary rule
         # is checked once here, and scoring reuses the set's catalogue.
         object.__setattr__(self, "checklists", ChecklistSet.of(self.checklists))
+        if self.english is None:
+            object.__setattr__(self, "english", (self.checklists, self.resources))
+
+    def _english(self) -> tuple[ChecklistSet, Resources]:
+        assert self.english is not None  # set by __post_init__
+        return self.english
+
+    def in_language(self, lang: str) -> Workspace:
+        """This workspace in `lang` (its checklists, vocabulary and helplines; the same store)."""
+        from .translations import translated
+
+        checklists, resources = translated(lang, *self._english())
+        return replace(self, checklists=checklists, resources=resources, language=lang)
+
+    def choose_language(self, given: str | None = None) -> Workspace:
+        """This workspace in the language chosen by `given` (--lang), the person's setting,
+        $REDFLAG_LANG or the locale (see translations.choose)."""
+        from .translations import choose
+
+        return self.in_language(choose(*self._english(), settings=self.store.settings(), given=given))
+
+    @property
+    def languages(self) -> dict[str, str]:
+        """The languages that can be offered (complete for these checklists): code -> own name."""
+        from .translations import offered
+
+        return offered(*self._english())
+
+    def save_language(self, lang: str) -> Workspace:
+        """Keep `lang` as the person's choice (their settings, removed with their answers) and
+        return the workspace in it; the page's sentences follow (i18n.use)."""
+        from .translations import SETTING, check_code, complete
+
+        code = check_code(lang, "language")
+        if not complete(code, *self._english()):
+            raise ValueError(f"language {code!r} is not complete, so it cannot be chosen")
+        self.store.save_settings(**{SETTING: code})
+        i18n.use(code)
+        return self.in_language(code)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -90,17 +136,19 @@ class Workspace:
 
     @classmethod
     def open(cls, checklists_dir: str | os.PathLike[str] | None = None,
-             answers_dir: str | os.PathLike[str] | None = None) -> Workspace:
+             answers_dir: str | os.PathLike[str] | None = None, language: str | None = None) -> Workspace:
         """Load checklists (shipped, or a folder of your own) and open an answers folder.
 
         A folder of your own without `_resources.toml` uses the shipped support resources.
+        In English unless `language` names another (see `choose_language` for the usual choice).
         """
         folder = Path(checklists_dir) if checklists_dir is not None else shipped_dir()
         checklists = load_checklists(folder)
         own = folder / RESOURCES_FILE
         resources = load_resources(own if own.exists() else shipped_dir() / RESOURCES_FILE)
         answers = Path(answers_dir) if answers_dir is not None else default_answers_dir()
-        return cls(checklists, resources, AnswerStore(answers, checklists))
+        ws = cls(checklists, resources, AnswerStore(answers, checklists))
+        return ws.in_language(language) if language else ws
 
 
 def default_workspace() -> Workspace:
@@ -111,9 +159,15 @@ def default_workspace() -> Workspace:
     an unlocked store holds the key, and a key in a process-wide cache would outlive the page
     that asked for it (a page opened again, or Run All, would show every answer without the
     passphrase). So the key belongs to the page that was unlocked, and goes with it.
+
+    The language is the one chosen (see `Workspace.choose_language`), and the page's sentences
+    are put in it (i18n.use: one person per kernel).
     """
     shared = _cached(str(default_answers_dir()))
-    return replace(shared, store=AnswerStore(shared.answers_dir, shared.checklists))
+    english = shared._english()[0]
+    ws = replace(shared, store=AnswerStore(shared.answers_dir, english)).choose_language()
+    i18n.use(ws.language)
+    return ws
 
 
 @lru_cache(maxsize=4)

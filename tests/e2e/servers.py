@@ -441,7 +441,7 @@ class Form:
 
     @property
     def status(self):
-        return self.scope.locator(".widget-html-content").filter(has_text="Saved privately")
+        return self.scope.locator(".widget-html-content").filter(has_text="Saved. Your result is below.")
 
     @property
     def support(self):

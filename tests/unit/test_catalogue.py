@@ -40,7 +40,7 @@ TRAIT_CALLS = {"Unicode", "Int", "Float", "Bool", "List", "Dict", "Any", "Instan
 #:   messages they name TOML keys and are read by whoever edits those files (``redflag validate``),
 #:   never by a person answering. Problems with a person's own answers file are translated.
 AUTHOR_FILE_CALLS = {"Problem", "add", "bad", "ChecklistError"}  # and functions named *_problems
-AUTHOR_MODULES = {"checklist.py", "resources.py"}
+AUTHOR_MODULES = {"checklist.py", "resources.py", "translations.py"}  # and translation files
 #: - module constants that are code or configuration (a script run in a subprocess, a security header).
 ALLOWED_CONSTANTS = {("launch.py", "_SWEEPER"), ("launch.py", "CSP"), ("launch.py", "HEARTBEAT"),
                      ("notebooks.py", "CODE"),  # a notebook's code cell

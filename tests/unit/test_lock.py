@@ -108,7 +108,7 @@ def test_exit_on_the_form_locks_and_clears_answers_results_and_earlier_runs(prot
     assert all(c.value is None and c.note == "" for c in form.choices.values())
     assert form.result.value == form.support.value == form.status.value == ""
     assert len(form.resume_choice.options) == 1 and form.resume_button.disabled  # no list of dates
-    assert not shown(form.choices[ITEM], form.root)
+    assert shown(form.choices[ITEM], form.root)  # empty, and answerable without the key (issue 18)
 
 
 def test_exit_on_the_summary_locks_and_clears_every_result(protected, checklists):

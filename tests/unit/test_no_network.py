@@ -99,7 +99,7 @@ def _whole_toolkit(core_dir, tmp_path):
     for choice in form.choices.values():
         choice.value = "sometimes"
     form.save_button.click()
-    assert "Saved privately" in form.status.value and "Your result" in form.result.value
+    assert "Saved." in form.status.value and "Your result" in form.result.value
     restored = Workspace.open(core_dir, tmp_path / "restored")
     view = Summary(restored)
     assert "Your latest answers" in view.overview.value

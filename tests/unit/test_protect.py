@@ -314,10 +314,10 @@ def test_unlock_box_and_protect_my_answers_in_the_notebooks(tmp_path, checklists
     locked = workspace_for(tmp_path / "answers", checklists)
     form = ChecklistForm("trauma-bonding", locked)
     assert shown(form.unlock.passphrase, form.root) and shown(form.unlock.status, form.root)
-    assert not shown(form.choices["blame-yourself"], form.root) and shown(form.exit, form.root)
+    assert shown(form.choices["blame-yourself"], form.root) and shown(form.exit, form.root)  # answering needs no key
     form.unlock.passphrase.value = "wrong"
     form.unlock.button.click()
-    assert "wrong passphrase" in form.unlock.status.value and form.content.layout.display == "none"
+    assert "wrong passphrase" in form.unlock.status.value
     form.unlock.passphrase.value = PASS
     form.unlock.button.click()
     assert shown(form.choices["blame-yourself"], form.root) and not shown(form.unlock.passphrase, form.root)

@@ -52,10 +52,11 @@ def test_html_report_has_every_section_in_order(runs, checklists):
     for cid in {r.checklist_id for r in runs}:
         assert checklists[cid].title in page
     assert "version 1" in page
-    # safety first: the toxic-relationship fixture answers safety items "sometimes"
-    assert page.index('class="redflag-support urgent"') < page.index("<h2>Results</h2>")
+    # page 1 first (the toxic-relationship fixture answers safety items "sometimes": the
+    # urgent message is there), then the results in full; the whole support box at the end
+    assert page.index("<h2 id=\"in-short\">") < page.index(RESOURCES.message) < page.index("<h2>Results</h2>")
     assert page.index("<h2>Results</h2>") < page.index("Themes across checklists") < \
-        page.index("Changes since last time")
+        page.index("Changes since last time") < page.index('class="redflag-support urgent"')
     vocab = checklists["toxic-relationship"].vocabulary
     assert "touches on your safety" in page and vocab.insufficient_label in page  # toxic / trauma-bonding
     # the two avoid-partners-where runs (version 1): every item moved from Often to Never
@@ -86,7 +87,8 @@ def test_private_notes_stay_out_of_the_report(runs, checklists):
 def test_markdown_report_has_the_same_content(runs, checklists):
     text = report_md(runs, checklists, RESOURCES, now=NOW)
     assert text.startswith("# Relationship checklists")
-    assert text.index("You don't have to work this out alone") < text.index("## Results")
+    assert text.index("## In short") < text.index("## Help now") < text.index("## Results") < \
+        text.index("## You don't have to work this out alone")
     assert "Often → Never (better)" in text
     assert "## Themes across checklists" in text and "not a diagnosis" in text
 
@@ -223,7 +225,7 @@ def test_report_stays_inert_with_its_charts(runs, checklists):
 def test_without_charts_the_numbers_are_still_there(runs, checklists):
     page = report_html(runs, checklists, RESOURCES, now=NOW, charts=False)
     assert "<svg" not in page
-    assert "Your saved runs, oldest first" in page and "50 %, touches on your safety." in page
+    assert "Each time you saved, oldest first" in page and "50 %, touches on your safety." in page
 
 
 def test_markdown_report_lists_answers_and_runs(runs, checklists):
@@ -259,3 +261,144 @@ def test_hostile_checklist_title_stays_escaped_in_the_charts(tmp_path, checklist
     assert root.get("aria-label").startswith(payload + ": ")
     assert root[0].text.startswith(payload + ": ")
     assert not [k for el in root.iter() for k in el.attrib if k.lower().startswith("on")]
+
+
+# ------------------------------------------------------------------ page 1: the short summary
+
+
+def page_one(page: str) -> str:
+    """The report's first page as text: everything up to the end of its short summary."""
+    part = page[page.index("<body>"):page.index("</section>")]
+    part = re.sub(r"</?(b|span|small|a)\b[^>]*>", "", part)  # inline: no space
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", part)))
+
+
+def one_line(line) -> str:
+    """What page 1 should say of one list, derived from its result line (not from the template)."""
+    if line.safety:
+        return f"{line.title}: touches on your safety."
+    if line.level_withheld:
+        return f"{line.title}: a safety answer other than Never, so no level."
+    if line.level in ("insufficient", "not-applicable"):
+        return f"{line.title}: {line.label}."
+    return f"{line.title}: {line.label}, {line.percent_text}."
+
+
+def result_lines_of(runs, checklists):
+    from toolkit.summary import latest_runs, result_lines, summarise
+
+    return result_lines(summarise(latest_runs(runs), checklists), checklists)
+
+
+@pytest.mark.parametrize("country", ["GB", "US"])
+def test_page_one_gives_each_list_in_one_line_and_the_chosen_countrys_help(runs, checklists, country):
+    page = report_html(runs, checklists, RESOURCES, now=NOW, country=country)
+    first = page_one(page)
+    lines = result_lines_of(runs, checklists)
+    assert len(lines) == 3
+    for line in lines:
+        assert re.sub(r"\s+", " ", one_line(line)) in first, one_line(line)
+    # each list once on page 1, and none of the long explanations
+    for line in lines:
+        assert first.count(line.title) == 1 and line.explanation not in first
+    mine, _rest = RESOURCES.for_country(country)
+    emergency = [r for r in mine if r.emergency]
+    helplines = [r for r in mine if not r.emergency and "*" not in r.countries]
+    assert emergency and helplines
+    for r in emergency + helplines[:4]:
+        assert r.name in first and r.phone in first, r.name
+    for r in helplines[4:]:
+        assert r.name not in first, f"{r.name}: page 1 holds at most four helplines"
+    others = [r for r in RESOURCES.items if country not in r.countries and "*" not in r.countries]
+    numbers = {r.phone for r in mine}
+    assert others and not [r.name for r in others if not r.emergency and r.name in first], \
+        "another country's helplines are on page 1"
+    assert not [r.region for r in others if r.emergency and r.phone not in numbers and r.phone in first], \
+        "another country's emergency number is on page 1"
+    assert RESOURCES.message in first, "an answer touches on safety: the urgent words are on page 1"
+    # every line of help is still in the report, after page 1
+    rest = html.unescape(page[page.index("</section>"):])
+    for r in RESOURCES.items:
+        assert r.name in rest, r.name
+
+
+def test_page_one_without_a_country_gives_every_emergency_number(runs, checklists):
+    first = page_one(report_html(runs, checklists, RESOURCES, now=NOW))
+    emergency = [r for r in RESOURCES.items if r.emergency]
+    for r in emergency:
+        assert f"({r.region}): Call {r.phone}" in first, r.region
+    assert not [r.name for r in RESOURCES.items if not r.emergency and r.name in first]
+    assert "No country is chosen" in first
+
+
+def test_markdown_report_opens_with_the_same_short_summary(runs, checklists):
+    text = report_md(runs, checklists, RESOURCES, now=NOW, country="GB")
+    first = text[:text.index("## Results")].replace("**", "")
+    for line in result_lines_of(runs, checklists):
+        assert one_line(line) in first, one_line(line)
+    assert "Help now: United Kingdom" in first and "999 or 112" in first
+    mine, _rest = RESOURCES.for_country("GB")
+    for r in [r for r in mine if not r.emergency and "*" not in r.countries][:4]:
+        assert f"{r.name} ({r.region}): Call {r.phone}" in first, r.name
+    assert "National Domestic Violence Hotline" not in first
+
+
+def test_report_speaks_plainly(runs, checklists):
+    """No "run(s)", "saved runs" or "percent of the possible points" for a person to read."""
+    page = report_html(runs, checklists, RESOURCES, now=NOW)
+    text = report_md(runs, checklists, RESOURCES, now=NOW)
+    visible = re.sub(r"<[^>]+>", " ", page)
+    for words in (visible, text):
+        for jargon in ("run(s)", "saved run", "percent of the possible points", "% of possible points",
+                       ">Percent<"):
+            assert jargon not in words, jargon
+    assert "share of the possible points" in visible and "Share of the possible points" in page
+
+
+# ------------------------------------------------------------------ the Print button
+
+
+def test_print_button_sends_the_report_to_the_page(tmp_path, checklists):
+    """Pressing Print (as the page's message does) sends the report's page back to be printed,
+    with a plain line on screen; nothing is written to disk."""
+    from _helpers import workspace_for
+
+    from toolkit.panels import ReportPanel
+
+    answers = tmp_path / "answers"
+    shutil.copytree(FIXTURES, answers)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    panel = ReportPanel(workspace_for(answers, checklists))
+    sent: list[dict] = []
+    panel.print_button.send = sent.append  # the page's end of the message
+    panel.print_button._on_front_end_msg(panel.print_button, {"event": "print"}, [])
+    assert len(sent) == 1 and sent[0]["event"] == "page"
+    page = sent[0]["html"]
+    assert page.startswith("\n<!DOCTYPE html>") or page.lstrip().startswith("<!DOCTYPE html>")
+    assert '<h2 id="in-short">' in page and "Signs of a toxic relationship" in page
+    assert "Printing your report" in panel.report_link.value
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "printing wrote a file"
+    panel.print_button._on_front_end_msg(panel.print_button, {"event": "something else"}, [])
+    assert len(sent) == 1
+    assert panel.print_button.label == "Print"
+
+
+def test_print_button_keeps_protected_answers_unless_asked(tmp_path, checklists, monkeypatch):
+    from _helpers import workspace_for
+
+    from toolkit.panels import ReportPanel
+
+    answers = tmp_path / "answers"
+    shutil.copytree(FIXTURES, answers)
+    ws = workspace_for(answers, checklists)
+    monkeypatch.setattr(type(ws.store), "protected", property(lambda self: True))
+    saved = load_runs(FIXTURES, checklists)
+    monkeypatch.setattr(type(ws.store), "runs", lambda self: saved)
+    panel = ReportPanel(ws)
+    sent: list[dict] = []
+    panel.print_button.send = sent.append
+    panel.print_button.click()
+    assert sent == [] and "anyone who finds it can read it" in panel.report_link.value
+    panel.report_plain.value = True
+    panel.print_button.click()
+    assert len(sent) == 1 and '<h2 id="in-short">' in sent[0]["html"]

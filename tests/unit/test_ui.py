@@ -97,7 +97,8 @@ def test_save_writes_the_answers_and_shows_the_result(tmp_path, checklists, word
     saved = load_answers(files[0], checklists)
     assert dict(saved.responses) == {iid: "sometimes" for iid in form.choices}
     assert saved.notes == {first: "remember the weekend"}
-    assert files[0].name in form.status.value
+    assert re.sub(r"<[^>]+>", "", form.status.value).strip() == "Saved. Your result is below."
+    assert files[0].name not in form.status.value and str(tmp_path) not in form.status.value
     level = expected_level(checklists["avoid-partners-where"].vocabulary, "sometimes")
     assert "Your result" in form.result.value and f"<b>{html.escape(level)}</b>" in form.result.value
     assert _(NOT_A_DIAGNOSIS) in form.header.value
@@ -120,7 +121,7 @@ def test_safety_answer_shows_support_box_before_the_score(tmp_path, checklists):
     assert "redflag-support" in form.support.value
     first, _others = form.workspace.resources.for_country(form.workspace.country)
     assert first and all(r.phone in form.support.value for r in first if r.phone)  # the lines shown first
-    children = list(form.content.children)
+    children = list(form.result_area.children)
     assert children.index(form.support) < children.index(form.result)
 
 
@@ -174,15 +175,122 @@ def test_resume_reports_items_the_checklist_no_longer_has(tmp_path, checklists):
 def test_hide_clears_the_screen_and_show_brings_it_back(tmp_path, checklists):
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     form.choices["blame-yourself"].value = "often"
+    form.result_button.click()
     form.hide_top.click()
-    assert not shown(form.choices["blame-yourself"], form.root) and not shown(form.save_button, form.root)
-    # "Show again" and the quick exit stay on screen (a layout shared with the page must not be
-    # the one that is hidden, or the whole page goes blank).
-    assert shown(form.show_button, form.root) and shown(form.exit, form.root)
+    # A neutral page: nothing of the form, its result, the Exit button or the skip link, only
+    # "Back" (a layout shared with the page must not be the one hidden, or Back goes too).
+    for part in (form.choices["blame-yourself"], form.save_button, form.header, form.result, form.support,
+                 form.exit, form.unlock.root, form.to_result, form.hide_top):
+        assert not shown(part, form.root)
+    assert shown(form.show_button, form.root) and form.show_button.description == "Back"
+    on_screen = [x for x in walk(form.root) if shown(x, form.root) and x is not form.root]
+    assert on_screen == [form.hidden_box, form.show_button]  # no words but "Back"
     form.show_button.click()
     assert shown(form.choices["blame-yourself"], form.root) and shown(form.hide_top, form.root)
+    assert shown(form.exit, form.root) and shown(form.result, form.root)
     assert not shown(form.show_button, form.root)
     assert form.choices["blame-yourself"].value == "often"  # nothing lost
+
+
+def walk(widget):
+    """A widget and every widget inside it."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def plain(widget) -> str:
+    """An HTML widget's words without the markup."""
+    return " ".join(re.sub(r"<[^>]+>", " ", widget.value).split())
+
+
+def test_show_my_result_shows_the_result_and_support_and_writes_nothing(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    form.choices["blame-yourself"].value = "often"
+    before = form.to_result.request
+    form.result_button.click()
+    assert "redflag-support" in form.support.value and "Your result" in form.result.value
+    assert 'class="redflag-result-heading"' in form.result.value  # the focus target
+    assert form.to_result.request == before + 1  # focus and scroll move to the result
+    assert "Nothing is saved" in plain(form.status)
+    assert list(tmp_path.iterdir()) == []  # not a file, not a folder setting
+
+
+def test_the_skip_link_comes_first_and_the_result_sits_in_the_area_it_goes_to(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    assert form.page.children[0] is form.to_result and form.to_result.label == "Skip to your result"
+    assert "redflag-form" in form.root._dom_classes  # the link and the focus stay inside their own form
+    assert "redflag-result-area" in form.result_area._dom_classes
+    assert [form.support, form.result] == list(form.result_area.children)
+    assert "redflag-show-result" in form.result_button._dom_classes  # where the link goes before a result
+
+
+def test_show_my_result_with_no_answer_says_what_to_do(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    form.result_button.click()
+    assert form.result.value == "" and form.to_result.request == 0
+    assert "Choose an answer" in plain(form.status)
+
+
+def test_the_result_appears_by_itself_with_the_last_answer_and_then_follows_the_answers(tmp_path, checklists):
+    form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
+    choices = list(form.choices.values())
+    for choice in choices[:-1]:
+        choice.value = "never"
+    assert form.result.value == ""  # not before every statement is answered
+    choices[-1].value = "never"
+    assert "Your result" in form.result.value and "All answered" in plain(form.status)
+    assert form.to_result.request == 0  # an answer never moves focus away (WCAG 3.2.2)
+    low = form.result.value
+    for choice in choices:
+        choice.value = "always"
+    assert form.result.value != low and "redflag-support" in form.support.value  # live from then on
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_moves_focus_to_the_result(tmp_path, checklists):
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    form.choices["blame-yourself"].value = "often"
+    form.save_button.click()
+    assert form.to_result.request == 1 and len(run_files(tmp_path)) == 1
+
+
+def test_a_locked_folder_still_answers_and_shows_the_result_but_saves_only_after_unlocking(tmp_path, checklists):
+    folder = tmp_path / "answers"
+    workspace_for(folder, checklists).store.protect("correct horse battery staple")
+    files = sorted(p.name for p in folder.iterdir())
+    form = ChecklistForm("trauma-bonding", workspace_for(folder, checklists))  # a new kernel: locked
+    assert form.unlock.locked and shown(form.unlock.passphrase, form.root)
+    assert shown(form.choices["blame-yourself"], form.root) and shown(form.result_button, form.root)
+    form.choices["blame-yourself"].value = "often"
+    form.result_button.click()
+    assert "redflag-support" in form.support.value and "Your result" in form.result.value
+    form.save_button.click()
+    assert sorted(p.name for p in folder.iterdir()) == files  # nothing written
+    assert "Unlock" in plain(form.status) and "Not saved" in plain(form.status)
+    assert "redflag-support" in form.support.value  # the result stays
+    form.unlock.passphrase.value = "correct horse battery staple"
+    form.unlock.button.click()
+    assert "Unlocked" in plain(form.status) and form.choices["blame-yourself"].value == "often"
+    assert form.save() is not None and len(list(folder.iterdir())) == len(files) + 1
+
+
+def test_resume_and_exit_do_not_work_out_the_result_once_per_answer(tmp_path, checklists, monkeypatch):
+    from toolkit import ui as U
+
+    c = checklists["toxic-relationship"]
+    save_answers(Answers(c.id, c.version, dict.fromkeys(c.item_ids, "often")), tmp_path)
+    form = ChecklistForm(c.id, workspace_for(tmp_path, checklists))
+    calls = []
+    real = U._result
+    monkeypatch.setattr(U, "_result", lambda *a: calls.append(1) or real(*a))
+    form.resume_choice.value = form.resume_choice.options[1][1]
+    form.resume_button.click()
+    assert len(calls) == 1 and "Resumed" in form.status.value
+    form.page_lock.lock("exit")
+    assert len(calls) == 1 and form.result.value == ""
+    form.choices[c.item_ids[0]].value = "often"  # after Exit the result is not live any more
+    assert len(calls) == 1
 
 
 def test_shared_layouts_and_styles_never_change(tmp_path, checklists):
@@ -369,7 +477,9 @@ def test_printable_report_link_holds_a_standalone_page(tmp_path, checklists):
     href = re.search(r"data:text/html;base64,([A-Za-z0-9+/=]+)[\"']", summary.report_link.value).group(1)
     assert base64.b64decode(href).decode() == page
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page
-    assert page.index('class="redflag-support urgent"') < page.index("<h2>Results</h2>")  # safety first
+    # safety first: page 1's help (with the urgent words) before the results, the whole box at the end
+    assert page.index('class="redflag-help-now"') < page.index("<h2>Results</h2>") < \
+        page.index('class="redflag-support urgent"')
     assert "Things you might tell yourself" in page
 
 
@@ -446,7 +556,7 @@ def test_every_page_has_one_exit_button(tmp_path, checklists):
 
     ws = workspace_for(tmp_path, checklists)
     for view in (ChecklistForm("trauma-bonding", ws), Summary(ws), History(ws), SupportResources(ws)):
-        assert sum(isinstance(w, QuickExit) for w in view.root.children) == 1, type(view).__name__
+        assert sum(isinstance(w, QuickExit) for w in walk(view.root)) == 1, type(view).__name__
 
 
 def test_the_form_path_imports_no_pandas_numpy_matplotlib_or_cryptography(tmp_path, checklists):
