@@ -69,6 +69,19 @@ def test_the_wheel_carries_the_checklists_and_templates(installed):
     archived = sorted(p.name for p in (REPO / "checklists" / "_archive").glob("*.toml"))
     assert archived and sorted(p.name for p in Path(data).glob("_archive/*.toml")) == archived
     assert (Path(module).parent / "templates" / "support.html.j2").is_file()
+    # each language's wording of the checklists (checklists/<lang>/) and message catalogue (issue 19)
+    languages = sorted(p.name for p in (REPO / "checklists").iterdir() if p.is_dir() and p.name != "_archive")
+    assert languages, "no translated checklists in the checkout"
+    for lang in languages:
+        words = sorted(p.name for p in (REPO / "checklists" / lang).glob("*.toml"))
+        assert sorted(p.name for p in (Path(data) / lang).glob("*.toml")) == words, lang
+        assert (Path(data) / lang / "README.md").is_file(), lang
+    locale = Path(module).parent / "locale"
+    catalogues = sorted(p.relative_to(REPO / "toolkit" / "locale").as_posix()
+                        for p in (REPO / "toolkit" / "locale").glob("*/LC_MESSAGES/*.po"))
+    assert catalogues and sorted(p.relative_to(locale).as_posix() for p in locale.glob("*/LC_MESSAGES/*.po")
+                                 ) == catalogues
+    assert (locale / "redflag.pot").is_file()
     assert (Path(module).parent / "py.typed").is_file(), "type checkers would ignore the installed package"
     voila = Path(module).parent / "share" / "jupyter" / "voila" / "templates" / "redflag"
     assert (voila / "index.html.j2").is_file() and (voila / "conf.json").is_file()
