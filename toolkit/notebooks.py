@@ -9,6 +9,7 @@ no outputs: one or two lines of code each.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ def checklist_notebook(checklist: Checklist) -> dict:
 
 def minutes(checklist: Checklist) -> int:
     """About how long a list takes: a statement every 15 seconds (20 statements, 5 minutes)."""
-    return max(1, round(len(checklist.items) * SECONDS_PER_STATEMENT / 60))
+    return max(1, math.ceil(len(checklist.items) * SECONDS_PER_STATEMENT / 60))
 
 
 def length(checklist: Checklist, mins: int) -> str:

@@ -235,15 +235,17 @@ class SupportBox(w.VBox):
         self.head, self.body = html(), html()
         self.country = CountryChoice(workspace, self._country_changed)
         self._urgent: bool | None = None
+        self._html = ""
         self._on_change = on_change
         super().__init__([self.head, self.country.root, self.body],
                          layout=w.Layout(display="none", padding="0.8em 1em", margin="0.5em 0", width="100%"))
-        self.add_class("redflag-support-box")
+        self.add_class("redflag-support")  # what the browser tests and styles look for
 
     @property
     def value(self) -> str:
-        """The box as HTML ("" when not shown): what a page used to keep in an HTML widget."""
-        return self.head.value + self.body.value
+        """The box as HTML, as the reports draw it ("" when not shown): what a page used to keep
+        in an HTML widget."""
+        return self._html
 
     @value.setter
     def value(self, box: str) -> None:
@@ -256,15 +258,18 @@ class SupportBox(w.VBox):
         from .markup import support_html
 
         self._urgent = urgent
+        self.remove_class("urgent")
         if urgent is None:
-            self.head.value = self.body.value = ""
+            self.head.value = self.body.value = self._html = ""
             self.layout.display = "none"
             return
         ws = self.workspace
         self.country.sync()
-        self.head.value, self.body.value = (
+        self.head.value, self.body.value, self._html = (
             support_html(ws.resources, urgent=urgent, country=ws.country, choose_where=_(CHOOSE_HERE), part=part)
-            for part in ("head", "body"))
+            for part in ("head", "body", "all"))
+        if urgent:
+            self.add_class("urgent")
         self.layout.border = "2px solid #b45309" if urgent else "1px solid #6b7280"
         self.layout.display = "flex"
 

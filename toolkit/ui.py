@@ -110,7 +110,7 @@ class ChecklistForm(Composed, Shown):
         self.unlock = UnlockBox(ws, self._unlocked)
         self.earlier = EarlierAnswers(ws, c.id, self.unlock.locked)
         self.earlier.resume_button.on_click(self.resume)
-        self.status, self.support, self.result = html(), html(), html()
+        self.status, self.support, self.result = html(), SupportBox(ws, self._country_changed), html()
         self._parts = (self.statements, self.progress_panel, self.earlier)
         self.root = self._layout()
 
@@ -134,6 +134,11 @@ class ChecklistForm(Composed, Shown):
         self.page_lock.touch()  # unlocking is use: the idle lock counts from now
         self.content.layout.display = "flex"
         self.earlier.refresh()
+
+    def _country_changed(self) -> None:
+        """A country chosen in the support box: the result's lines follow it."""
+        if self.result.value:
+            self.show_result(self.statements.current_answers())
 
     def _hide_button(self) -> w.Button:
         """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
@@ -217,7 +222,7 @@ class Summary(Composed, Shown):
     def __init__(self, workspace: Workspace | None = None) -> None:
         self.workspace = ws = workspace if workspace is not None else default_workspace()
         self.label = _("Summary of your saved answers")
-        self.support, self.overview, self.tables = html(), html(), html()
+        self.support, self.overview, self.tables = SupportBox(ws, self.refresh), html(), html()
         self.refresh_button = button(_("Refresh"))
         self.refresh_button.on_click(lambda _button: self.refresh())
         self.report = ReportPanel(ws)
