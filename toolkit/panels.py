@@ -238,7 +238,7 @@ class SupportBox(w.VBox):
         self._html = ""
         self._on_change = on_change
         super().__init__([self.head, self.country.root, self.body],
-                         layout=w.Layout(display="none", padding="0.8em 1em", margin="0.5em 0", width="100%"))
+                         layout=w.Layout(display="none", margin="0.5em 0", width="100%"))  # its parts have the padding
         self.add_class("redflag-support")  # what the browser tests and styles look for
 
     @property
