@@ -16,7 +16,7 @@ import jinja2
 
 from . import i18n, service
 from .i18n import N_, _, ngettext
-from .resources import Resource, Resources
+from .resources import EVERYWHERE, Resource, Resources
 from .words import NOT_A_DIAGNOSIS
 
 if TYPE_CHECKING:
@@ -100,25 +100,72 @@ def contacts(resource: Resource) -> list[tuple[str, str]]:
     return [(way, value) for way, value in ways if value]
 
 
+#: A number to dial in a phone, text or TTY value: three digits or more, spaces and hyphens
+#: inside; not one that is part of a word-number ("0800 REFUGE"), nor a short code to press
+#: after dialling ("then press 55").
+_NUMBER = re.compile(r"(?<![\d+])\+?\d[\d \-]*\d(?![\d]| ?[A-Z]{2})")
+#: A text number with a keyword: "START to 88788".
+_KEYWORD = re.compile(r"^\s*([A-Za-z]+) to (\+?\d[\d \-]*\d)\s*$")
+
+
+def dial(value: str, scheme: str = "tel") -> list[tuple[str, str]]:
+    """`value` in pieces (text, link): each number in it links to `tel:` or `sms:` (one tap
+    on a phone to call or to text), the words between stay text (link ""). A text keyword goes
+    into the message: "START to 88788" -> sms:88788?body=START."""
+    keyword = _KEYWORD.match(value) if scheme == "sms" else None
+    if keyword:
+        word, number = keyword.groups()
+        href = f"sms:{_digits(number)}?body={word}"
+        return [(value[:keyword.start(2)], ""), (number, href), (value[keyword.end(2):], "")]
+    pieces, at = [], 0
+    for m in _NUMBER.finditer(value):
+        if sum(ch.isdigit() for ch in m.group()) < 3:
+            continue
+        pieces += [(value[at:m.start()], ""), (m.group(), f"{scheme}:{_digits(m.group())}")]
+        at = m.end()
+    pieces.append((value[at:], ""))
+    return [(text, href) for text, href in pieces if text]
+
+
+def _digits(number: str) -> str:
+    return ("+" if number.startswith("+") else "") + "".join(ch for ch in number if ch.isdigit())
+
+
 def support_context(resources: Resources, urgent: bool, country: str | None = None,
-                    choose_where: str = CHOOSE_WHERE) -> dict[str, Any]:
-    """What the support box shows. With a country: its emergency numbers and lines first, the
-    rest folded under "Other countries", by country. With none (or one no line serves): a
-    "Choose your country" prompt at the top, the emergency numbers of every country, and every
-    country's lines folded under its name: no country's lines are put first by guesswork."""
-    first, others = resources.for_country(country)
+                    choose_where: str = CHOOSE_WHERE, part: str = "all") -> dict[str, Any]:
+    """What the support box shows. With a country: its emergency numbers first and a few of its
+    lines (resources.shortlist); its other lines folded under "More lines in …", everyone
+    else's under "Other countries", by country. With none (or one no line serves): a "Choose
+    your country" prompt at the top, the emergency numbers of every country, and every
+    country's lines folded under its name: no country's lines are put first by guesswork.
+    `part`: "all", or "head" (heading and prompt) and "body" (the rest) for a widget that draws
+    the box's border around them with its country choice between (panels.SupportBox)."""
+    first, more, others = resources.shortlist(country)
     code = (country or "").strip().upper()
-    known = bool(code) and any(code in r.countries for r in resources.items)
-    return {"resources": resources, "urgent": urgent, "first": first, "others": others,
+    known = resources.serves(code)
+    return {"resources": resources, "urgent": urgent, "first": first, "others": others, "more": more,
+            "more_label": _("More lines in {country}").format(country=resources.country_name(code)) if more else "",
             "groups": resources.by_country(others), "choose": "" if known else _(choose_where),
-            "others_label": _("Other countries"), "others_open": False, "contacts": contacts,
+            "others_label": _("Other countries"), "others_open": False, "contacts": contacts, "dial": dial,
+            "part": part,
             "device_note": service.device_note(resources.device_note)}  # the service's own on JupyterHub
 
 
 def support_html(resources: Resources, urgent: bool = True, country: str | None = None,
-                 choose_where: str = CHOOSE_WHERE) -> str:
+                 choose_where: str = CHOOSE_WHERE, part: str = "all") -> str:
     """The support box (the one template for widgets and reports)."""
-    return render("support.html.j2", **support_context(resources, urgent, country, choose_where))
+    return render("support.html.j2", **support_context(resources, urgent, country, choose_where, part))
+
+
+def talk_html(resources: Resources, country: str | None = None) -> str:
+    """"Need to talk now?": one line near the top of the start page and of every result, with
+    the chosen country's emergency number and first line to call (tap to call), or, with no
+    country chosen, where to choose it."""
+    first, _more, _others = resources.shortlist(country)
+    known = resources.serves(country)
+    emergency = next((r for r in first if r.emergency), None) if known else None
+    line = next((r for r in first if not r.emergency and r.phone and EVERYWHERE not in r.countries), None)
+    return render("talk.html.j2", emergency=emergency, line=line if known else None, dial=dial)
 
 
 def level_html(line: ResultLine, resources: Resources | None = None, support_box: str = "") -> str:

@@ -9,6 +9,7 @@ no outputs: one or two lines of code each.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,10 @@ from typing import Any
 from . import service
 from .checklist import Checklist
 from .errors import ToolkitError
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 from .markup import md_text, render
 
-__all__ = ["all_notebooks", "checklist_notebook", "md_text", "start_notebook", "write_notebooks"]
+__all__ = ["all_notebooks", "checklist_notebook", "md_text", "start_html", "start_notebook", "write_notebooks"]
 from .resources import Resources
 
 START = "00-start-here.ipynb"
@@ -31,6 +32,10 @@ HISTORY = "history.ipynb"
 #: Each page's one code cell: the hint, then the page (`page`) with its arguments.
 CODE = "{hint}\nfrom toolkit.ui import {page}\n{page}({args})"
 CORE = ("avoid-partners-where", "toxic-relationship", "trauma-bonding")
+#: The start page's one first step.
+FIRST = "toxic-relationship"
+#: About how long one statement takes to read and answer.
+SECONDS_PER_STATEMENT = 15
 SECTIONS = (
     ("red-flags", N_("Red flags")),
     ("reflection", N_("Questions for yourself")),
@@ -76,15 +81,49 @@ def checklist_notebook(checklist: Checklist) -> dict:
     return _notebook([("markdown", intro), ("code", code)])
 
 
+def minutes(checklist: Checklist) -> int:
+    """About how long a list takes: a statement every 15 seconds (20 statements, 5 minutes)."""
+    return max(1, math.ceil(len(checklist.items) * SECONDS_PER_STATEMENT / 60))
+
+
+def length(checklist: Checklist, mins: int) -> str:
+    """"20 statements, about 5 minutes", on the start page's first step and every list."""
+    return _("{statements}, about {minutes}").format(
+        statements=ngettext("{n} statement", "{n} statements", len(checklist.items)).format(n=len(checklist.items)),
+        minutes=ngettext("{n} minute", "{n} minutes", mins).format(n=mins))
+
+
+def start_context(checklists: Mapping[str, Checklist], resources: Resources, country: str | None = None,
+                  env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What the start page shows, for this place (`env`: this process's environment): the first
+    step, the lists by kind with their lengths, where answers are kept (a service), Binder's
+    words only on Binder, and "Need to talk now?" for `country`."""
+    from markupsafe import Markup
+
+    from .markup import talk_html
+
+    ordered = _ordered(checklists)
+    sections = [(_(heading), [(c, minutes(c)) for c in rows]) for kind, heading in SECTIONS
+                if (rows := [c for c in ordered if c.kind == kind])]
+    first = checklists.get(FIRST) or next(iter(ordered), None)
+    return {"sections": sections, "first": (first, minutes(first)) if first else None, "length": length,
+            "resources": resources, "summary": SUMMARY, "history": HISTORY,
+            "where_kept": service.where_kept(env), "on_binder": service.on_binder(env),
+            "talk": Markup(talk_html(resources, country))}
+
+
+def start_html(checklists: Mapping[str, Checklist], resources: Resources, country: str | None = None,
+               env: Mapping[str, str] | None = None) -> str:
+    """The start page's words (templates/start.html.j2), drawn when the page runs."""
+    return render("start.html.j2", **start_context(checklists, resources, country, env))
+
+
 def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) -> dict:
-    """The start page (templates/start.md.j2): what this is and is not, privacy (on a service:
-    where answers are kept there), links, and support resources."""
-    sections = [(_(heading), rows) for kind, heading in SECTIONS
-                if (rows := [c for c in _ordered(checklists) if c.kind == kind])]
-    text = render("start.md.j2", sections=sections, resources=resources, summary=SUMMARY, history=HISTORY,
-                  where_kept=service.where_kept())
-    code = CODE.format(hint=RUN_HINT, page="SupportResources", args="")
-    return _notebook([("markdown", text), ("code", code)])
+    """The start page: one line of code (ui.StartPage). Its words are drawn when it runs, not
+    kept in the notebook, so they follow the place (own computer, Binder, a service) and, in
+    time, the language. `checklists` and `resources` are read then, from the workspace."""
+    del checklists, resources  # the page reads them when it runs
+    return _notebook([("code", CODE.format(hint=RUN_HINT, page="StartPage", args=""))])
 
 
 def summary_notebook() -> dict:

@@ -187,8 +187,20 @@ class CountryChoice:
         self.widget.observe(self._changed, "value")
         self.root = w.VBox([self.widget, self.status], layout=WIDE)
 
+    def sync(self) -> None:
+        """Show the country kept now (chosen elsewhere on the page) without choosing it again."""
+        kept = self.workspace.country or ""
+        if self.widget.value != kept:
+            self._syncing = True
+            try:
+                self.widget.value = kept
+            finally:
+                self._syncing = False
+
     @shows_errors("status")
     def _changed(self, change: dict[str, Any]) -> None:
+        if getattr(self, "_syncing", False):
+            return
         self.status.value = ""
         try:
             self.workspace.store.save_settings(country=change["new"] or None)
@@ -231,6 +243,78 @@ class PrintButton(anywidget.AnyWidget):
     def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("event") == "print":
             self.click()
+
+#: Inside the box, the country choice is right under the prompt.
+CHOOSE_HERE = N_("Use “Your country or region” just below.")
+
+
+class SupportHtml(str):
+    """The support box's HTML that also says how urgent it is, so a page can keep writing
+    `page.support.value = _support(...)` whether `support` is an HTML widget or a SupportBox."""
+
+    urgent: bool = False
+
+    @classmethod
+    def of(cls, text: str, urgent: bool) -> SupportHtml:
+        out = cls(text)
+        out.urgent = urgent
+        return out
+
+
+class SupportBox(w.VBox):
+    """The support box with its country choice inside it (under the heading), so the lines can
+    be put right from wherever the box is: a result, the Summary, the start page. `show` draws
+    it (urgent or calm) or clears it; a new country redraws it and then calls `on_change` (a
+    page redraws what else names the country, e.g. a result's folded lines)."""
+
+    def __init__(self, workspace: Workspace, on_change: Callable[[], None] | None = None) -> None:
+        self.workspace = workspace
+        self.head, self.body = html(), html()
+        self.country = CountryChoice(workspace, self._country_changed)
+        self._urgent: bool | None = None
+        self._html = ""
+        self._on_change = on_change
+        super().__init__([self.head, self.country.root, self.body],
+                         layout=w.Layout(display="none", margin="0.5em 0", width="100%"))  # its parts have the padding
+        self.add_class("redflag-support")  # what the browser tests and styles look for
+
+    @property
+    def value(self) -> str:
+        """The box as HTML, as the reports draw it ("" when not shown): what a page used to keep
+        in an HTML widget."""
+        return self._html
+
+    @value.setter
+    def value(self, box: str) -> None:
+        """"" clears the box; the HTML `ui._support` made draws it again here, with the choice
+        inside (how urgent it is comes with it)."""
+        self.show(getattr(box, "urgent", True) if box else None)  # plain HTML: the bold box, to be safe
+
+    def show(self, urgent: bool | None) -> None:
+        """Draw the box (urgent: the bold border and the message first), or clear it (None)."""
+        from .markup import support_html
+
+        self._urgent = urgent
+        self.remove_class("urgent")
+        if urgent is None:
+            self.head.value = self.body.value = self._html = ""
+            self.layout.display = "none"
+            return
+        ws = self.workspace
+        self.country.sync()
+        self.head.value, self.body.value, self._html = (
+            support_html(ws.resources, urgent=urgent, country=ws.country, choose_where=_(CHOOSE_HERE), part=part)
+            for part in ("head", "body", "all"))
+        if urgent:
+            self.add_class("urgent")
+        self.layout.border = "2px solid #b45309" if urgent else "1px solid #6b7280"
+        self.layout.display = "flex"
+
+    def _country_changed(self) -> None:
+        if self._urgent is not None:
+            self.show(self._urgent)
+        if self._on_change is not None:
+            self._on_change()
 
 
 class ReportPanel:

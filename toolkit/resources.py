@@ -30,6 +30,9 @@ _TOP_KEYS = {*_TEXT_KEYS, "countries", "resources"}
 #: An ISO 3166-1 alpha-2 code, or "*" for an entry that serves everyone, everywhere.
 EVERYWHERE = "*"
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+#: How many lines (besides the emergency numbers) the support box shows for the chosen country
+#: before "More lines": enough to choose from, few enough to take in at a glance.
+SHORTLIST = 4
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,25 @@ class Resources:
             first = emergency + [n for n, r in items if not r.emergency and EVERYWHERE in r.countries]
         return (tuple(self.items[n] for n in first),
                 tuple(r for n, r in enumerate(self.items) if n not in first))
+
+    def shortlist(self, code: str | None, lines: int = SHORTLIST
+                  ) -> tuple[tuple[Resource, ...], tuple[Resource, ...], tuple[Resource, ...]]:
+        """(shown first, more for that country, everyone else's), so that a frightened person
+        sees a short list: with a country, its emergency numbers and then `lines` of its other
+        lines (the lines for everywhere after its own); the rest of its lines are folded apart
+        from other countries'. With no country (or one no line serves) nothing is cut: the
+        emergency numbers of every country come first and each country is folded (`for_country`)."""
+        first, rest = self.for_country(code)
+        if not self.serves(code):
+            return first, (), rest
+        emergency = tuple(r for r in first if r.emergency)
+        others = tuple(r for r in first if not r.emergency)
+        return emergency + others[:lines], others[lines:], rest
+
+    def serves(self, code: str | None) -> bool:
+        """Whether `code` is a country some line serves (not "", None or an unknown code)."""
+        code = code.strip().upper() if isinstance(code, str) else ""
+        return bool(code) and any(code in r.countries for r in self.items)
 
     def country_name(self, code: str) -> str:
         return "Everywhere" if code == EVERYWHERE else self.countries.get(code, code)

@@ -7,7 +7,8 @@ JupyterHub tells a person's server who it serves in its environment (JUPYTERHUB_
 JUPYTERHUB_SERVICE_PREFIX, …); the kernels behind the pages inherit it, and so does
 `redflag notebooks` when the hub writes a person's notebooks (deploy/jupyterhub). Each view calls
 one function here: the start page and the Summary's *Your data* tab (`where_kept`), the support
-box (`device_note`); and wherever a page says where a save goes (`place`).
+box (`device_note`); wherever a page says where a save goes (`place`); Binder's words only on
+Binder (`on_binder`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def on_service(env: Mapping[str, str] | None = None) -> bool:
     process's environment)."""
     env = os.environ if env is None else env
     return any(env.get(name) for name in SERVICE_ENV) and not any(env.get(name) for name in BINDER_ENV)
+
+
+def on_binder(env: Mapping[str, str] | None = None) -> bool:
+    """Whether this process runs on Binder (everything is deleted when the session ends), so
+    only there does the start page say so."""
+    env = os.environ if env is None else env
+    return any(env.get(name) for name in BINDER_ENV)
 
 
 def place(env: Mapping[str, str] | None = None) -> str:

@@ -25,7 +25,7 @@ from . import service
 from .checklist import GROUPS, Answers, Checklist, SavedRun
 from .errors import ToolkitError
 from .i18n import _
-from .markup import level_html, support_html, ui
+from .markup import level_html, support_html, talk_html, ui
 from .panels import (
     Composed,
     CountryChoice,
@@ -36,6 +36,8 @@ from .panels import (
     ProtectPanel,
     ReportPanel,
     Statements,
+    SupportBox,
+    SupportHtml,
     TransferPanel,
     when,
 )
@@ -58,7 +60,7 @@ from .widgets import ResultFocus
 from .workspace import Workspace, default_workspace
 
 __all__ = ["IDLE_ENV", "SHARED", "ChecklistForm", "CountryChoice", "History", "PageLock", "Summary",
-           "SupportResources", "UnlockBox", "idle_minutes"]
+           "StartPage", "SupportResources", "UnlockBox", "idle_minutes"]
 
 def _support(ws: Workspace, safety: bool, calm: bool) -> str:
     """The support box first: urgent for a safety answer; calm when a safety question was
@@ -66,7 +68,7 @@ def _support(ws: Workspace, safety: bool, calm: bool) -> str:
     none otherwise; the person's country first."""
     if not (safety or calm):
         return ""
-    return support_html(ws.resources, urgent=safety, country=ws.country)
+    return SupportHtml.of(support_html(ws.resources, urgent=safety, country=ws.country), urgent=safety)
 
 
 def _level_block(ws: Workspace, line: Any, box_shown: bool) -> Markup:
@@ -77,7 +79,8 @@ def _level_block(ws: Workspace, line: Any, box_shown: bool) -> Markup:
 
 
 def _result(ws: Workspace, checklist: Checklist, answers: Answers) -> tuple[str, str]:
-    """A form's result: the support box (or nothing), then the level in words and the table."""
+    """A form's result: the support box (or nothing), then "Need to talk now?", the level in
+    words and the table."""
     from .scoring import score
     from .summary import ResultLine
     from .tables import items_styler  # pandas: imported when there is a result to show
@@ -86,7 +89,7 @@ def _result(ws: Workspace, checklist: Checklist, answers: Answers) -> tuple[str,
     line = ResultLine.of(r.totals, r.checklist)
     support = _support(ws, r.safety, line.calm_support)
     return support, ui("result", _level_block(ws, line, bool(support)), Markup(items_styler(r).to_html()),
-                       Markup(ui("disclaimer", ws.resources)))
+                       Markup(ui("disclaimer", ws.resources)), talk=Markup(talk_html(ws.resources, ws.country)))
 
 
 class ChecklistForm(Composed, Shown):
@@ -117,7 +120,7 @@ class ChecklistForm(Composed, Shown):
         self.unlock = UnlockBox(ws, self._unlocked)
         self.earlier = EarlierAnswers(ws, c.id, self.unlock.locked)
         self.earlier.resume_button.on_click(self.resume)
-        self.status, self.support, self.result = html(), html(), html()
+        self.status, self.support, self.result = html(), SupportBox(ws, self._country_changed), html()
         self.to_result = ResultFocus()  # the skip link, and focus to the result after Show/Save
         self.result_on_screen = False
         self._quiet = False  # while the form is filled or emptied as a whole: no result per answer
@@ -151,6 +154,11 @@ class ChecklistForm(Composed, Shown):
         self.earlier.refresh()
         if self.status.value == ui("save_needs_unlock"):
             self.status.value = ui("unlocked_can_save")
+
+    def _country_changed(self) -> None:
+        """A country chosen in the support box: the result's lines follow it."""
+        if self.result_on_screen:
+            self.show_result(self.statements.current_answers())
 
     def _hide_button(self) -> w.Button:
         """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
@@ -278,7 +286,7 @@ class Summary(Composed, Shown):
     def __init__(self, workspace: Workspace | None = None) -> None:
         self.workspace = ws = workspace if workspace is not None else default_workspace()
         self.label = _("Summary of your saved answers")
-        self.support, self.overview, self.tables = html(), html(), html()
+        self.support, self.overview, self.tables = SupportBox(ws, self.refresh), html(), html()
         self.refresh_button = button(_("Refresh"))
         self.refresh_button.on_click(lambda _button: self.refresh())
         self.report = ReportPanel(ws)
@@ -385,24 +393,46 @@ class Summary(Composed, Shown):
 
 
 class SupportResources(Shown):
-    """The support resources as a calm list (the start page), with the not-a-diagnosis note."""
+    """The support resources as a calm box with its country choice inside, and the
+    not-a-diagnosis note."""
 
     def __init__(self, workspace: Workspace | None = None) -> None:
         self.workspace = workspace if workspace is not None else default_workspace()
         self.label = _("Support resources")
-        self.box = html()
-        self.country = CountryChoice(self.workspace, self.refresh)
+        self.box = SupportBox(self.workspace, self.refresh)
+        self.country = self.box.country
+        self.disclaimer = html()
         # Exit and idle lock this page's store too; the helplines may stay (they show no answer).
         self.page_lock = PageLock(self.workspace, lambda _why: None)
         self.exit = self.page_lock.exit
-        self.root = w.VBox([self.exit, self.country.root, self.box], layout=WIDE)
+        self.root = w.VBox([self.exit, *self._above(), self.box, self.disclaimer], layout=WIDE)
         self.refresh()
 
+    def _above(self) -> list[w.Widget]:
+        """What a page built on this one shows above the box (the start page's words)."""
+        return []
+
     def refresh(self) -> None:
+        """Draw the box for the country kept now (a new choice calls this again)."""
+        self.box.show(urgent=False)
+        self.disclaimer.value = ui("disclaimer", self.workspace.resources)
+
+
+class StartPage(SupportResources):
+    """The start page: where to begin, each list with its length, where answers are kept, what
+    the lists do not ask, then the support box. Drawn when it runs (notebooks.start_html), so
+    its words follow the place; "Need to talk now?" follows the country chosen in the box."""
+
+    def _above(self) -> list[w.Widget]:
+        self.intro = html()
+        return [self.intro]
+
+    def refresh(self) -> None:
+        from .notebooks import start_html
+
         ws = self.workspace
-        self.box.value = (support_html(ws.resources, urgent=False, country=ws.country,
-                                       choose_where=_("Use “Your country or region” above."))
-                          + ui("disclaimer", ws.resources))
+        self.intro.value = start_html(ws.checklists, ws.resources, ws.country)
+        super().refresh()
 
 
 class History(Shown):

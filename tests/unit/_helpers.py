@@ -142,3 +142,12 @@ def shown(widget: Any, root: Any) -> bool:
     chain = path(root)
     assert chain, f"{widget!r} is not inside the page"
     return all(getattr(getattr(n, "layout", None), "display", None) != "none" for n in chain)
+
+
+def text_of(markup: str) -> str:
+    """What a person reads in `markup`: tags dropped (a number split into tel: links reads as
+    before), entities decoded."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))

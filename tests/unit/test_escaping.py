@@ -493,7 +493,9 @@ def test_a_web_address_that_is_not_https_is_refused(tmp_path, web):
 def test_the_shipped_resources_only_link_to_https(resources):
     box = support_html(resources)
     hrefs = [v for tag, attrs in parse(box).tags for k, v in attrs if k == "href"]
-    assert hrefs and all(h.startswith("https://") for h in hrefs)
+    dial = re.compile(r"^(tel:\+?\d{3,}|sms:\+?\d{3,}(\?body=[A-Za-z]+)?)$")  # digits only: nothing to run
+    assert hrefs and all(h.startswith("https://") or dial.match(h) for h in hrefs)
+    assert any(h.startswith("https://") for h in hrefs) and any(h.startswith("tel:") for h in hrefs)
     assert html_problems(box) == []
 
 
@@ -541,24 +543,30 @@ def _rendered(markdown: str) -> dict[str, str]:
 @pytest.mark.parametrize("payload", PAYLOADS + ["$\\href{javascript:alert(1)}{x}$", "x\n\n# Heading\n\n- item"],
                          ids=IDS + ["math-href", "markdown-structure"])
 def test_checklist_titles_limits_and_device_note_are_inert_in_the_generated_notebooks(tmp_path, payload):
-    """The start page pastes every checklist title, the limits and the device note into
-    Markdown, which Voilà renders with raw HTML passed through: each must come out as text."""
+    """The start page (drawn at run time from its HTML template, autoescaped) shows every
+    checklist title, the limits and, in its support box, the device note: each must come out as
+    text. The notebooks' own Markdown must stay inert too (Voilà passes raw HTML through)."""
     from markdown_it import MarkdownIt
+
+    from toolkit.notebooks import start_html
 
     custom = hostile_checklists(tmp_path / "checklists", payload)
     res = load_resources(resources_file(tmp_path / "res", "plain"))
     res = res.__class__(**{**res.__dict__, "limits": f"Limits {payload}",
                            "device_note": f"Device {payload}"})
+    one_line = " ".join(payload.split())
+    page = start_html(custom, res) + support_html(res, urgent=False)
+    assert html_problems(page) == [], f"start page: payload {payload!r} is live"
+    text = " ".join(visible_text(page).split())
+    for shown in (f"Title {one_line}", f"Limits {one_line}", f"Device {one_line}"):
+        assert shown in text, f"start page: {shown!r} is not shown as text"
+    CHECKED["title + limits + device note -> start page (its template)"] += 1
     markdown = _start_page_markdown(custom, res)
     assert md_problems(markdown) == [], "live Markdown in the generated notebooks"
     assert "$\\href" not in markdown and "\n# Heading" not in markdown
-    one_line = " ".join(payload.split())
-    for renderer, page in _rendered(markdown).items():
-        assert html_problems(page) == [], f"{renderer}: payload {payload!r} is live"
-        text = " ".join(visible_text(page).split())
-        for shown in (f"Title {one_line}", f"Limits {one_line}", f"Device {one_line}"):
-            assert shown in text, f"{renderer}: {shown!r} is not shown as text"
-        CHECKED[f"title + limits + device note -> start page ({renderer})"] += 1
+    for renderer, rendered in _rendered(markdown).items():
+        assert html_problems(rendered) == [], f"{renderer}: payload {payload!r} is live"
+        CHECKED[f"generated notebooks' Markdown ({renderer})"] += 1
     headings = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "heading_open"]
     clean = _start_page_markdown(hostile_checklists(tmp_path / "plain", "plain"),
                                  load_resources(resources_file(tmp_path / "res2", "plain")))

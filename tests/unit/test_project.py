@@ -98,24 +98,29 @@ def test_answers_folder_is_ignored_by_git():
     assert "/answers/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
-def test_the_start_page_section_headings_render_as_headings():
-    """Rendered, not only as source text: a heading glued onto the list above it would be a
-    lazy continuation of the last list item (what CommonMark, and so JupyterLab, does)."""
-    from markdown_it import MarkdownIt
+def test_the_start_page_has_one_h1_a_heading_per_kind_and_every_list_once():
+    """The start page, as drawn: one H1, a heading for each kind of list there is, each list
+    linked once with its length, and no link text used twice (a screen reader lists links)."""
+    import html
+    import re
 
-    from toolkit.notebooks import SECTIONS, start_notebook
+    from toolkit.notebooks import SECTIONS, start_html
 
     checklists = load_checklists(SHIPPED_DIR)
-    text = "".join(c["source"] for c in start_notebook(checklists, RESOURCES)["cells"]
-                   if c["cell_type"] == "markdown")
-    tokens = MarkdownIt("commonmark").parse(text)
-    headings = [tokens[n + 1].content for n, t in enumerate(tokens) if t.type == "heading_open"]
+    page = start_html(checklists, RESOURCES)
+    assert len(re.findall(r"<h1[ >]", page)) == 1
+    headings = [html.unescape(h) for h in re.findall(r"<h3>(.*?)</h3>", page)]
     kinds = {c.kind for c in checklists.values()}
     for kind, heading in SECTIONS:
         assert (heading in headings) == (kind in kinds), heading
-    items = [tokens[n + 2].content for n, t in enumerate(tokens) if t.type == "list_item_open"]
-    assert not any("\n" in item or "#" in item or "**" in item for item in items), items
-    assert sum(c.title in " ".join(items) for c in checklists.values()) == len(checklists)
+    links = [(href, html.unescape(text)) for href, text in re.findall(r'<a href="([^"]+)">(.*?)</a>', page)]
+    texts = [text for _href, text in links]
+    assert len(texts) == len(set(texts)), texts
+    items = [html.unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", page)]
+    for c in checklists.values():
+        line = next(item for item in items if item.startswith(c.title + " –"))
+        assert re.search(rf"{len(c.items)} statements?, about \d+ minutes?$", line), line
+        assert (f"{c.id}.ipynb", c.title) in links
 
 
 def test_the_run_hint_is_code_so_the_app_view_never_shows_it():

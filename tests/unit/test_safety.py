@@ -178,14 +178,16 @@ def test_situational_items_tell_the_person_to_choose_not_sure(tmp_path, checklis
 
 
 def test_the_limits_are_said_on_the_start_page_and_in_every_report(tmp_path, checklists, make_answers):
-    from toolkit.notebooks import start_notebook
+    from toolkit.markup import support_html
+    from toolkit.notebooks import start_html
 
     ws = workspace_for(tmp_path, checklists)
     limits = ws.resources.limits
     for word in ("violence", "strangl", "weapons", "sex", "money", "phone", "dangerous"):
         assert word in limits, word
-    start = "".join(c["source"] for c in start_notebook(checklists, ws.resources)["cells"])
-    assert limits in start and ws.resources.device_note in start
+    start = html.unescape(start_html(checklists, ws.resources))
+    assert limits in start and ws.resources.device_note not in start  # the device note is in the box below it
+    assert ws.resources.device_note in html.unescape(support_html(ws.resources, urgent=False))
     runs = [make_answers(checklists[CID], fill="never")]
     assert limits in html.unescape(report_html(runs, checklists, ws.resources))
     assert " ".join(limits.split()) in " ".join(report_md(runs, checklists, ws.resources).split())

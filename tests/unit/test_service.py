@@ -16,7 +16,7 @@ from _helpers import run_cli, workspace_for
 
 from toolkit import service
 from toolkit.markup import support_html
-from toolkit.notebooks import START, start_notebook
+from toolkit.notebooks import START, start_html
 
 HUB_ENV = {"JUPYTERHUB_USER": "alex", "JUPYTERHUB_SERVICE_PREFIX": "/user/alex/"}
 
@@ -52,20 +52,32 @@ def test_a_service_is_recognised_by_what_jupyterhub_sets(env, expected):
 
 def test_start_page_on_a_service_says_where_answers_are_kept(tmp_path, checklists, on_hub):
     ws = workspace_for(tmp_path, checklists)
-    text = _markdown(start_notebook(checklists, ws.resources))
+    text = html.unescape(start_html(checklists, ws.resources))
     assert "only on this computer" not in text and "On Binder" not in text
     assert service.WHERE_KEPT in text
     assert "may be able to reach" in text and "ask them" in text
     # the rest of the page is still there, in order, and the Summary is still linked
-    assert text.index("**What this is not.**") < text.index(service.WHERE_KEPT) < text.index("## The checklists")
-    assert "](summary.ipynb)" in text.split("## The checklists")[0]
+    assert text.index("What this is not.") < text.index(service.WHERE_KEPT) < text.index("The checklists</h2>")
+    assert 'href="summary.ipynb"' in text.split("The checklists</h2>")[0]
 
 
-def test_start_page_on_ones_own_computer_is_unchanged(tmp_path, checklists, own_computer):
+def test_start_page_on_ones_own_computer_says_only_this_computer_and_no_binder(tmp_path, checklists, own_computer,
+                                                                              monkeypatch):
+    for name in service.BINDER_ENV:
+        monkeypatch.delenv(name, raising=False)
     ws = workspace_for(tmp_path, checklists)
-    text = _markdown(start_notebook(checklists, ws.resources))
-    assert "saved only on this computer" in text and "On Binder" in text
+    text = start_html(checklists, ws.resources)
+    assert "saved only on this computer" in text and "On Binder" not in text
     assert service.WHERE_KEPT not in text
+
+
+def test_start_page_on_binder_says_everything_is_deleted(tmp_path, checklists, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "jovyan-abc")
+    monkeypatch.setenv("BINDER_REPO_URL", "https://github.com/o/r")
+    ws = workspace_for(tmp_path, checklists)
+    text = start_html(checklists, ws.resources)
+    assert "On Binder" in text and "deleted when the session" in text and service.WHERE_KEPT not in text
+    assert service.on_binder() and not service.on_binder({}) and not service.on_binder(HUB_ENV)
 
 
 def test_support_box_device_note_on_a_service(tmp_path, checklists, on_hub):
@@ -95,12 +107,14 @@ def test_summary_your_data_says_where_answers_are_kept(tmp_path, checklists, mon
     assert ("kept on this service's server" in intro) is hub
 
 
-def test_notebooks_the_hub_writes_carry_the_service_wording(tmp_path, capsys, on_hub):
-    """The hub writes a person's notebooks with `redflag notebooks DIR --force` (pre_spawn_hook)."""
+def test_the_start_notebook_holds_no_words_of_a_place(tmp_path, capsys, on_hub):
+    """The hub writes a person's notebooks with `redflag notebooks DIR --force` (pre_spawn_hook);
+    the start page's words are drawn when it runs (ui.StartPage), so its notebook says nothing of
+    a place that could be wrong elsewhere."""
     code, _, err = run_cli(capsys, "notebooks", str(tmp_path), "--force")
     assert code == 0, err
-    text = _markdown(json.loads((tmp_path / START).read_text(encoding="utf-8")))
-    assert service.WHERE_KEPT in text and "only on this computer" not in text
+    book = json.loads((tmp_path / START).read_text(encoding="utf-8"))
+    assert _markdown(book) == "" and "StartPage()" in "".join(c["source"] for c in book["cells"])
 
 
 def test_a_form_and_its_notebook_say_where_a_save_goes(tmp_path, checklists, on_hub):
