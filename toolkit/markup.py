@@ -140,7 +140,9 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
     country's lines folded under its name: no country's lines are put first by guesswork.
     `part`: "all", or "head" (heading and prompt) and "body" (the rest) for a widget that draws
     the box's border around them with its country choice between (panels.SupportBox)."""
-    first, more, others = resources.shortlist(country)
+    from .translations import preferred  # the reader's language: its speakers' lines first
+
+    first, more, others = resources.shortlist(country, prefer=preferred())
     code = (country or "").strip().upper()
     known = resources.serves(code)
     return {"resources": resources, "urgent": urgent, "first": first, "others": others, "more": more,
@@ -161,7 +163,9 @@ def talk_html(resources: Resources, country: str | None = None) -> str:
     """"Need to talk now?": one line near the top of the start page and of every result, with
     the chosen country's emergency number and first line to call (tap to call), or, with no
     country chosen, where to choose it."""
-    first, _more, _others = resources.shortlist(country)
+    from .translations import preferred
+
+    first, _more, _others = resources.shortlist(country, prefer=preferred())
     known = resources.serves(country)
     emergency = next((r for r in first if r.emergency), None) if known else None
     line = next((r for r in first if not r.emergency and r.phone and EVERYWHERE not in r.countries), None)

@@ -6,7 +6,7 @@ Shown first whenever an answer raises the safety flag: a number alone is not eno
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -103,14 +103,17 @@ class Resources:
         return (tuple(self.items[n] for n in first),
                 tuple(r for n, r in enumerate(self.items) if n not in first))
 
-    def shortlist(self, code: str | None, lines: int = SHORTLIST
+    def shortlist(self, code: str | None, lines: int = SHORTLIST, prefer: Callable[[Resource], bool] | None = None
                   ) -> tuple[tuple[Resource, ...], tuple[Resource, ...], tuple[Resource, ...]]:
         """(shown first, more for that country, everyone else's), so that a frightened person
         sees a short list: with a country, its emergency numbers and then `lines` of its other
         lines (the lines for everywhere after its own); the rest of its lines are folded apart
         from other countries'. With no country (or one no line serves) nothing is cut: the
-        emergency numbers of every country come first and each country is folded (`for_country`)."""
+        emergency numbers of every country come first and each country is folded (`for_country`).
+        `prefer`: lines to put right after the emergency numbers (e.g. those that speak the
+        reader's language)."""
         first, rest = self.for_country(code)
+        first = emergency_first(first, prefer)
         if not self.serves(code):
             return first, (), rest
         emergency = tuple(r for r in first if r.emergency)
@@ -131,6 +134,17 @@ class Resources:
         codes = sorted({c for r in entries for c in r.countries},
                        key=lambda c: (c != EVERYWHERE, self.country_name(c).casefold()))
         return tuple((self.country_name(c), tuple(r for r in entries if c in r.countries)) for c in codes)
+
+
+def emergency_first(entries: Sequence[Resource], prefer: Callable[[Resource], bool] | None = None
+                    ) -> tuple[Resource, ...]:
+    """`entries` with the emergency numbers first, then (with `prefer`) the lines it picks, then
+    the rest, each in file order."""
+    if prefer is None:
+        return tuple(entries)
+    emergency = [r for r in entries if r.emergency]
+    rest = [r for r in entries if not r.emergency]
+    return (*emergency, *(r for r in rest if prefer(r)), *(r for r in rest if not prefer(r)))
 
 
 def _country_problems(countries: object, known: Mapping[str, str]) -> list[str]:

@@ -40,7 +40,7 @@ from .checklist import (
 )
 from .errors import ChecklistError, Problem, Problems, ToolkitError
 from .i18n import ENGLISH, _
-from .resources import EVERYWHERE, RESOURCES_FILE, Resource, Resources
+from .resources import EVERYWHERE, RESOURCES_FILE, Resource, Resources, emergency_first
 
 #: Every language the project knows, by code, with its own name (what the chooser shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -511,11 +511,14 @@ def for_country(resources: Resources, country: str | None, lang: str | None = No
     use): emergency numbers first, then the lines that speak `lang`, then the rest, each in
     file order. In English the order is the file's (English is not a reason to move a line)."""
     first, others = resources.for_country(country)
+    return emergency_first(first, preferred(lang)), others
+
+
+def preferred(lang: str | None = None) -> Callable[[Resource], bool] | None:
+    """Which lines a reader of `lang` (default: the language in use) should see first: those
+    that speak it; None in English (English is not a reason to move a line)."""
     lang = lang or i18n.current()
     if lang == ENGLISH:
-        return first, others
-    emergency = tuple(r for r in first if r.emergency)
-    rest = [r for r in first if not r.emergency]
-    return emergency + tuple(r for r in rest if speaks(r, lang)) + tuple(r for r in rest if not speaks(r, lang)), \
-        others
+        return None
+    return lambda r: speaks(r, lang)
 

@@ -424,8 +424,16 @@ class StartPage(SupportResources):
     its words follow the place; "Need to talk now?" follows the country chosen in the box."""
 
     def _above(self) -> list[w.Widget]:
+        from .language import LanguageChoice
+
         self.intro = html()
-        return [self.intro]
+        self.language = LanguageChoice(self.workspace, self._language_changed)
+        return [self.language.root, self.intro]
+
+    def _language_changed(self, workspace: Workspace) -> None:
+        """Every word of the page in the new language: the page drawn again in its place."""
+        fresh = StartPage(workspace)
+        self.workspace, self.root.children = workspace, fresh.root.children
 
     def refresh(self) -> None:
         from .notebooks import start_html

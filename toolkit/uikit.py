@@ -108,6 +108,11 @@ class Shown:
     label: str
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        from .language import page_language  # imports this module
+
+        workspace = getattr(self, "workspace", None)
+        if workspace is not None:  # the language of the page's words, for screen readers' voices
+            page_language(workspace.language)
         bundle = self.root._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = self.label
