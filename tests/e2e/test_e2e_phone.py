@@ -170,13 +170,14 @@ def test_tables_and_chart_fit_the_screen(page, voila_server, pages_notebook, scr
     page.goto(f"{voila_server.url}/voila/render/{pages_notebook}", timeout=S.KERNEL_TIMEOUT)
     table = page.locator("table.redflag-checklists")
     expect(table).to_be_visible(timeout=S.KERNEL_TIMEOUT)
-    expect(page.locator(".redflag-chart svg").first).to_be_visible(timeout=S.KERNEL_TIMEOUT)
+    expect(page.locator(".redflag-chart svg").locator("visible=true").first).to_be_visible(timeout=S.KERNEL_TIMEOUT)
     _band_clear(page)
     fit = page.evaluate(_OVERRUN_JS)
     assert fit["out"] == [] and fit["pageWidth"] <= fit["width"] + 1, fit
     sizes = page.locator(".redflag-chart svg text").evaluate_all(
-        "els => els.map(e => e.getBoundingClientRect().height ? parseFloat(getComputedStyle(e).fontSize)"
-        " * e.getScreenCTM().a : null).filter(x => x !== null)")
+        "els => els.filter(e => e.checkVisibility() && e.getBoundingClientRect().height > 0)"
+        ".map(e => { const m = e.getScreenCTM();"    # its scale, rotated text too (the axis title)
+        " return parseFloat(getComputedStyle(e).fontSize) * Math.hypot(m.a, m.b); })")
     assert sizes and min(sizes) >= 12 - 0.05, sorted(sizes)[:5]
     box = table.bounding_box()
     assert box["x"] + box["width"] <= SIZES[size]["width"] + 0.5, box
