@@ -30,7 +30,7 @@ AWAY = "https://www.bbc.com/weather"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "answers"
 FILLED = "rgb(168, 33, 28)"
 
-#: Every control's right edge, and the page's own width, against the window's.
+#: Every control's right edge, and the page's own width, against the window's; words cut short.
 _OVERRUN_JS = """() => {
   const width = document.documentElement.clientWidth;
   const out = [];
@@ -42,6 +42,13 @@ _OVERRUN_JS = """() => {
     if (r.right > width + 0.5 || r.left < -0.5) {
       out.push((el.textContent || el.getAttribute("aria-label") || el.tagName).trim().slice(0, 40)
                + " " + Math.round(r.left) + ".." + Math.round(r.right));
+    }
+  }
+  // Words cut short with "…" (a control's label that does not fit).
+  for (const el of document.querySelectorAll("#rendered_cells *")) {
+    const style = getComputedStyle(el);
+    if (style.textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1 && el.checkVisibility()) {
+      out.push("cut: " + el.textContent.trim().slice(0, 40));
     }
   }
   const scroller = document.querySelector("#rendered_cells") || document.documentElement;
@@ -159,7 +166,7 @@ def test_form_fits_the_screen(page, voila_server, screens, size):
     band = page.locator("#redflag-exit").bounding_box()
     spot = last.bounding_box()
     assert spot["y"] >= band["y"] + band["height"] or spot["x"] + spot["width"] <= band["x"], (spot, band)
-    _shot(page, screens, f"phone-form-{size}.png")
+    _shot(page, screens, f"phone-form-{size}")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -196,4 +203,4 @@ def test_tables_and_chart_fit_the_screen(page, voila_server, pages_notebook, scr
         assert cell["x"] >= box["x"] - 0.5, (cell, box)   # the first column stays in view
         last = table.locator("tbody tr").first.locator("td").last.bounding_box()
         assert last["x"] + last["width"] <= box["x"] + box["width"] + 0.5, (last, box)
-    _shot(page, screens, f"phone-summary-history-{size}.png")
+    _shot(page, screens, f"phone-summary-history-{size}")
