@@ -285,7 +285,7 @@ function ensureButton(s) {
   counter.setAttribute("data-count", "0");
   counter.append(...Array.from({ length: PRESSES }, () => document.createElement("span")));
   const status = document.createElement("span");
-  status.className = "redflag-visually-hidden redflag-quick-exit-said";
+  status.classList.add("redflag-visually-hidden", "redflag-quick-exit-said");
   status.setAttribute("role", "status");
   const notice = document.createElement("p");
   notice.className = "redflag-quick-exit-notice";
