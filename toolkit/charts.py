@@ -41,7 +41,8 @@ SAFETY_WORDS = N_("touches on your safety")
 NOTED_WORDS = N_("a safety answer other than Never, so no level")
 _LINE_COLOUR = "#1d4ed8"
 _SAFETY_COLOUR = "#b91c1c"
-_FONT_RC: Any = {"font.family": "sans-serif", "font.size": 8,
+#: 9 pt: 12px at the chart's own size, which pages keep (a narrow one scrolls the chart instead).
+_FONT_RC: Any = {"font.family": "sans-serif", "font.size": 9,
                  "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"]}
 #: SVG text as <text> (selectable, searchable, small), fixed ids, no metadata (which names URLs).
 _SVG_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "redflag-trend"}
@@ -173,7 +174,7 @@ def trend_figure(trend: pd.DataFrame, vocabulary: Vocabulary) -> Figure:
                               linewidths=0.6, label=_(SAFETY_WORDS)))
         if shown:
             ax.legend(handles=shown, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(shown),
-                      frameon=False, borderaxespad=0.2, handletextpad=0.3, fontsize=8)
+                      frameon=False, borderaxespad=0.2, handletextpad=0.3, fontsize=9)
         _axes(ax, times)
         if not len(rows):
             ax.text(0.5, 0.5, _("Nothing saved yet"), transform=ax.transAxes, ha="center", va="center",
@@ -189,7 +190,7 @@ def _level_bands(ax: Any, vocabulary: Vocabulary) -> None:
         if upper > lower:
             ax.axhspan(lower, upper, color=level.colour, zorder=0, clip_on=False)
             ax.text(1.01, (lower + upper) / 2, level.label, transform=ax.get_yaxis_transform(),
-                    va="center", fontsize=7, color="#4b5563", parse_math=False)
+                    va="center", fontsize=9, color="#4b5563", parse_math=False)
         lower = max(lower, upper)
 
 

@@ -21,6 +21,12 @@ from .summary import percent_text, points_text
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
+def _attributes(kind: str) -> str:
+    """The table's class and tabindex: on a narrow screen a table scrolls sideways inside its own
+    box (toolkit/static/phone.css), and a box that scrolls must be reachable with the keyboard."""
+    return f"class='{kind}' tabindex='0'"
+
+
 # Highlights set their text colour too: a dark theme's light text on them would be unreadable.
 _SAFETY_ROW = "background-color:#fef3c7;color:#1f2937"
 
@@ -41,7 +47,7 @@ def items_styler(result: Result) -> Styler:
         caption += " " + _("Highlighted rows are answers that touch on your safety.")
     return (shown.style.hide(axis="index").format(escape="html")
             .apply(lambda column: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
-            .set_table_attributes("class='redflag-items'")
+            .set_table_attributes(_attributes("redflag-items"))
             .set_caption(caption))
 
 
@@ -73,7 +79,7 @@ def checklists_styler(runs: pd.DataFrame, vocabulary: Vocabulary) -> Styler:
     flagged = runs["safety"].to_numpy()
     return (shown.style.hide(axis="index").format(escape="html")
             .apply(lambda column: [_SAFETY_ROW if f else "" for f in flagged], axis=0)
-            .set_table_attributes("class='redflag-checklists'"))
+            .set_table_attributes(_attributes("redflag-checklists")))
 
 
 def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> Styler:
@@ -88,7 +94,7 @@ def themes_styler(themes: pd.DataFrame, checklists: Mapping[str, Checklist]) -> 
             lambda ids: ", ".join(checklists[i].title if i in checklists else i for i in ids.split(", "))),
     })
     return (shown.style.hide(axis="index").format(escape="html")
-            .set_table_attributes("class='redflag-themes'"))
+            .set_table_attributes(_attributes("redflag-themes")))
 
 
 def changes_styler(table: pd.DataFrame) -> Styler:
@@ -100,4 +106,4 @@ def changes_styler(table: pd.DataFrame) -> Styler:
                "better": "background-color:#dcfce7;color:#1f2937"}
     return (shown.style.hide(axis="index").format(escape="html")
             .map(lambda v: colours.get(v, ""), subset=[change])
-            .set_table_attributes("class='redflag-changes'"))
+            .set_table_attributes(_attributes("redflag-changes")))

@@ -270,7 +270,8 @@ class QuickExit(anywidget.AnyWidget):
     """
 
     _esm = STATIC / "quick_exit.js"
-    _css = STATIC / "quick_exit.css"
+    # The button's styles and the pages' phone layout (phone.css): every page has a QuickExit.
+    _css = (STATIC / "quick_exit.css").read_text(encoding="utf-8") + (STATIC / "phone.css").read_text(encoding="utf-8")
 
     url = traitlets.Unicode(DEFAULT_EXIT_URL, help="The page to leave for.").tag(sync=True)
     idle_seconds = traitlets.Float(0.0, min=0.0, help="The page's idle lock (0: none), for the "
@@ -281,6 +282,8 @@ class QuickExit(anywidget.AnyWidget):
     shift_messages = traitlets.List(traitlets.Unicode(), help="What the page says after one and after two "
                                     "Shift presses (default: _shift_messages()).").tag(sync=True)
     expired_message = Words(N_("Exit this page expired."), help="Said when a Shift count runs out.")
+    shift_hint = Words(N_("or press Shift 3 times"), help="Written beside the button, where it is seen: the "
+                       "shortcut is no use to someone who never hears of it.")
     idle_notice = Words(N_("Not used for a while: this page will soon clear itself. "
                            "Press a key or move the mouse to keep it."),
                         help="Shown shortly before the idle lock clears the page.")

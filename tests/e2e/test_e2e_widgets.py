@@ -571,7 +571,7 @@ def test_exit_button_in_voila(page, voila_server, workspace, away, screens):
 
 
 def test_page_styles_come_with_an_answer_group_alone(page, voila_server, workspace):
-    """No QuickExit on this page: the page-wide styles (focus ring, underlined links) still come,
+    """No QuickExit widget on this page: the page-wide styles (focus ring, underlined links) still come,
     once, with the AnswerGroup (its shared PageStyle)."""
     _write_cells(workspace, "widgets-styles.ipynb", "# Styles\n\nA [link to nowhere](https://example.org/).", [
         "from ipywidgets import Button, VBox\nfrom toolkit.widgets import AnswerGroup\n"
@@ -579,7 +579,9 @@ def test_page_styles_come_with_an_answer_group_alone(page, voila_server, workspa
     page.goto(f"{voila_server.url}/voila/render/widgets-styles.ipynb", timeout=S.KERNEL_TIMEOUT)
     group = _groups(page)[0]
     expect(group).to_be_visible(timeout=S.KERNEL_TIMEOUT)
-    expect(page.locator(".redflag-quick-exit")).to_have_count(0)
+    # The page template's own Exit is there (every app page has it), no QuickExit widget's.
+    expect(page.locator(".redflag-quick-exit")).to_have_count(1)
+    expect(page.locator(".redflag-quick-exit--page")).to_have_count(1)
     expect(page.locator("style[id='toolkit.widgets.PageStyle']")).to_have_count(1)
     underline = page.get_by_role("link", name="link to nowhere").evaluate(
         "e => getComputedStyle(e).textDecorationLine")

@@ -389,13 +389,14 @@ def _static(name: str) -> str:
     return resources.files("toolkit").joinpath("static", name).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("cls, js, css", [(AnswerGroup, "answer_group.js", "answer_group.css"),
-                                          (QuickExit, "quick_exit.js", "quick_exit.css"),
-                                          (PageStyle, "page_style.js", "page.css")])
+@pytest.mark.parametrize("cls, js, css", [(AnswerGroup, "answer_group.js", ["answer_group.css"]),
+                                          (QuickExit, "quick_exit.js", ["quick_exit.css", "phone.css"]),
+                                          (PageStyle, "page_style.js", ["page.css"])])
 def test_each_widget_sends_its_files_as_they_are(cls, js, css, no_env):
+    """QuickExit, on every page, brings the pages' phone layout (phone.css) after its own styles."""
     state = (cls("s", [("A", "a")]) if cls is AnswerGroup else cls()).get_state()
     assert state["_esm"] == _static(js) and "export default" in state["_esm"]
-    assert state["_css"] == _static(css)
+    assert state["_css"] == "".join(_static(name) for name in css)
 
 
 # A sentence in a JS string literal: two words of letters with a space between.

@@ -5,12 +5,18 @@
 // One shared state per browser page, whichever copy of this module runs (JupyterLab can show
 // several notebooks, each with its own QuickExit, and outputs re-render): one keyboard listener,
 // one button. Where views disagree, the most recently shown one's model speaks for the page.
+//
+// The app view's page template has its own button, there before any widget (Voilà's
+// templates/redflag/static/exit.js, window.__redflagPageExit): then this module draws no button
+// and adds no key listener. It takes that button and that listener over (`take`), so the page
+// has one of each, and gives them back (`release`) when its last view goes.
 const KEY = "__redflagQuickExit";
 const PRESSES = 3;             // GOV.UK's "Exit this page": Shift three times
 
 function shared() {
   if (!globalThis[KEY]) {
     globalThis[KEY] = { views: [], root: null, button: null, status: null, room: null, inLab: false,
+                        counter: null, hint: null, page: null,
                         count: 0, last: 0, timer: null, shiftAlone: false, listening: false, exiting: false,
                         used: Date.now(), told: Date.now(), ticker: null, notice: null };
   }
@@ -39,12 +45,14 @@ function setting(s, name, fallback) {
 
 function say(s, text) {
   if (s.status) s.status.textContent = text;
+  if (s.counter) s.counter.setAttribute("data-count", String(s.count));
 }
 
 // The button's label and the idle notice, from the current model.
 function showWords(s) {
   if (!s.root) return;
   s.button.textContent = String(setting(s, "label", ""));
+  s.hint.textContent = String(setting(s, "shift_hint", ""));
   s.notice.textContent = String(setting(s, "idle_notice", ""));
 }
 
@@ -141,6 +149,7 @@ function redflagQuickExitKey(event) {
   s.last = now;
   if (s.timer) clearTimeout(s.timer);
   if (s.count >= PRESSES) {
+    say(s, "");
     s.count = 0;
     exitPage(s);
     return;
@@ -186,10 +195,14 @@ function tick(s) {
 }
 
 function listen(s) {
+  if (s.page) s.page.take({ key: redflagQuickExitKey, exit: () => exitPage(s) });
   if (s.listening) return;
   // Capture phase on window: runs before any widget or JupyterLab handler can stop the event.
-  window.addEventListener("keydown", redflagQuickExitKey, true);
-  window.addEventListener("keyup", redflagQuickExitKey, true);
+  // The page template's script has a listener already: it hands each key over (`take` above).
+  if (!s.page) {
+    window.addEventListener("keydown", redflagQuickExitKey, true);
+    window.addEventListener("keyup", redflagQuickExitKey, true);
+  }
   for (const name of USE_EVENTS) window.addEventListener(name, noteUse, { capture: true, passive: true });
   s.ticker = setInterval(() => tick(s), 1000);
   s.listening = true;
@@ -214,7 +227,7 @@ function scroller(el) {
 }
 
 function makeRoom(s, el, tries = 0) {
-  if (s.inLab || s.room || !s.root) return;
+  if (s.inLab || s.page || s.room || !s.root) return;   // the page template's band has its own room
   if (!el.isConnected) {               // a view is rendered before it is put on the page
     if (tries < 120) requestAnimationFrame(() => makeRoom(s, el, tries + 1));
     return;
@@ -234,8 +247,25 @@ function giveRoomBack(s) {
   s.room = null;
 }
 
+// The page template's button, when this page has one.
+function adoptPageButton(s) {
+  const page = globalThis.__redflagPageExit;
+  if (!page || !page.root || !page.root.isConnected) return false;
+  const root = page.root;
+  s.page = page;
+  s.root = root;
+  s.button = root.querySelector(".redflag-quick-exit-button");
+  s.hint = root.querySelector(".redflag-quick-exit-hint");
+  s.counter = root.querySelector(".redflag-quick-exit-count");
+  s.status = root.querySelector(".redflag-quick-exit-said");
+  s.notice = root.querySelector(".redflag-quick-exit-notice");
+  showWords(s);
+  return true;
+}
+
 function ensureButton(s) {
   if (s.root && s.root.isConnected) return;
+  if (adoptPageButton(s)) return;
   const root = document.createElement("div");
   root.className = "redflag-quick-exit";
   s.inLab = document.getElementById("jp-top-panel") !== null;
@@ -247,14 +277,23 @@ function ensureButton(s) {
   // No JupyterLab shortcut for keys on the button (Enter would otherwise be "edit cell").
   button.setAttribute("data-lm-suppress-shortcuts", "true");
   button.addEventListener("click", () => exitPage(s));
+  // "or press Shift 3 times", and three marks that fill as Shift is pressed (seen, not read:
+  // the status line below says the same to a screen reader).
+  const hint = document.createElement("span");
+  hint.className = "redflag-quick-exit-hint";
+  const counter = document.createElement("span");
+  counter.className = "redflag-quick-exit-count";
+  counter.setAttribute("aria-hidden", "true");
+  counter.setAttribute("data-count", "0");
+  counter.append(...Array.from({ length: PRESSES }, () => document.createElement("span")));
   const status = document.createElement("span");
-  status.className = "redflag-visually-hidden";
+  status.classList.add("redflag-visually-hidden", "redflag-quick-exit-said");
   status.setAttribute("role", "status");
   const notice = document.createElement("p");
   notice.className = "redflag-quick-exit-notice";
   notice.setAttribute("role", "status");
   notice.hidden = true;
-  root.append(button, status, notice);
+  root.append(button, hint, counter, status, notice);
   // On <body>, not in the output. In JupyterLab the notebook and its ancestors have
   // `contain: strict`, which makes them the containing block of a position: fixed descendant:
   // inside an output the button would be fixed to the notebook panel, not the window (and gone
@@ -264,18 +303,20 @@ function ensureButton(s) {
   s.root = root;
   s.button = button;
   s.status = status;
+  s.hint = hint;
+  s.counter = counter;
   s.notice = notice;
   showWords(s);
 }
 
-const WORDS = ["change:label", "change:idle_notice"];
+const WORDS = ["change:label", "change:idle_notice", "change:shift_hint"];
 
 function render({ model, el }) {
   const s = shared();
   const view = { model };
   s.views.push(view);
-  listen(s);
   ensureButton(s);
+  listen(s);
   showWords(s);
   makeRoom(s, el);
   el.classList.add("redflag-quick-exit-host");
@@ -286,12 +327,16 @@ function render({ model, el }) {
     const i = s.views.indexOf(view);
     if (i >= 0) s.views.splice(i, 1);
     if (s.views.length === 0 && s.root) {
-      s.root.remove();
+      resetCount(s, false);
+      if (s.page) s.page.release();      // the template's button stays, and works on its own
+      else s.root.remove();
       s.root = null;
       s.button = null;
       s.status = null;
+      s.hint = null;
+      s.counter = null;
+      s.page = null;
       giveRoomBack(s);
-      resetCount(s, false);
     } else {
       showWords(s);
     }
