@@ -159,6 +159,8 @@ def test_the_tab_item_is_named_for_the_exit_hook():
 
     assert SESSION_ITEM == "redflag-unlock"
     assert f'sessionStorage.removeItem("{SESSION_ITEM}")' in (STATIC / "quick_exit.js").read_text()
+    template_exit = STATIC.parent / "share/jupyter/voila/templates/redflag/static/exit.js"  # before the kernel
+    assert f'sessionStorage.removeItem("{SESSION_ITEM}")' in template_exit.read_text()
     assert SessionUnlock(lambda key, person: None).item_name == SESSION_ITEM
 
 

@@ -36,6 +36,8 @@
   function leave() {
     if (state.exiting) return;
     state.exiting = true;
+    // The tab's unlock (uikit.SESSION_ITEM) goes first: the kernel hears of an Exit only after the page has gone.
+    try { sessionStorage.removeItem("redflag-unlock"); } catch (err) { /* storage off: nothing kept */ }
     var cover = document.createElement("style");
     cover.textContent = "html, body { background: #fff !important; } body > * { display: none !important; }";
     document.head.appendChild(cover);
