@@ -17,9 +17,9 @@ import io
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -124,7 +124,7 @@ def trend_lines(trend: pd.DataFrame, vocabulary: Vocabulary) -> list[str]:
     lines = []
     rows = _chart_rows(trend)
     times = _local_times(rows["saved_at"])
-    for row in rows.itertuples():
+    for row in cast("Iterable[Any]", rows.itertuples()):  # pandas-stubs types a row's fields loosely
         percent = float(row.percent) if pd.notna(row.percent) else math.nan
         amount = _("no answers scored") if math.isnan(percent) else percent_text(percent)
         withheld = bool(getattr(row, "level_withheld", False))

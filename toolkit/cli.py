@@ -15,9 +15,9 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from . import i18n
 from .bundles import MAX_BUNDLE_BYTES
@@ -219,7 +219,7 @@ def _score_json(results: list[tuple[str, Result]]) -> None:
                     "not_scored": list(t["not_scored"]),
                     "items": [{"id": row.item, "answer": r.answers.responses.get(row.item),
                                "points": _json_number(row.points), "safety": bool(row.safety)}
-                              for row in r.items.itertuples()]})
+                              for row in cast("Iterable[Any]", r.items.itertuples())]})
     print(json.dumps(out, indent=2))
 
 

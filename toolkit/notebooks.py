@@ -52,7 +52,7 @@ def _cell(kind: str, source: str, n: int) -> dict[str, Any]:
     return cell
 
 
-def _notebook(cells: list[tuple[str, str]]) -> dict:
+def _notebook(cells: list[tuple[str, str]]) -> dict[str, Any]:
     return {
         "cells": [_cell(k, s, n) for n, (k, s) in enumerate(cells, start=1)],
         "metadata": {
@@ -68,7 +68,7 @@ def _ordered(checklists: Mapping[str, Checklist]) -> list[Checklist]:
     return core + [c for cid, c in checklists.items() if cid not in CORE]
 
 
-def checklist_notebook(checklist: Checklist) -> dict:
+def checklist_notebook(checklist: Checklist) -> dict[str, Any]:
     """One checklist: a short intro in markdown and a single line that shows the form."""
     about = (_("This list is about **you**: a mirror for your own patterns, not a verdict on anyone.")
              if checklist.kind == "reflection" else
@@ -118,7 +118,7 @@ def start_html(checklists: Mapping[str, Checklist], resources: Resources, countr
     return render("start.html.j2", **start_context(checklists, resources, country, env))
 
 
-def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) -> dict:
+def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) -> dict[str, Any]:
     """The start page: one line of code (ui.StartPage). Its words are drawn when it runs, not
     kept in the notebook, so they follow the place (own computer, Binder, a service) and, in
     time, the language. `checklists` and `resources` are read then, from the workspace."""
@@ -126,7 +126,7 @@ def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) ->
     return _notebook([("code", CODE.format(hint=RUN_HINT, page="StartPage", args=""))])
 
 
-def summary_notebook() -> dict:
+def summary_notebook() -> dict[str, Any]:
     text = "\n\n".join([
         "# " + _("Summary of your answers"),
         _("The most recent saved answers of each checklist, side by side. If any answer touches on your "
@@ -135,7 +135,7 @@ def summary_notebook() -> dict:
     return _notebook([("markdown", text), ("code", CODE.format(hint=RUN_HINT, page="Summary", args=""))])
 
 
-def history_notebook() -> dict:
+def history_notebook() -> dict[str, Any]:
     text = "\n\n".join([
         "# " + _("History"),
         _("How your answers changed over time, one chart per checklist, and what changed since last time."),
@@ -143,7 +143,7 @@ def history_notebook() -> dict:
     return _notebook([("markdown", text), ("code", CODE.format(hint=RUN_HINT, page="History", args=""))])
 
 
-def all_notebooks(checklists: Mapping[str, Checklist], resources: Resources) -> dict[str, dict]:
+def all_notebooks(checklists: Mapping[str, Checklist], resources: Resources) -> dict[str, dict[str, Any]]:
     """File name -> notebook, for every notebook the project ships."""
     books = {START: start_notebook(checklists, resources), SUMMARY: summary_notebook(),
              HISTORY: history_notebook()}
@@ -151,7 +151,7 @@ def all_notebooks(checklists: Mapping[str, Checklist], resources: Resources) -> 
     return books
 
 
-def dumps(notebook: dict) -> str:
+def dumps(notebook: dict[str, Any]) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 

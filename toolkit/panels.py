@@ -261,7 +261,7 @@ class SupportHtml(str):
         return out
 
 
-class SupportBox(w.VBox):
+class SupportBox(w.VBox):  # type: ignore[misc]  # ipywidgets has no annotations
     """The support box with its country choice inside it (under the heading), so the lines can
     be put right from wherever the box is: a result, the Summary, the start page. `show` draws
     it (urgent or calm) or clears it; a new country redraws it and then calls `on_change` (a
@@ -405,7 +405,7 @@ class TransferPanel:
         return data
 
     @shows_errors("data_status")
-    def _on_upload(self, change: dict) -> None:
+    def _on_upload(self, change: dict[str, Any]) -> None:
         try:
             for upload in change["new"]:
                 self.import_file(upload["name"], bytes(upload["content"]), upload.get("size"))

@@ -16,9 +16,9 @@ split across pages, table headers repeat, headings stay with what follows.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from markupsafe import Markup
 
@@ -55,7 +55,7 @@ def _answer_rows(run: SavedRun, checklist: Checklist) -> list[dict[str, Any]]:
     items = score(run, checklist).items
     return [{"n": n, "text": r.text, "answer": r.answer or "–", "safety": bool(r.safety),
              "points": points_text(r.points, r.max_points)}
-            for n, r in enumerate(items.itertuples(), start=1)]
+            for n, r in enumerate(cast("Iterable[Any]", items.itertuples()), start=1)]
 
 
 def _details(runs: Sequence[SavedRun], latest: Sequence[SavedRun], checklists: Mapping[str, Checklist],
@@ -105,7 +105,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
             details=_details(runs, latest, checklists, lines, html and charts and _can_draw()),
             themes=[{"title": t.title, "answered": t.answered, "percent_text": percent_text(t.percent),
                      "kind": _(GROUPS[t.group])}
-                    for t in summary.themes.itertuples()],
+                    for t in cast("Iterable[Any]", summary.themes.itertuples())],
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")
     context.update(support_context(resources, urgent=context["safety"], country=country))

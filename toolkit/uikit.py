@@ -107,13 +107,13 @@ class Shown:
     root: w.Widget
     label: str
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         from .language import page_language  # imports this module
 
         workspace = getattr(self, "workspace", None)
         if workspace is not None:  # the language of the page's words, for screen readers' voices
             page_language(workspace.language)
-        bundle = self.root._repr_mimebundle_(**kwargs)
+        bundle: dict[str, Any] = self.root._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = self.label
         return bundle
