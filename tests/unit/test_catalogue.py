@@ -46,6 +46,9 @@ ALLOWED_CONSTANTS = {("launch.py", "_SWEEPER"), ("launch.py", "CSP"), ("launch.p
                      ("notebooks.py", "CODE"),  # a notebook's code cell
                      ("checklist.py", "HARM_PRESUPPOSED")}  # a regular expression over statements
 
+#: - a widget's own page script and style (anywidget's ``_esm`` and ``_css``), which are code.
+CODE_ATTRIBUTES = {"_esm", "_css"}
+
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -91,7 +94,7 @@ def _exempt(tree: ast.AST, module: str) -> set[int]:
             roots.append(node)
         elif isinstance(node, ast.Assign):
             names = {t.id for t in node.targets if isinstance(t, ast.Name)}
-            if any((module, n) in ALLOWED_CONSTANTS for n in names):
+            if any((module, n) in ALLOWED_CONSTANTS or n in CODE_ATTRIBUTES for n in names):
                 roots.append(node.value)
     return {id(sub) for root in roots for sub in ast.walk(root)}
 

@@ -516,7 +516,8 @@ def test_form_status_messages_escape_error_texts_and_paths(tmp_path, core, monke
     monkeypatch.undo()
     path = form.save()
     assert path is not None
-    assert_inert_html(form.status.value, payload.replace("/", "_"), "answers folder path -> form status")
+    # After a save the status names no file and no folder at all (issue 18): nothing of the path to escape.
+    assert payload.replace("/", "_") not in form.status.value and str(folder) not in form.status.value
 
 
 # ------------------------------------------------------------------ the generated notebooks

@@ -313,7 +313,9 @@ def test_page_one_gives_each_list_in_one_line_and_the_chosen_countrys_help(runs,
     numbers = {r.phone for r in mine}
     assert others and not [r.name for r in others if not r.emergency and r.name in first], \
         "another country's helplines are on page 1"
-    assert not [r.region for r in others if r.emergency and r.phone not in numbers and r.phone in first], \
+    # (a number that is part of the chosen country's own, like 112 in "999 or 112", proves nothing)
+    assert not [r.region for r in others if r.emergency and not any(r.phone in n for n in numbers)
+                and r.phone in first], \
         "another country's emergency number is on page 1"
     assert RESOURCES.message in first, "an answer touches on safety: the urgent words are on page 1"
     # every line of help is still in the report, after page 1

@@ -79,7 +79,7 @@ def test_a_wrong_passphrase_says_so_plainly_without_a_path(protected, checklists
     assert "That passphrase doesn't match. Try again." in text and 'role="alert"' in text
     words = re.sub(r"<[^>]*>", "", text)
     assert str(protected) not in words and ".json" not in words and "/" not in words
-    assert form.workspace.store.key is None and form.content.layout.display == "none"
+    assert form.workspace.store.key is None and shown(form.unlock.passphrase, form.root)  # answering stays possible
 
 
 def test_enter_in_the_passphrase_field_unlocks(protected, checklists):
@@ -234,7 +234,7 @@ def test_a_page_follows_the_person_the_tab_shows(tmp_path, checklists, told):
     form = ChecklistForm(CID, workspace_for(folder, checklists))
     assert form.earlier.resume_choice.options[1:]  # person 1 has a run
     found(form, None, person=2)
-    assert form.earlier.resume_choice.options[1:] == () and form.content.layout.display == "none"
+    assert form.earlier.resume_choice.options[1:] == () and shown(form.unlock.passphrase, form.root)
     found(form, None, person=7)  # a person whose folder is gone: back to the first
     assert form.workspace.store.person == 1 and {"event": "person", "person": 1} in told
 

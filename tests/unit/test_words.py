@@ -351,7 +351,8 @@ def test_a_high_level_on_a_partner_list_shows_the_support_box_in_its_calm_form(t
     for name in ("_form_support", "_summary_support"):
         assert 'class="redflag-support"' in views[name] and "urgent" not in views[name], name
     page = views["_report_page"]
-    assert page.index('class="redflag-support"') < page.index("<h2>Results</h2>")
+    # the report's page 1 gives help before any result (issue 18); the whole box closes it
+    assert page.index('id="help-now"') < page.index("<h2>Results</h2>") < page.index('class="redflag-support"')
 
 
 def test_the_themes_table_names_fear_as_fear(tmp_path, checklists, make_answers, capsys):
