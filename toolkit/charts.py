@@ -94,7 +94,7 @@ def _tick_labels(times: Sequence[datetime], picks: Sequence[int]) -> tuple[list[
     year = None
     for k in picks:
         t = times[k]
-        day = t.strftime("%d %b")
+        day = local_day(t, "%d %b")
         repeats = any(other.startswith(day) for other in labels) and times[kept[-1]].date() != t.date()
         label = day + ("" if t.year == year and not repeats else t.strftime(" %Y"))
         if t.date() in shared:

@@ -52,6 +52,7 @@ def templates() -> jinja2.Environment:
     env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["not_a_diagnosis"] = lambda: _(NOT_A_DIAGNOSIS)
     env.globals["lang"] = i18n.current  # <html lang="{{ lang() }}">: the language in use (issue 19)
+    env.filters["local_time"] = local_day  # dates with the month in that language
     env.filters["md"] = md_escape
     env.filters["md_text"] = md_text
     env.filters["day"] = local_day
@@ -70,12 +71,24 @@ def answered_text(checklist: Checklist, scored: int, unsure: int = 0, not_happen
     return text + (", " + _(" and ").join(parts) if parts else "")
 
 
+#: strftime's codes used here, as the date patterns of Unicode (CLDR) that Babel speaks.
+_CLDR = {"%d": "dd", "%b": "MMM", "%B": "MMMM", "%Y": "y", "%H": "HH", "%M": "mm"}
+
+
 def local_day(moment: Any, fmt: str = "%d %b %Y") -> str:
     """A saved time in the person's own time zone: a date ("05 Oct 2026") unless `fmt` says
-    more (a pandas Timestamp works too)."""
+    more (a pandas Timestamp works too); month names in the language of the page."""
     if hasattr(moment, "to_pydatetime"):
         moment = moment.to_pydatetime()
-    return str(moment.astimezone().strftime(fmt))
+    local = moment.astimezone()
+    if i18n.current() == i18n.ENGLISH:
+        return str(local.strftime(fmt))
+    from babel.dates import format_datetime  # Babel knows every language's month names
+
+    pattern = fmt
+    for code, cldr in _CLDR.items():
+        pattern = pattern.replace(code, cldr)
+    return str(format_datetime(local, pattern, locale=i18n.current()))
 
 
 def render(name: str, **context: Any) -> str:

@@ -390,3 +390,16 @@ def test_mark_sets_the_region_class_and_the_page_language_follows_i18n(fake_cata
     with i18n.language("es"):
         assert page_language().lang == "es"
     assert page_language().lang == "en"
+
+
+def test_dates_name_their_month_in_the_language_of_the_page():
+    """A saved day and a report's date: English as before, Spanish month names in Spanish."""
+    from datetime import UTC, datetime
+
+    from toolkit.markup import local_day
+
+    moment = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert "Dec 2026" in local_day(moment) and "December" in local_day(moment, "%d %B %Y, %H:%M")
+    with i18n.language("es"):
+        assert "dic" in local_day(moment) and "Dec" not in local_day(moment)
+        assert "diciembre" in local_day(moment, "%d %B %Y, %H:%M")
