@@ -82,11 +82,12 @@ $(AXE) $(CHP) &: package.json package-lock.json
 
 axe: $(AXE) $(CHP)
 
+# Two processes (pytest-xdist), each taking whole test files, so a file's servers start once.
 test: setup-test chromium axe lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: setup-test lint
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -n 2 --dist loadfile -m "not e2e"
 
 lint: setup-test
 	$(PY) -m ruff check .

@@ -145,14 +145,16 @@ def _digits(number: str) -> str:
 
 
 def support_context(resources: Resources, urgent: bool, country: str | None = None,
-                    choose_where: str = CHOOSE_WHERE, part: str = "all") -> dict[str, Any]:
+                    choose_where: str = CHOOSE_WHERE, part: str = "all", unfolded: bool = False
+                    ) -> dict[str, Any]:
     """What the support box shows. With a country: its emergency numbers first and a few of its
     lines (resources.shortlist); its other lines folded under "More lines in …", everyone
     else's under "Other countries", by country. With none (or one no line serves): a "Choose
     your country" prompt at the top, the emergency numbers of every country, and every
     country's lines folded under its name: no country's lines are put first by guesswork.
     `part`: "all", or "head" (heading and prompt) and "body" (the rest) for a widget that draws
-    the box's border around them with its country choice between (panels.SupportBox)."""
+    the box's border around them with its country choice between (panels.SupportBox).
+    `unfolded`: every folded part open (a printed report cannot open them)."""
     from .translations import preferred  # the reader's language: its speakers' lines first
 
     first, more, others = resources.shortlist(country, prefer=preferred())
@@ -161,7 +163,7 @@ def support_context(resources: Resources, urgent: bool, country: str | None = No
     return {"resources": resources, "urgent": urgent, "first": first, "others": others, "more": more,
             "more_label": _("More lines in {country}").format(country=resources.country_name(code)) if more else "",
             "groups": resources.by_country(others), "choose": "" if known else _(choose_where),
-            "others_label": _("Other countries"), "others_open": False, "contacts": contacts, "dial": dial,
+            "others_label": _("Other countries"), "others_open": unfolded, "contacts": contacts, "dial": dial,
             "part": part,
             "device_note": service.device_note(resources.device_note)}  # the service's own on JupyterHub
 

@@ -108,7 +108,7 @@ def _context(runs: Sequence[SavedRun], checklists: Mapping[str, Checklist], reso
                     for t in cast("Iterable[Any]", summary.themes.itertuples())],
             checklists_table=Markup(checklists_styler(summary.checklists, vocabulary).to_html()) if html else "",
             themes_table=Markup(themes_styler(summary.themes, checklists).to_html()) if html else "")
-    context.update(support_context(resources, urgent=context["safety"], country=country))
+    context.update(support_context(resources, urgent=context["safety"], country=country, unfolded=True))
     context["help_now"], context["help_country"] = _help_now(resources, country)
     context["others_open"] = True  # a printed page cannot open a folded list
     context["anchor"] = "support"  # the results link to the one box in the report

@@ -46,6 +46,10 @@ document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(
 """
 
 
+#: The start page over the hostile checklists.
+HOSTILE_START = "hostile-start.ipynb"
+
+
 def _hostile_folder(root: Path) -> Path:
     """The shipped checklists, with the payload in the title of FORM."""
     from toolkit.checklist import shipped_dir
@@ -66,16 +70,24 @@ def hostile_app(browser):
     """The locked app over notebooks generated from checklists with the payload in a title,
     plus PLANTED: FORM's notebook with the payload as raw HTML in a Markdown cell."""
     from toolkit.launch import app_command, app_env
+    from toolkit.notebooks import START
     from toolkit.workspace import Workspace
 
     ws = S.Workspace(Path(tempfile.mkdtemp(prefix="redflag-script-")))
-    hostile = Workspace.open(_hostile_folder(ws.root), ws.answers)
+    hostile_dir = _hostile_folder(ws.root)
+    hostile = Workspace.open(hostile_dir, ws.answers)
     from toolkit.notebooks import write_notebooks
     write_notebooks(hostile.checklists, hostile.resources, ws.notebooks, overwrite=True)
     notebook = json.loads((ws.notebooks / f"{FORM}.ipynb").read_text(encoding="utf-8"))
     notebook["cells"].insert(0, {"cell_type": "markdown", "id": "planted", "metadata": {},
                                  "source": f"# Planted\n\n{PAYLOAD}\n"})
     (ws.notebooks / PLANTED).write_text(json.dumps(notebook), encoding="utf-8")
+    # The start page is drawn when it runs, from the checklists the kernel reads: this one reads
+    # the hostile folder (the shipped start page reads the shipped checklists).
+    start = json.loads((ws.notebooks / START).read_text(encoding="utf-8"))
+    start["cells"][-1]["source"] = (f"from toolkit.ui import StartPage\nfrom toolkit.workspace import Workspace\n"
+                                    f"StartPage(Workspace.open({str(hostile_dir)!r}, {str(ws.answers)!r}))")
+    (ws.notebooks / HOSTILE_START).write_text(json.dumps(start), encoding="utf-8")
     token = secrets.token_urlsafe(24)
     env = app_env(token, ws.env())
 
@@ -126,10 +138,8 @@ def _open(page, app, name: str) -> None:
 
 
 def test_a_planted_title_shows_as_text_on_the_start_page_and_runs_nothing(hostile_app, page):
-    from toolkit.notebooks import START
-
     watch = Watch(page)
-    _open(page, hostile_app, START)
+    _open(page, hostile_app, HOSTILE_START)
     link = page.get_by_role("link", name=re.compile(r"^Partners <script>"))
     expect(link).to_be_visible(timeout=S.KERNEL_TIMEOUT)
     assert link.inner_text() == "Partners " + PAYLOAD          # shown, character for character

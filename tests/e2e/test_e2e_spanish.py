@@ -38,7 +38,7 @@ def test_spanish_form_save_then_english(page, spanish_app, shipped):
     from toolkit.i18n import _, language
     from toolkit.resources import RESOURCES_FILE, load_resources
     from toolkit.store import AnswerStore
-    from toolkit.translations import for_country, speaks, translated
+    from toolkit.translations import preferred, speaks, translated
 
     ws, server = spanish_app
     resources = load_resources(shipped_dir() / RESOURCES_FILE)
@@ -68,7 +68,7 @@ def test_spanish_form_save_then_english(page, spanish_app, shipped):
     result = page.locator(".widget-html-content").filter(has=page.get_by_role("heading", name=your_result))
     expect(result).to_contain_text(c.title)
     # the support box: the US emergency number, then the lines that speak Spanish
-    first, _others = for_country(res_es, "US", "es")
+    first, _more, _others = res_es.shortlist("US", prefer=preferred("es"))  # what the box shows unfolded
     names = [r.name for r in first]
     assert speaks(first[1], "es") and not first[1].emergency
     support = form.support.inner_text()

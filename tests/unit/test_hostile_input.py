@@ -540,7 +540,7 @@ REFUSED_TIMES = [("1969-12-31T23:59:59+00:00", "not a plausible date"),
                  ("2199-06-01T00:00:00+00:00", "is in the future")]
 
 
-@pytest.mark.parametrize("saved_at", BOUNDARY_TIMES, ids=["epoch", "just-before-the-skew"])  # ids stable across processes
+@pytest.mark.parametrize("saved_at", BOUNDARY_TIMES, ids=["epoch", "just-before-the-skew"])
 def test_a_run_at_the_edge_of_the_plausible_dates_loads_and_every_view_shows_it(scratch, core, saved_at):
     """Runs that load must also render: reports, History (charts) and Summary."""
     from toolkit.ui import History, Summary
