@@ -12,7 +12,7 @@ from the templates (markup.ui), every sentence through i18n.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -92,6 +92,84 @@ def _result(ws: Workspace, checklist: Checklist, answers: Answers) -> tuple[str,
                        Markup(ui("disclaimer", ws.resources)), talk=Markup(talk_html(ws.resources, ws.country)))
 
 
+class ResultView:
+    """A form's result area: the support box (its country choice inside), then the result;
+    kept up to date with the answers once on screen, shown by itself when the last statement
+    is answered, and the place the skip link and focus go to."""
+
+    def __init__(self, workspace: Workspace, checklist: Checklist, answers_now: Callable[[], Answers]) -> None:
+        self.workspace, self.checklist, self._answers_now = workspace, checklist, answers_now
+        self.support, self.result = SupportBox(workspace, self._country_changed), html()
+        self.to_result = ResultFocus()  # the skip link, and focus to the result after Show/Save
+        self.result_on_screen = False
+        self._quiet = False  # while the form is filled or emptied as a whole: no result per answer
+        self.result_area = w.VBox([self.support, self.result], layout=WIDE)
+        self.result_area.add_class("redflag-result-area")
+
+    def _country_changed(self) -> None:
+        """A country chosen in the support box: the result's lines follow it."""
+        if self.result_on_screen:
+            self.show_result(self._answers_now())
+
+    def show_result(self, answers: Answers) -> None:
+        """The result: support resources first when safety is raised, then level and table."""
+        self.support.value, self.result.value = _result(self.workspace, self.checklist, answers)
+        self.result_on_screen = True
+
+    def clear_result(self) -> None:
+        self.result_on_screen = False
+        self.support.value = self.result.value = ""
+
+    def follow(self, values: list[str | None]) -> bool:
+        """An answer changed: a result on screen follows it; with every statement answered the
+        result appears by itself (focus stays put: a choice must not move the person elsewhere,
+        WCAG 3.2.2). Whether it appeared now."""
+        if self._quiet:
+            return False
+        if self.result_on_screen or all(v is not None for v in values):
+            first = not self.result_on_screen
+            self.show_result(self._answers_now())
+            return first
+        return False
+
+    @contextmanager
+    def all_at_once(self) -> Iterator[None]:
+        """Every answer changes (Resume, Exit): the result is left to the caller."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
+
+class NeutralPage:
+    """Hide: the page swapped at once for a neutral one with only "Back" on it (page.css clears
+    the rest of the notebook around it); nothing is lost."""
+
+    def __init__(self) -> None:
+        self.hide_button, self.hide_top = self._hide_button(), self._hide_button()
+        self.show_button = button(_("Back"), layout=own_layout(margin="0.5em 0", align_self="flex-start"))
+        self.show_button.on_click(self.show)
+        self.hidden_box = w.VBox([self.show_button], layout=own_layout(display="none"))
+        self.page = w.VBox(layout=own_layout())  # what Hide hides: the form fills it
+
+    def _hide_button(self) -> w.Button:
+        """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
+        hide = button(_("Hide"), tooltip=_("Clear the screen at once"), layout=own_layout())
+        hide.on_click(self.hide)
+        return hide
+
+    def hide(self, _button: Any = None) -> None:
+        self.page.layout.display = "none"
+        self.hidden_box.layout.display = "flex"
+        self.hidden_box.add_class("redflag-neutral-page")
+
+    def show(self, _button: Any = None) -> None:
+        self.page.layout.display = "flex"
+        self.hidden_box.layout.display = "none"
+        self.hidden_box.remove_class("redflag-neutral-page")
+
+
 class ChecklistForm(Composed, Shown):
     """One checklist: items with a never…always choice, progress, the result (shown without
     saving, by "Show my result" or by itself once every statement is answered), save, resume
@@ -114,40 +192,14 @@ class ChecklistForm(Composed, Shown):
         self.save_button = button(_("Save my answers"),
                                   tooltip=_("Save privately on {place}").format(place=service.place()))
         self.save_button.on_click(self.save)
-        self.hide_button, self.hide_top = self._hide_button(), self._hide_button()
-        self.show_button = button(_("Back"), layout=own_layout(margin="0.5em 0", align_self="flex-start"))
-        self.show_button.on_click(self.show)
         self.unlock = UnlockBox(ws, self._unlocked)
         self.earlier = EarlierAnswers(ws, c.id, self.unlock.locked)
         self.earlier.resume_button.on_click(self.resume)
-        self.status, self.support, self.result = html(), SupportBox(ws, self._country_changed), html()
-        self.to_result = ResultFocus()  # the skip link, and focus to the result after Show/Save
-        self.result_on_screen = False
-        self._quiet = False  # while the form is filled or emptied as a whole: no result per answer
-        self._parts = (self.statements, self.progress_panel, self.earlier)
-        self.root = self._layout()
-
-    def _layout(self) -> w.VBox:
-        """The page: the skip link, Exit, the Unlock box (while locked), Hide, the form, then the
-        result area; Hide swaps all of it for a neutral page with only a way back."""
-        p, e = self.progress_panel, self.earlier
-        self.result_area = w.VBox([self.support, self.result], layout=WIDE)
-        self.result_area.add_class("redflag-result-area")
-        self.content = w.VBox([
-            self.header, w.HBox([e.resume_choice, e.resume_button], layout=WIDE), p.progress_top,
-            self.statements.items_box,
-            w.HBox([p.progress_bar, p.progress], layout=WIDE),
-            w.HBox([self.result_button, self.save_button, self.hide_button], layout=WIDE),
-            self.status, self.result_area,
-        ], layout=own_layout())
-        self.page_lock = PageLock(self.workspace, self._lock_screen)
-        self.exit = self.page_lock.exit
-        self.page = w.VBox([self.to_result, self.exit, self.unlock.root, w.HBox([self.hide_top], layout=WIDE),
-                            self.content], layout=own_layout())
-        self.hidden_box = w.VBox([self.show_button], layout=own_layout(display="none"))
-        root = w.VBox([self.page, self.hidden_box], layout=WIDE)
-        root.add_class("redflag-form")  # the skip link and the focus look only inside their own form
-        return root
+        self.status = html()
+        self.results = ResultView(ws, c, lambda: self.statements.current_answers())
+        self.neutral = NeutralPage()
+        self._parts = (self.statements, self.progress_panel, self.earlier, self.results, self.neutral)
+        self.root = _form_page(self)
 
     def _unlocked(self) -> None:
         self.page_lock.touch()  # unlocking is use: the idle lock counts from now
@@ -155,49 +207,23 @@ class ChecklistForm(Composed, Shown):
         if self.status.value == ui("save_needs_unlock"):
             self.status.value = ui("unlocked_can_save")
 
-    def _country_changed(self) -> None:
-        """A country chosen in the support box: the result's lines follow it."""
-        if self.result_on_screen:
-            self.show_result(self.statements.current_answers())
-
-    def _hide_button(self) -> w.Button:
-        """Hide buttons at the top and by Save, so the screen can be cleared without scrolling."""
-        hide = button(_("Hide"), tooltip=_("Clear the screen at once"), layout=own_layout())
-        hide.on_click(self.hide)
-        return hide
-
     @shows_errors("status")
     def _answered(self, _change: Any = None) -> None:
-        """An answer changed: progress, then the result, live: kept up to date once it is on
-        screen, and shown by itself when the last statement is answered (focus stays put: a
-        choice must not move the person elsewhere, WCAG 3.2.2; the status line says so)."""
+        """An answer changed: progress, then the result (ResultView.follow; the status line says
+        when it appeared by itself)."""
         values = self.statements.values()
         self.progress_panel.update(values)
-        if self._quiet:
-            return
-        if self.result_on_screen:
-            self.show_result(self.statements.current_answers())
-        elif all(v is not None for v in values):
-            self.show_result(self.statements.current_answers())
+        if self.results.follow(values):
             self.status.value = ui("all_answered")
 
     _update_progress = _answered  # the old name (scripts and tests call it)
 
-    @contextmanager
-    def _all_at_once(self) -> Iterator[None]:
-        """Every answer changes (Resume, Exit): progress follows, the result is left to the caller."""
-        self._quiet = True
-        try:
-            yield
-        finally:
-            self._quiet = False
-
     def forget_unsaved(self) -> None:
         """Quick exit: the page is gone; the kernel forgets whatever was not saved."""
-        self.result_on_screen = False
-        with self._all_at_once():
+        with self.results.all_at_once():
             self.statements.forget()
-        self.status.value = self.support.value = self.result.value = ""
+        self.results.clear_result()
+        self.status.value = ""
 
     def _lock_screen(self, why: str) -> None:
         """Exit or idle (the store is locked already): unsaved answers, results and the list of
@@ -222,7 +248,7 @@ class ChecklistForm(Composed, Shown):
             self.status.value = message(_("Choose earlier answers from the list first."))
             return
         answers = self.workspace.store.read(path)
-        with self._all_at_once():
+        with self.results.all_at_once():
             gone = self.statements.fill(answers)
         self.status.value = ui("resumed", when(answers.saved_at), gone)
         self.show_result(answers)
@@ -262,21 +288,26 @@ class ChecklistForm(Composed, Shown):
         self.earlier.refresh()
         return path
 
-    def show_result(self, answers: Answers) -> None:
-        """The result: support resources first when safety is raised, then level and table."""
-        self.support.value, self.result.value = _result(self.workspace, self.checklist, answers)
-        self.result_on_screen = True
 
-    def hide(self, _button: Any = None) -> None:
-        """Clear the screen at once: a neutral page with only "Back" on it; nothing is lost."""
-        self.page.layout.display = "none"
-        self.hidden_box.layout.display = "flex"
-        self.hidden_box.add_class("redflag-neutral-page")  # page.css clears the rest of the page
 
-    def show(self, _button: Any = None) -> None:
-        self.page.layout.display = "flex"
-        self.hidden_box.layout.display = "none"
-        self.hidden_box.remove_class("redflag-neutral-page")
+def _form_page(form: ChecklistForm) -> w.VBox:
+    """The page: the skip link, Exit, the Unlock box (while locked), Hide, the form, then the
+    result area; Hide swaps all of it for a neutral page with only a way back."""
+    p, e = form.progress_panel, form.earlier
+    form.content = w.VBox([
+        form.header, w.HBox([e.resume_choice, e.resume_button], layout=WIDE), p.progress_top,
+        form.statements.items_box,
+        w.HBox([p.progress_bar, p.progress], layout=WIDE),
+        w.HBox([form.result_button, form.save_button, form.hide_button], layout=WIDE),
+        form.status, form.result_area,
+    ], layout=own_layout())
+    form.page_lock = PageLock(form.workspace, form._lock_screen)
+    form.exit = form.page_lock.exit
+    form.page.children = [form.to_result, form.exit, form.unlock.root, w.HBox([form.hide_top], layout=WIDE),
+                          form.content]
+    root = w.VBox([form.page, form.hidden_box], layout=WIDE)
+    root.add_class("redflag-form")  # the skip link and the focus look only inside their own form
+    return root
 
 
 class Summary(Composed, Shown):
