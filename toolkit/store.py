@@ -213,31 +213,14 @@ def _saved_table(saved: Saved) -> pd.DataFrame:
     return table.sort_values("saved_at", ascending=False, na_position="last", ignore_index=True)
 
 
-class AnswerStore:
-    """The saved runs of one folder, read against one set of checklists.
+class _Keys:
+    """The store's passphrase protection (see crypto.py for what it does and does not protect
+    against): the key in memory and locking. Part of AnswerStore, whose `keys` (KeyFile) and
+    `cache` (RunCache) it uses."""
 
-    Owns read / save / list / import / export / protect / forget for that folder, and keeps the
-    runs it has already validated, so a page that shows several views reads each file once.
-    """
-
-    def __init__(self, folder: Folder, checklists: Checklists) -> None:
-        self.home = Path(folder)
-        self.checklists = checklists
-        self._lock_hooks: list[Callable[[], None]] = []
-        self._switch_hooks: list[Callable[[], None]] = []
-        self._open(self.home)
-        self.person = 1
-
-    def _open(self, folder: Path) -> None:
-        self.folder = folder
-        self.keys = KeyFile(folder)
-        self.settings_file = SettingsFile(folder, self.keys)
-        self.cache = RunCache(self._load)
-
-    def __repr__(self) -> str:
-        return f"AnswerStore({display_path(self.folder)!r})"
-
-    # -- passphrase protection (see crypto.py for what it does and does not protect against)
+    keys: KeyFile
+    cache: RunCache
+    _lock_hooks: list[Callable[[], None]]
 
     @property
     def key(self) -> crypto.Key | None:
@@ -272,7 +255,21 @@ class AnswerStore:
         """Call `hook` whenever this store locks (Exit, idle, forget, another person chosen)."""
         self._lock_hooks.append(hook)
 
-    # -- people (see answerfolder.person_folder): one person's answers at a time
+
+class _People:
+    """One person's answers at a time, where one computer serves several (see
+    answerfolder.person_folder): person 1 is the folder itself, person N its subfolder N. Part
+    of AnswerStore, which opens the chosen person's folder (`_open`) and locks first."""
+
+    home: Path
+    person: int
+    _switch_hooks: list[Callable[[], None]]
+
+    def _open(self, folder: Path) -> None:
+        raise NotImplementedError
+
+    def lock(self) -> None:
+        raise NotImplementedError
 
     def people(self) -> list[int]:
         """The people with answers here (1 always; numbers only, never names)."""
@@ -302,6 +299,31 @@ class AnswerStore:
         person = max(self.people()) + 1
         self.choose_person(person, create=True)
         return person
+
+
+class AnswerStore(_Keys, _People):
+    """The saved runs of one folder, read against one set of checklists.
+
+    Owns read / save / list / import / export / protect / forget for that folder, and keeps the
+    runs it has already validated, so a page that shows several views reads each file once.
+    """
+
+    def __init__(self, folder: Folder, checklists: Checklists) -> None:
+        self.home = Path(folder)
+        self.checklists = checklists
+        self._lock_hooks: list[Callable[[], None]] = []
+        self._switch_hooks: list[Callable[[], None]] = []
+        self._open(self.home)
+        self.person = 1
+
+    def _open(self, folder: Path) -> None:
+        self.folder = folder
+        self.keys = KeyFile(folder)
+        self.settings_file = SettingsFile(folder, self.keys)
+        self.cache = RunCache(self._load)
+
+    def __repr__(self) -> str:
+        return f"AnswerStore({display_path(self.folder)!r})"
 
     def protect(self, passphrase: str) -> Converted:
         """Protect the folder with `passphrase`, sealing every readable plain run (see protection.py)."""

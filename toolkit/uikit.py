@@ -280,6 +280,58 @@ def plain_problem(exc: BaseException) -> str:
              "missing or damaged. Nothing was changed.")
 
 
+class Forgotten:
+    """"Forgotten it?": nothing can be recovered, by anyone; what is left is to delete every
+    saved answer of the folder, with its key file and settings (no passphrase needed: that is
+    the point), after a confirmation. Its widgets are made the first time they are asked for
+    (a page opens quicker)."""
+
+    def __init__(self, workspace: Workspace, on_deleted: Callable[[int | None], None]) -> None:
+        self.workspace, self._on_deleted = workspace, on_deleted
+        self.forgot_button = button(_("Forgotten it?"))
+        self.forgot_button.on_click(self.explain_forgotten)
+        self.forgot_box = w.VBox(layout=w.Layout(display="none"))
+
+    def _parts(self) -> None:
+        if self.forgot_box.children:
+            return
+        self.forgot_text = html(ui("forgotten"))
+        self.start_again = button(_("Delete everything and start again…"), button_style="warning",
+                                  style=w.ButtonStyle(button_color="#b45309", text_color="white"))
+        self.start_again.on_click(self.ask_start_again)
+        self.confirm_text = html(ui("confirm_start_again"))
+        self.confirm_start_again = button(_("Yes, delete everything"), button_style="danger")
+        self.confirm_start_again.on_click(self.delete_everything)
+        self.cancel_start_again = button(_("Cancel"))
+        self.cancel_start_again.on_click(lambda _button: self.close_forgotten())
+        self.confirm_box = w.HBox([self.confirm_text, self.confirm_start_again, self.cancel_start_again],
+                                  layout=w.Layout(display="none", flex_flow="row wrap"))
+        self.forgot_box.children = [self.forgot_text, w.HBox([self.start_again], layout=WIDE), self.confirm_box]
+
+    def explain_forgotten(self, _button: Any = None) -> None:
+        """Nothing can be recovered: say so, and offer to start again."""
+        self._parts()
+        self.forgot_box.layout.display = "flex"
+        self.confirm_box.layout.display = "none"
+
+    def ask_start_again(self, _button: Any = None) -> None:
+        self._parts()
+        self.confirm_box.layout.display = "flex"
+
+    def close_forgotten(self) -> None:
+        self.forgot_box.layout.display = "none"
+        if self.forgot_box.children:
+            self.confirm_box.layout.display = "none"
+
+    def delete_everything(self, _button: Any = None) -> None:
+        """Delete, then tell the box how many went (None: not everything could be deleted)."""
+        try:
+            count: int | None = self.workspace.store.forget()
+        except (ToolkitError, OSError):
+            count = None
+        self._on_deleted(count)
+
+
 class UnlockBox:
     """Shown while the answers folder is protected and locked: a passphrase field (Enter or
     Unlock), "Forgotten it?", and the tab's unlock (SessionUnlock): once unlocked, the app's other
@@ -297,14 +349,13 @@ class UnlockBox:
         self.button = button(_("Unlock"), button_style="primary", layout=own_layout(min_width="7em"))
         self.button.on_click(self.try_unlock)
         self.status = html()
-        self.forgot_button = button(_("Forgotten it?"))
-        self.forgot_button.on_click(self.explain_forgotten)
-        self.forgot_box = w.VBox(layout=w.Layout(display="none"))  # filled when asked (a page opens quicker)
+        self.forgotten = Forgotten(workspace, self._deleted)
         self.session = SessionUnlock(self._found, idle_seconds=idle_minutes() * 60)
         self.person_line, self.notice = html(), html()
         self.box = w.VBox([html(ui("unlock_intro")),
                            w.HBox([self.passphrase, self.button], layout=own_layout(flex_flow="row wrap")),
-                           self.status, w.HBox([self.forgot_button], layout=WIDE), self.forgot_box],
+                           self.status, w.HBox([self.forgotten.forgot_button], layout=WIDE),
+                           self.forgotten.forgot_box],
                           layout=own_layout(display="flex" if self.locked else "none"))
         self.root = w.VBox([self.session, self.person_line, self.notice, self.box], layout=WIDE)
         workspace.store.on_lock(self.session.forget)
@@ -319,7 +370,7 @@ class UnlockBox:
         """After Exit, the idle lock or another person chosen: the box again, empty, when the
         folder needs the passphrase."""
         self.passphrase.value = self.status.value = self.notice.value = ""
-        self.close_forgotten()
+        self.forgotten.close_forgotten()
         self.box.layout.display = "flex" if self.locked else "none"
         self._show_person()
 
@@ -351,9 +402,20 @@ class UnlockBox:
 
     def _opened(self) -> None:
         self.status.value = ""
-        self.close_forgotten()
+        self.forgotten.close_forgotten()
         self.box.layout.display = "none"
         self._on_unlock()
+
+    def _deleted(self, count: int | None) -> None:
+        """After "Delete everything": the page again, empty and unprotected (or why not)."""
+        if count is None:
+            self.status.value = message(_("Not everything could be deleted. Close this page and try again."),
+                                        "error")
+            return
+        self._opened()
+        self.notice.value = message(ngettext("Deleted {n} saved answer. You can start again.",
+                                             "Deleted {n} saved answers. You can start again.", count).format(n=count),
+                                    "ok")
 
     def _found(self, key: crypto.Key | None, person: int) -> None:
         """The tab's report when the page is shown: whose answers, and its unlock if it has one."""
@@ -386,51 +448,3 @@ class UnlockBox:
             store.choose_person(person)
         self.session.person(store.person)
         self.show_if_locked()
-
-    # -- "Forgotten it?"
-
-    def _forgotten_parts(self) -> None:
-        """The "Forgotten it?" widgets, made the first time they are asked for."""
-        if self.forgot_box.children:
-            return
-        self.forgot_text = html(ui("forgotten"))
-        self.start_again = button(_("Delete everything and start again…"), button_style="warning",
-                                  style=w.ButtonStyle(button_color="#b45309", text_color="white"))
-        self.start_again.on_click(self.ask_start_again)
-        self.confirm_text = html(ui("confirm_start_again"))
-        self.confirm_start_again = button(_("Yes, delete everything"), button_style="danger")
-        self.confirm_start_again.on_click(self.delete_everything)
-        self.cancel_start_again = button(_("Cancel"))
-        self.cancel_start_again.on_click(lambda _button: self.close_forgotten())
-        self.confirm_box = w.HBox([self.confirm_text, self.confirm_start_again, self.cancel_start_again],
-                                  layout=w.Layout(display="none", flex_flow="row wrap"))
-        self.forgot_box.children = [self.forgot_text, w.HBox([self.start_again], layout=WIDE), self.confirm_box]
-
-    def explain_forgotten(self, _button: Any = None) -> None:
-        """Nothing can be recovered: say so, and offer to start again."""
-        self._forgotten_parts()
-        self.forgot_box.layout.display = "flex"
-        self.confirm_box.layout.display = "none"
-
-    def ask_start_again(self, _button: Any = None) -> None:
-        self._forgotten_parts()
-        self.confirm_box.layout.display = "flex"
-
-    def close_forgotten(self) -> None:
-        self.forgot_box.layout.display = "none"
-        if self.forgot_box.children:
-            self.confirm_box.layout.display = "none"
-
-    def delete_everything(self, _button: Any = None) -> None:
-        """Delete every saved answer of this folder, with its key file and settings (no passphrase
-        needed: that is the point), and open the page again, empty and unprotected."""
-        try:
-            count = self.workspace.store.forget()
-        except (ToolkitError, OSError):
-            self.status.value = message(_("Not everything could be deleted. Close this page and try again."),
-                                        "error")
-            return
-        self._opened()
-        self.notice.value = message(ngettext("Deleted {n} saved answer. You can start again.",
-                                             "Deleted {n} saved answers. You can start again.", count).format(n=count),
-                                    "ok")

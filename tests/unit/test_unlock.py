@@ -170,15 +170,15 @@ def test_the_tab_item_is_named_for_the_exit_hook():
 def test_forgotten_explains_and_deletes_everything_only_when_confirmed(protected, checklists, told):
     ws = workspace_for(protected, checklists)
     form = ChecklistForm(CID, ws)
-    form.unlock.forgot_button.click()
-    text = html.unescape(form.unlock.forgot_text.value)
-    assert "cannot be recovered" in text and shown(form.unlock.start_again, form.root)
-    form.unlock.start_again.click()
-    assert "cannot be undone" in form.unlock.confirm_text.value
-    form.unlock.cancel_start_again.click()  # changed their mind: nothing goes
+    form.unlock.forgotten.forgot_button.click()
+    text = html.unescape(form.unlock.forgotten.forgot_text.value)
+    assert "cannot be recovered" in text and shown(form.unlock.forgotten.start_again, form.root)
+    form.unlock.forgotten.start_again.click()
+    assert "cannot be undone" in form.unlock.forgotten.confirm_text.value
+    form.unlock.forgotten.cancel_start_again.click()  # changed their mind: nothing goes
     assert ws.store.protected and any(protected.iterdir())
-    form.unlock.start_again.click()
-    form.unlock.confirm_start_again.click()
+    form.unlock.forgotten.start_again.click()
+    form.unlock.forgotten.confirm_start_again.click()
     assert not ws.store.protected and not protected.exists()  # runs, key file, settings: all gone
     assert shown(form.choices[form.checklist.item_ids[0]], form.root)
     assert "Deleted 1 saved answer" in form.unlock.notice.value
