@@ -84,7 +84,7 @@ axe: $(AXE) $(CHP)
 
 # Two processes (pytest-xdist), each taking whole test files, so a file's servers start once.
 test: setup-test chromium axe lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --durations=15
 
 test-fast: setup-test lint
 	$(PY) -m pytest -n 2 --dist loadfile -m "not e2e"
