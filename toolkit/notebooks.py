@@ -73,8 +73,9 @@ def checklist_notebook(checklist: Checklist) -> dict[str, Any]:
     about = (_("This list is about **you**: a mirror for your own patterns, not a verdict on anyone.")
              if checklist.kind == "reflection" else
              _("Answer for how things have been lately. Each answer is how often something is true."))
-    save = _("Press **Save my answers** when you are done: your answers are saved only on {place}, and you can "
-             "come back and **Resume** them later. **Hide** clears the screen at once.").format(place=service.place())
+    save = _("Press **Show my result** to see your result: nothing is saved. **Save my answers** keeps them only "
+             "on {place}, so you can come back and **Resume** them later. **Hide** clears the screen at "
+             "once.").format(place=service.place())
     links = _("[← Start here]({start}) · [Summary of all your answers]({summary})").format(start=START, summary=SUMMARY)
     intro = f"{about}\n\n{save}\n\n{links}"  # the form itself shows the title and the intro
     code = CODE.format(hint=RUN_HINT, page="ChecklistForm", args=f'"{checklist.id}"')
