@@ -86,6 +86,9 @@ def test_exit_works_before_the_page_code_runs(page, voila_server, screens, size)
     page.route(re.compile(r"/voila/static/"), lambda route: route.abort())
     page.route(AWAY + "**", lambda route: route.fulfill(
         status=200, content_type="text/html", body="<!doctype html><title>Away</title><p>Weather</p>"))
+    # The page's clock stands still: a Shift count runs out only when the test says, not when a
+    # loaded machine is slow to look (exit.js's only timer is that count's gap).
+    page.clock.install()
     page.goto(f"{voila_server.url}/voila/render/{FORM}.ipynb", wait_until="commit")
     button = page.get_by_role("button", name="Exit this page")
     expect(button).to_be_visible(timeout=S.KERNEL_TIMEOUT)
@@ -102,6 +105,7 @@ def test_exit_works_before_the_page_code_runs(page, voila_server, screens, size)
         return [c == FILLED for c in marks.evaluate_all("els => els.map(e => getComputedStyle(e).backgroundColor)")]
 
     assert filled() == [False, False, False]
+    page.clock.pause_at(int(page.evaluate("Date.now()")) + 1000)  # from here no timer fires by itself
     page.keyboard.press("Shift")
     expect(page.locator("#redflag-exit [role=status].redflag-quick-exit-said")).to_have_text(
         "Shift, press 2 more times to exit.")

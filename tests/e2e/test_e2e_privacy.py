@@ -338,11 +338,17 @@ def test_app_shuts_down_a_kernel_once_its_page_is_gone(locked_app, page):
 def _websocket_status(port: int, path: str, host: str) -> str:
     """The status line the server answers a websocket handshake with."""
     key = base64.b64encode(os.urandom(16)).decode()
-    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
-        s.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                   "\r\n").encode())
-        return s.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+    for attempt in (1, 2):  # a server busy starting kernels on a loaded machine may answer late
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                s.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                           "\r\n").encode())
+                return s.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+        except TimeoutError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _kernel_is_locked(app, kernel: str) -> None:
