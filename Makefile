@@ -39,9 +39,11 @@ $(TEST_STAMP): $(APP_STAMP)
 	touch $@
 
 # Bytecode for the toolkit, as pip writes for an installed wheel (an editable install does not,
-# and with PYTHONDONTWRITEBYTECODE set every fresh kernel would compile it again: ~20 ms a page).
+# and with PYTHONDONTWRITEBYTECODE set every fresh kernel would compile it again: ~20 ms a page),
+# and the templates and shipped TOML files compiled the same way (toolkit/compiled.py: ~150 ms a page).
 setup: $(APP_STAMP)
 	@$(PY) -m compileall -q toolkit
+	@$(PY) -c "from toolkit.compiled import compile_all; compile_all()"
 
 setup-test: setup $(TEST_STAMP)
 

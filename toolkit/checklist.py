@@ -15,11 +15,12 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from . import compiled
 from .errors import AnswersError, ChecklistError, Problem, Problems
 from .i18n import N_, _
 
@@ -369,6 +370,19 @@ def display_path(path: str | os.PathLike[str]) -> str:
     return text[len(cwd) + 1:] if text.startswith(cwd + os.sep) else text
 
 
+@lru_cache(maxsize=1)
+def _shipped_prefix() -> str:
+    try:
+        return os.fspath(shipped_dir()) + os.sep
+    except ChecklistError:
+        return "\0"  # nothing is shipped: no path starts with it
+
+
+def _shipped(path: Path) -> bool:
+    """Whether `path` is one of the package's own data files (never a person's own folder)."""
+    return os.fspath(path).startswith(_shipped_prefix())
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse one TOML file, turning every way it can fail into a ChecklistError."""
     where = display_path(path)
@@ -377,7 +391,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         if size > MAX_FILE_BYTES:
             raise ChecklistError(Problem(f"file is too large ({size} bytes; limit {MAX_FILE_BYTES})", where))
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if _shipped(path):  # the package's own files: parsed once, kept (compiled.py)
+            return compiled.parsed(path, raw, tomllib.loads)
+        return tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ChecklistError(Problem(f"TOML syntax error: {exc}", where)) from exc
     except UnicodeDecodeError as exc:

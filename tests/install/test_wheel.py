@@ -70,7 +70,8 @@ def test_the_wheel_carries_the_checklists_and_templates(installed):
     assert archived and sorted(p.name for p in Path(data).glob("_archive/*.toml")) == archived
     assert (Path(module).parent / "templates" / "support.html.j2").is_file()
     # each language's wording of the checklists (checklists/<lang>/) and message catalogue (issue 19)
-    languages = sorted(p.name for p in (REPO / "checklists").iterdir() if p.is_dir() and p.name != "_archive")
+    # (not _archive, nor the __pycache__ that compiled.py keeps beside the files)
+    languages = sorted(p.name for p in (REPO / "checklists").iterdir() if p.is_dir() and not p.name.startswith("_"))
     assert languages, "no translated checklists in the checkout"
     for lang in languages:
         words = sorted(p.name for p in (REPO / "checklists" / lang).glob("*.toml"))

@@ -1,0 +1,111 @@
+"""What the package compiles once and keeps beside its own files, as Python keeps a module's
+bytecode in `__pycache__`: the templates' code (jinja2) and the shipped TOML files, parsed.
+
+The templates' entries are jinja2's own (markup.TemplateCode); the TOML files' are here.
+Every page in the app view starts a new kernel, which would otherwise parse the same twenty TOML
+files and compile the same templates each time: about 200 ms of a checklist page's first open.
+Nothing of a person's is kept here, only what is derived from the package's own files, each
+entry checked against the text it came from (and Python's version) on every read. Entries are
+written where Python would write bytecode: not with PYTHONDONTWRITEBYTECODE, and never an error
+in a read-only install. `make setup` writes them all at once (`compile_all`), as it runs
+`compileall`.
+
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CACHE_DIR = "__pycache__"
+#: The interpreter's tag ("cpython-311"), as in a `.pyc` name.
+TAG = sys.implementation.cache_tag or "python"
+#: What an entry may hold besides dicts, lists, strings, numbers and booleans: TOML's dates.
+_ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
+
+
+class _Entry(pickle.Unpickler):
+    """Reads an entry; any class but TOML's date and time types is refused, so an entry can
+    only ever be data (a planted one cannot run code)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(module, name)  # never shown: the file is parsed instead
+        return super().find_class(module, name)
+
+_asked = False
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Write entries even with PYTHONDONTWRITEBYTECODE, as `compileall` does (compile_all)."""
+    global _asked
+    before, _asked = _asked, True
+    try:
+        yield
+    finally:
+        _asked = before
+
+
+def may_write() -> bool:
+    return _asked or not sys.dont_write_bytecode
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write atomically (a reader sees the old entry or the new, never half); a folder that cannot
+    be written is no error: the file is parsed again next time."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def parsed(path: Path, raw: bytes, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """`parse(raw text)` for the file at `path`, read from its cache entry when that was made
+    from these same bytes. The errors of `parse` (and of decoding) are the caller's to handle."""
+    digest = hashlib.sha256(raw).digest()
+    entry = path.parent / CACHE_DIR / f"{path.name}.{TAG}.pickle"
+    try:
+        stored, data = _Entry(io.BytesIO(entry.read_bytes())).load()
+        if stored == digest and isinstance(data, dict):
+            return data
+    except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError, IndexError):
+        pass  # none yet, or damaged: parse
+    data = parse(raw.decode("utf-8"))
+    if may_write():
+        _write(entry, pickle.dumps((digest, data), protocol=pickle.HIGHEST_PROTOCOL))
+    return data
+
+
+def compile_all() -> tuple[int, int]:
+    """Compile every template and parse every shipped TOML file into the cache now; return
+    how many of each."""
+    from .checklist import read_toml, shipped_dir
+    from .markup import templates
+
+    with writing():
+        env = templates()
+        names = env.list_templates(extensions=["j2"])
+        for name in names:
+            env.get_template(name)
+        tomls = sorted(shipped_dir().rglob("*.toml"))
+        for path in tomls:
+            read_toml(path)
+    return len(names), len(tomls)
+
