@@ -45,6 +45,9 @@ LEGACY_KEY_FILE = ".redflag-key.json"
 LEGACY_NEW_KEY_FILE = ".redflag-key.new.json"
 #: The person's settings (their country for the support lines), beside their answers.
 SETTINGS_FILE = ".settings.json"
+#: The language of the pages, kept apart and never sealed: the Unlock box itself must speak the
+#: person's language, and a language code says nothing about anyone's answers.
+LANGUAGE_FILE = ".language"
 
 
 def run_files(directory: Folder) -> list[Path]:
@@ -147,8 +150,8 @@ def forget_all(directory: Folder) -> int:
     count = 0
     runs = [p for p in folder.glob("*.json") if _is_run_file(p)]
     runs += [p for p in folder.glob("*.sealed") if SEALED_NAME.match(p.name)]
-    extra = [folder / name for name in (SETTINGS_FILE, KEY_FILE, NEW_KEY_FILE, PENDING_FILE, LEGACY_KEY_FILE,
-                                        LEGACY_NEW_KEY_FILE)
+    extra = [folder / name for name in (SETTINGS_FILE, LANGUAGE_FILE, KEY_FILE, NEW_KEY_FILE, PENDING_FILE,
+                                        LEGACY_KEY_FILE, LEGACY_NEW_KEY_FILE)
              if os.path.lexists(folder / name)]
     for path in dict.fromkeys(runs + extra + list(folder.glob(TEMP_PREFIX + "*"))):
         try:

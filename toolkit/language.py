@@ -18,7 +18,7 @@ import ipywidgets as w
 import traitlets
 
 from . import i18n
-from .errors import PassphraseError, ToolkitError
+from .errors import ToolkitError
 from .i18n import _
 from .uikit import LABELLED_CHOICE, WIDE, html, message, own_layout, shows_errors
 from .workspace import Workspace
@@ -84,13 +84,8 @@ class LanguageChoice:
     def _changed(self, change: dict[str, Any]) -> None:
         code = change["new"]
         self.status.value = ""
-        try:
+        try:  # kept even while the answers are locked (store.SettingsFile: the language is plain)
             self.workspace = self.workspace.save_language(code)
-        except PassphraseError:  # locked: the settings are sealed with the answers
-            i18n.use(code)
-            self.workspace = self.workspace.in_language(code)
-            self.status.value = message(_("Shown in this language for now; unlock your answers to keep the "
-                                          "choice."))
         except (ToolkitError, OSError) as exc:
             i18n.use(code)
             self.workspace = self.workspace.in_language(code)

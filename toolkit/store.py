@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import answerfolder, bundles, crypto, protection
 from .answerfile import MAX_FILE_BYTES, Checklists, fingerprint, run_from_bytes, seal_run
 from .answerfolder import (
+    LANGUAGE_FILE,
     SETTINGS_FILE,
     forget_all,
     is_protected,
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SETTINGS_KEYS = {"country", "language"}
+#: What the language file may hold: a language code ("es", "pt_BR"); anything else is no choice.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 SAVED_COLUMNS = ["file", "checklist", "version", "saved_at", "answered", "problem", "path"]
 
 
@@ -89,29 +93,57 @@ class KeyFile:
 
 class SettingsFile:
     """The person's settings beside their answers: private like them, sealed while protected,
-    gone with "forget"."""
+    gone with "forget". The language is the exception: kept in its own plain file (LANGUAGE_FILE)
+    so that a locked folder's pages, its Unlock box first, are already in it."""
 
     def __init__(self, folder: Path, keys: KeyFile) -> None:
         self.path = folder / SETTINGS_FILE
+        self.language_path = folder / LANGUAGE_FILE
         self.keys = keys
 
     def current(self) -> dict[str, Any]:
         """The settings; a missing or unreadable file means none (never an error that could keep
         the support resources from showing). While a protected folder is locked (or for a plain
-        file planted there) there are none: the country falls back to the computer's locale."""
-        if self.keys.protected and self.keys.key is None:
-            return {}
-        return self.read(self.keys.key if self.keys.protected else None)
+        file planted there) there are none but the language: the country falls back to the
+        computer's locale."""
+        settings = {} if self.keys.protected and self.keys.key is None else self.read(
+            self.keys.key if self.keys.protected else None)
+        language = self.language()
+        if language:
+            settings["language"] = language
+        return settings
+
+    def language(self) -> str | None:
+        """The language chosen, if the language file holds a language code (else none)."""
+        try:
+            text = read_regular(self.language_path, 64).decode("ascii").strip()
+        except (AnswersError, UnicodeDecodeError):
+            return None
+        return text if LANGUAGE_CODE.fullmatch(text) else None
 
     def change(self, **changes: str | None) -> None:
         """Change settings (sealed while protected, which needs the key: PassphraseError while
-        locked); unknown names are refused."""
+        locked, except for the language alone); unknown names are refused."""
         unknown = set(changes) - SETTINGS_KEYS
         if unknown:
             raise AnswersError(_("unknown setting '{name}'").format(name=sorted(unknown)[0]))
-        key = self.keys.need()
+        others = {k: v for k, v in changes.items() if k != "language"}
+        key = self.keys.need() if others else None  # PassphraseError before anything changes
+        if "language" in changes:
+            self._change_language(changes["language"])
+        if others:
+            ensure_dir(self.path.parent)
+            kept = {k: v for k, v in {**self.current(), **others}.items() if k != "language"}
+            self.write(kept, key)
+
+    def _change_language(self, code: str | None) -> None:
+        if code is not None and not LANGUAGE_CODE.fullmatch(code):
+            raise AnswersError(_("'{code}' is not a language code").format(code=f"{code:.20}"))
         ensure_dir(self.path.parent)
-        self.write({**self.current(), **changes}, key)
+        if code is None:
+            self.language_path.unlink(missing_ok=True)
+        else:  # the neutral time: the file does not say when the choice was made
+            write_private(self.language_path, code.encode("ascii") + b"\n", neutral=True)
 
     def raw(self) -> bytes | None:
         try:

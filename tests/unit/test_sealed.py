@@ -271,6 +271,34 @@ def test_settings_are_sealed_while_protected_and_the_locale_is_used_while_locked
     assert json.loads((ws.answers_dir / SETTINGS_FILE).read_bytes()) == {"country": "GB"}
 
 
+def test_the_language_alone_is_kept_plain_so_a_locked_folder_opens_in_it(tmp_path, checklists):
+    """The Unlock box must speak the person's language before the key is known; a language
+    code is all the file holds (neutral time), junk in it is no choice, and forget removes it."""
+    ws = workspace_for(tmp_path / "answers", checklists)
+    ws.store.protect(PASS)
+    locked = workspace_for(ws.answers_dir, checklists)
+    locked.store.save_settings(language="es")  # no PassphraseError: nothing sealed changes
+    path = ws.answers_dir / answerfolder.LANGUAGE_FILE
+    assert path.read_bytes() == b"es\n" and path.stat().st_mtime == files.NEUTRAL_TIME
+    assert workspace_for(ws.answers_dir, checklists).store.settings() == {"language": "es"}
+    with pytest.raises(PassphraseError):
+        locked.store.save_settings(country="IE", language="en")
+    locked.store.unlock(PASS)
+    locked.store.save_settings(country="IE")
+    sealed = (ws.answers_dir / SETTINGS_FILE).read_bytes()
+    assert crypto.is_sealed(sealed) and locked.store.settings() == {"country": "IE", "language": "es"}
+    for junk in (b"<script>", b"es; rm -rf /", b"\xff\xfe", b"e" * 100):
+        path.write_bytes(junk)
+        assert "language" not in workspace_for(ws.answers_dir, checklists).store.settings()
+    with pytest.raises(AnswersError):
+        locked.store.save_settings(language="../../x")
+    locked.store.save_settings(language=None)
+    assert not path.exists()
+    locked.store.save_settings(language="es")
+    locked.store.forget()
+    assert not path.exists()
+
+
 def test_a_folder_protected_by_an_earlier_version_still_opens(tmp_path, checklists, monkeypatch):
     """Earlier versions named the key file .redflag-key.json, its format 'redflag-key', and began
     every sealed file with RFLGENC1."""

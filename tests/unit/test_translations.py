@@ -358,18 +358,44 @@ def test_language_choice_keeps_the_choice_and_hands_over_the_spanish_workspace(t
                           got.append).widget.value == "es"
 
 
-def test_language_choice_while_locked_shows_it_for_now(tmp_path, fake_catalogue, checklists):
+def test_a_language_chosen_while_locked_is_kept_and_the_next_locked_page_opens_in_it(
+        tmp_path, fake_catalogue, checklists):
+    """The language is kept apart from the sealed settings, so the Unlock box itself is in it."""
     from toolkit.language import LanguageChoice
 
     store = AnswerStore(tmp_path / "answers", checklists)
     store.protect("correct horse battery staple 1")
+    store.save_settings(country="GB")
     ws = Workspace.open(answers_dir=tmp_path / "answers")
-    assert ws.store.protected
+    assert ws.store.protected and ws.store.key is None
     got = []
     choice = LanguageChoice(ws, got.append)
     choice.widget.value = "es"
-    assert got[0].language == "es" and i18n.current() == "es"
-    assert "unlock your answers to keep" in choice.status.value.replace(MARK, "")
+    assert got[0].language == "es" and i18n.current() == "es" and choice.status.value == ""
+    i18n.use("en")
+    again = Workspace.open(answers_dir=tmp_path / "answers")
+    assert again.store.key is None and again.choose_language().language == "es"
+    assert again.store.settings() == {"language": "es"}  # the country stays sealed
+    again.store.unlock("correct horse battery staple 1")
+    assert again.store.settings() == {"country": "GB", "language": "es"}
+
+
+def test_a_locked_folders_checklist_page_opens_in_the_kept_language(tmp_path, fake_catalogue, monkeypatch):
+    """default_workspace (every page) reads the plain language file: the form, and its Unlock box
+    first, are in Spanish before anyone types a passphrase."""
+    from toolkit import workspace
+    from toolkit.ui import ChecklistForm
+
+    monkeypatch.setenv("REDFLAG_ANSWERS_DIR", str(tmp_path / "answers"))
+    store = AnswerStore(tmp_path / "answers", {})
+    store.protect("correct horse battery staple 1")
+    AnswerStore(tmp_path / "answers", {}).save_settings(language="es")
+    form = ChecklistForm(CID, workspace.default_workspace())
+    assert form.workspace.language == "es" and form.workspace.store.key is None
+    assert form.checklist.title == form.workspace.checklists[CID].title != Workspace.open().checklists[CID].title
+    unlock_words = " ".join(getattr(c, "value", "") or getattr(c, "description", "")
+                            for c in form.unlock.box.children)
+    assert MARK in unlock_words and form.unlock.box.layout.display != "none"
 
 
 def test_language_choice_is_hidden_with_one_language(shipped_copy, fake_catalogue):
