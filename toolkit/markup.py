@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import compiled, i18n, service
 from .i18n import N_, _, ngettext
@@ -110,6 +111,52 @@ def local_day(moment: Any, fmt: str = "%d %b %Y") -> str:
     for code, cldr in _CLDR.items():
         pattern = pattern.replace(code, cldr)
     return str(format_datetime(local, pattern, locale=i18n.current()))
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: A link in the catalogue's sentences: only to one of the project's own pages (a notebook's name).
+_PAGE_LINK = re.compile(r"\[([^\]]+)\]\(([\w.-]+\.ipynb)\)")
+
+
+def inline_html(text: str) -> Markup:
+    """A catalogue sentence with Markdown's **bold** and [links](page.ipynb) as HTML: escaped
+    first, so a translation can add neither markup nor a link to anywhere but our own pages."""
+    escaped = html.escape(text, quote=True)
+    escaped = _PAGE_LINK.sub(r'<a href="\2">\1</a>', escaped)
+    return Markup(_BOLD.sub(r"<b>\1</b>", escaped))
+
+
+#: The pages' file names (notebooks.py writes them; the pages link to one another).
+START, SUMMARY, HISTORY = "00-start-here.ipynb", "summary.ipynb", "history.ipynb"
+
+
+def checklist_intro(checklist: Checklist, place: str) -> tuple[Markup, Markup]:
+    """A checklist page's way round (links to the start page and the Summary) and its how-to:
+    what to answer, and what Show my result, Save, Resume and Hide do. Drawn when the page runs,
+    so in the page's language (issue 19), and hidden with the rest by Hide."""
+    about = (_("This list is about **you**: a mirror for your own patterns, not a verdict on anyone.")
+             if checklist.kind == "reflection" else
+             _("Answer for how things have been lately. Each answer is how often something is true."))
+    save = _("Press **Show my result** to see your result: nothing is saved. **Save my answers** keeps them only "
+             "on {place}, so you can come back and **Resume** them later. **Hide** clears the screen at "
+             "once.").format(place=place)
+    links = _("[← Start here]({start}) · [Summary of all your answers]({summary})").format(start=START, summary=SUMMARY)
+    return inline_html(links), Markup("<br>").join([inline_html(about), inline_html(save)])
+
+
+def summary_intro() -> tuple[Markup, str, str]:
+    """The Summary page's links, title and what it shows."""
+    return (inline_html(_("[← Start here]({start}) · [History]({history})").format(start=START, history=HISTORY)),
+            _("Summary of your answers"),
+            _("The most recent saved answers of each checklist, side by side. If any answer touches on your "
+              "safety, support resources come first."))
+
+
+def history_intro() -> tuple[Markup, str, str]:
+    """The History page's links, title and what it shows."""
+    return (inline_html(_("[← Start here]({start}) · [Summary]({summary})").format(start=START, summary=SUMMARY)),
+            _("History"),
+            _("How your answers changed over time, one chart per checklist, and what changed since last time."))
 
 
 def render(name: str, **context: Any) -> str:

@@ -18,17 +18,15 @@ from . import service
 from .checklist import Checklist
 from .errors import ToolkitError
 from .i18n import N_, _, ngettext
-from .markup import md_text, render
+from .markup import HISTORY, START, SUMMARY, md_text, render
 
-__all__ = ["all_notebooks", "checklist_notebook", "md_text", "start_html", "start_notebook", "write_notebooks"]
+__all__ = ["HISTORY", "START", "SUMMARY", "all_notebooks", "checklist_notebook", "md_text", "start_html",
+           "start_notebook", "write_notebooks"]
 from .resources import Resources
 
-START = "00-start-here.ipynb"
-SUMMARY = "summary.ipynb"
 #: Where there is code (JupyterLab) this comment is the hint; the app view shows no code, so
 #: it shows no hint either.
 RUN_HINT = "# " + _("To see the page: choose Run → Run All Cells in the menu.")
-HISTORY = "history.ipynb"
 #: Each page's one code cell: the hint, then the page (`page`) with its arguments.
 CODE = "{hint}\nfrom toolkit.ui import {page}\n{page}({args})"
 CORE = ("avoid-partners-where", "toxic-relationship", "trauma-bonding")
@@ -69,17 +67,9 @@ def _ordered(checklists: Mapping[str, Checklist]) -> list[Checklist]:
 
 
 def checklist_notebook(checklist: Checklist) -> dict[str, Any]:
-    """One checklist: a short intro in markdown and a single line that shows the form."""
-    about = (_("This list is about **you**: a mirror for your own patterns, not a verdict on anyone.")
-             if checklist.kind == "reflection" else
-             _("Answer for how things have been lately. Each answer is how often something is true."))
-    save = _("Press **Show my result** to see your result: nothing is saved. **Save my answers** keeps them only "
-             "on {place}, so you can come back and **Resume** them later. **Hide** clears the screen at "
-             "once.").format(place=service.place())
-    links = _("[← Start here]({start}) · [Summary of all your answers]({summary})").format(start=START, summary=SUMMARY)
-    intro = f"{about}\n\n{save}\n\n{links}"  # the form itself shows the title and the intro
-    code = CODE.format(hint=RUN_HINT, page="ChecklistForm", args=f'"{checklist.id}"')
-    return _notebook([("markdown", intro), ("code", code)])
+    """One checklist: a single line that shows the form. Its title, how-to and links are drawn
+    when it runs (markup.checklist_intro), so they are in the page's language and Hide hides them."""
+    return _notebook([("code", CODE.format(hint=RUN_HINT, page="ChecklistForm", args=f'"{checklist.id}"'))])
 
 
 def minutes(checklist: Checklist) -> int:
@@ -128,20 +118,13 @@ def start_notebook(checklists: Mapping[str, Checklist], resources: Resources) ->
 
 
 def summary_notebook() -> dict[str, Any]:
-    text = "\n\n".join([
-        "# " + _("Summary of your answers"),
-        _("The most recent saved answers of each checklist, side by side. If any answer touches on your "
-          "safety, support resources come first."),
-        _("[← Start here]({start}) · [History]({history})").format(start=START, history=HISTORY)])
-    return _notebook([("markdown", text), ("code", CODE.format(hint=RUN_HINT, page="Summary", args=""))])
+    """The Summary: one line (its words are drawn when it runs, markup.summary_intro)."""
+    return _notebook([("code", CODE.format(hint=RUN_HINT, page="Summary", args=""))])
 
 
 def history_notebook() -> dict[str, Any]:
-    text = "\n\n".join([
-        "# " + _("History"),
-        _("How your answers changed over time, one chart per checklist, and what changed since last time."),
-        _("[← Start here]({start}) · [Summary]({summary})").format(start=START, summary=SUMMARY)])
-    return _notebook([("markdown", text), ("code", CODE.format(hint=RUN_HINT, page="History", args=""))])
+    """The History: one line (its words are drawn when it runs, markup.history_intro)."""
+    return _notebook([("code", CODE.format(hint=RUN_HINT, page="History", args=""))])
 
 
 def all_notebooks(checklists: Mapping[str, Checklist], resources: Resources) -> dict[str, dict[str, Any]]:

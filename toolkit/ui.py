@@ -25,7 +25,7 @@ from . import service
 from .checklist import GROUPS, Answers, Checklist, SavedRun
 from .errors import ToolkitError
 from .i18n import _
-from .markup import level_html, support_html, talk_html, ui
+from .markup import checklist_intro, history_intro, level_html, summary_intro, support_html, talk_html, ui
 from .panels import (
     Composed,
     CountryChoice,
@@ -182,7 +182,7 @@ class ChecklistForm(Composed, Shown):
                 id=checklist_id, known=", ".join(ws.checklists)))
         self.checklist = c = ws.checklists[checklist_id]
         self.label = _("Checklist form: {title}").format(title=c.title)
-        self.header = html(ui("form_header", c, service.place()))
+        self.header = html(ui("form_header", c, service.place(), *checklist_intro(c, service.place())))
         self.statements = Statements(c, self._answered)
         self.progress_panel = Progress(c, self.statements.values())
         self.result_button = button(_("Show my result"), button_style="primary",
@@ -338,7 +338,9 @@ class Summary(Composed, Shown):
         # "Who is this for?" in Your data; also at the top once several people have answers here.
         self.people_top = w.VBox([self.people.person_choice, self.people.person_status],
                                  layout=own_layout(display="flex" if self.people.several else "none"))
-        self.root = w.VBox([self.exit, self.people_top, self.unlock.root, self.support, self.tabs], layout=WIDE)
+        self.header = html(ui("page_header", *summary_intro()))
+        self.root = w.VBox([self.exit, self.header, self.people_top, self.unlock.root, self.support, self.tabs],
+                           layout=WIDE)
         self.refresh()
 
     def _overview_tab(self) -> w.VBox:
@@ -491,7 +493,8 @@ class History(Shown):
         self.unlock = UnlockBox(self.workspace, self._unlocked)
         self.page_lock = PageLock(self.workspace, self._lock_screen)
         self.exit = self.page_lock.exit
-        return w.VBox([self.exit, self.unlock.root, self.body], layout=WIDE)
+        return w.VBox([self.exit, html(ui("page_header", *history_intro())), self.unlock.root, self.body],
+                      layout=WIDE)
 
     def _unlocked(self) -> None:
         self.page_lock.touch()  # unlocking is use: the idle lock counts from now

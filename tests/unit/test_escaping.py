@@ -573,3 +573,16 @@ def test_checklist_titles_limits_and_device_note_are_inert_in_the_generated_note
                                  load_resources(resources_file(tmp_path / "res2", "plain")))
     assert len(headings) == len([t for t in MarkdownIt("commonmark").parse(clean)
                                  if t.type == "heading_open"]), "a text from data added a heading"
+
+
+def test_catalogue_sentences_become_html_with_no_markup_and_links_only_to_our_pages():
+    """A translation is text: its tags are escaped, and its Markdown links become links only
+    when they name one of the project's notebooks."""
+    from toolkit.markup import inline_html
+
+    out = inline_html('<img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](https://evil.example/x.ipynb) '
+                      '[c](summary.ipynb) **d** [e](x.ipynb" onclick="alert(1))')
+    assert "<img" not in out and "&lt;img" in out
+    assert out.count("<a ") == 1 and '<a href="summary.ipynb">c</a>' in out and "<b>d</b>" in out
+    assert "javascript:alert(1))" in out and 'href="javascript' not in out and 'href="https' not in out
+    assert "onclick=" not in out.replace("&quot; onclick=&quot;", "")

@@ -54,8 +54,9 @@ def test_write_notebooks_adds_missing_ones_without_touching_existing(tmp_path):
     written = write_notebooks(checklists, RESOURCES, tmp_path)
     assert (tmp_path / "summary.ipynb").read_text() == "mine"
     assert tmp_path / "toxic-relationship.ipynb" in written
-    code = json.loads((tmp_path / "toxic-relationship.ipynb").read_text())["cells"][1]["source"]
-    assert 'ChecklistForm("toxic-relationship")' in code
+    cells = json.loads((tmp_path / "toxic-relationship.ipynb").read_text())["cells"]
+    # one code cell: the page's words are drawn when it runs, in the person's language
+    assert [c["cell_type"] for c in cells] == ["code"] and 'ChecklistForm("toxic-relationship")' in cells[0]["source"]
 
 
 def _name(spec: str) -> str:

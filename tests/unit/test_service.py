@@ -118,10 +118,9 @@ def test_the_start_notebook_holds_no_words_of_a_place(tmp_path, capsys, on_hub):
 
 
 def test_a_form_and_its_notebook_say_where_a_save_goes(tmp_path, checklists, on_hub):
-    """Every "on this computer" a form shows (header, Save's tooltip, the checklist notebook's
-    intro) names the service's server instead; the message after Save names no place at all
+    """Every "on this computer" a form shows (header, whose how-to is drawn when it runs, and
+    Save's tooltip) names the service's server instead; the message after Save names no place at all
     (issue 18: "Saved. Your result is below.")."""
-    from toolkit.notebooks import checklist_notebook
     from toolkit.ui import ChecklistForm, Summary
 
     form = ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists))
@@ -130,8 +129,8 @@ def test_a_form_and_its_notebook_say_where_a_save_goes(tmp_path, checklists, on_
     summary = Summary(workspace_for(tmp_path, checklists))
     summary.ask_delete()
     assert "this computer" not in form.status.value and "Saved." in form.status.value
-    shown = [form.header.value, form.save_button.tooltip, summary.confirm_text.value,
-             _markdown(checklist_notebook(checklists["toxic-relationship"]))]
+    assert "Save my answers</b> keeps them only on this service's server" in html.unescape(form.header.value)
+    shown = [form.header.value, form.save_button.tooltip, summary.confirm_text.value]
     for text in shown:
         assert "this computer" not in text and "service" in html.unescape(text), text
 

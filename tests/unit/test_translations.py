@@ -398,6 +398,27 @@ def test_a_locked_folders_checklist_page_opens_in_the_kept_language(tmp_path, fa
     assert MARK in unlock_words and form.unlock.box.layout.display != "none"
 
 
+def test_the_pages_words_are_drawn_in_the_page_language_and_the_notebooks_hold_none(tmp_path, fake_catalogue):
+    """A checklist page's links and how-to, the Summary's and the History's title and intro come
+    from the catalogue when the page runs; the notebooks are one code cell each (no English
+    Markdown left above a Spanish page)."""
+    from toolkit.notebooks import all_notebooks
+    from toolkit.ui import ChecklistForm, History, Summary
+
+    ws = Workspace.open(answers_dir=tmp_path / "answers")
+    books = all_notebooks(ws.checklists, ws.resources)
+    assert {c["cell_type"] for book in books.values() for c in book["cells"]} == {"code"}
+    i18n.use("es")
+    es = ws.in_language("es")
+    form = ChecklistForm(CID, es).header.value
+    summary = Summary(es).header.value
+    history = History(es).root.children[1].value
+    for text in (form, summary, history):
+        assert text.count(MARK) >= 2 and text.count("<h1>") == 1, text
+        assert MARK + '<a href="00-start-here.ipynb">' in text, text
+    assert f"{MARK}Press <b>Show my result</b>" in form and '<a href="summary.ipynb">' in form
+
+
 def test_language_choice_is_hidden_with_one_language(shipped_copy, fake_catalogue):
     from toolkit.language import LanguageChoice
 

@@ -526,7 +526,8 @@ def test_reflection_lists_speak_about_you_not_a_verdict(tmp_path, checklists):
     reflection = [cid for cid, c in checklists.items() if c.kind == "reflection"]
     assert reflection
     for cid in reflection:
-        assert "about you, not a verdict" in ChecklistForm(cid, workspace_for(tmp_path, checklists)).header.value
+        header = ChecklistForm(cid, workspace_for(tmp_path, checklists)).header.value
+        assert "about <b>you</b>: a mirror for your own patterns, not a verdict on anyone" in header
     assert "verdict" not in ChecklistForm("toxic-relationship", workspace_for(tmp_path, checklists)).header.value
 
 
