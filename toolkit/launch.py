@@ -115,15 +115,21 @@ def _root_flag() -> list[str]:
     return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 
 
+#: What every JupyterLab we start is told: never fetch the news feed or check PyPI for updates
+#: (even if someone turns those back on in Lab's Settings Editor), and expose Lab to the page
+#: (`window.jupyterapp`) so that a link between our pages opens the page in Lab, in a tab, instead
+#: of loading the whole of Lab again (static/page_style.js).
+LAB_FLAGS = ("--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--LabApp.expose_app_in_browser=True")
+
+
 def lab_command(folder: Path, workspaces: Path | None = None) -> list[str]:
     """JupyterLab on 127.0.0.1, opening the start page (Lab makes and prints its own token).
 
-    The server never fetches the Jupyter news feed or checks PyPI for updates, even if someone
-    turns those settings back on in Lab's Settings Editor. `workspaces`: where Lab keeps its
-    workspace state (run_lab gives it a temporary folder)."""
+    With LAB_FLAGS. `workspaces`: where Lab keeps its workspace state (run_lab gives it a
+    temporary folder)."""
     state = [f"--LabApp.workspaces_dir={workspaces}"] if workspaces is not None else []
-    return [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", *_root_flag(),
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    return [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", *_root_flag(), *LAB_FLAGS,
             *state, f"--ServerApp.root_dir={folder}", str(folder / START)]
 
 

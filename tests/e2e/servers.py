@@ -198,9 +198,11 @@ class Server:
 
 
 def lab_command(port: int, root: Path, settings_dir: Path | None = None) -> list[str]:
-    """settings_dir: where Lab reads overrides.json (default: the venv's share/jupyter/lab/settings)."""
+    """As `redflag lab` starts it (its LAB_FLAGS) but without a token. settings_dir: where Lab reads
+    overrides.json (default: the venv's share/jupyter/lab/settings)."""
+    from toolkit.launch import LAB_FLAGS
     settings = [f"--LabApp.app_settings_dir={settings_dir}"] if settings_dir else []
-    return [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+    return [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", *LAB_FLAGS,
             "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.ip=127.0.0.1",
             f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", *settings]
 

@@ -181,3 +181,17 @@ def test_lab_keyboard_only_and_accessible_names(lab, workspace, shipped):
     path = S.wait_new_file(workspace, before)
     assert json.loads(path.read_text(encoding="utf-8"))["responses"] == {item.id: "sometimes"}
     expect(form.status).to_be_visible()  # "Saved. Your result is below.": no file name
+
+
+def test_lab_a_link_between_pages_opens_the_page_in_a_tab_without_reloading_lab(lab, shipped):
+    """The form's "Summary of all your answers" opens summary.ipynb as a Lab tab (docmanager,
+    through window.jupyterapp that `redflag lab` exposes), not by loading Lab again."""
+    form = lab.run_form(f"{FORM}.ipynb")
+    expect(form.groups).to_have_count(len(shipped[FORM].items))
+    page = lab.page
+    page.evaluate("() => { window.__redflagSamePage = true; }")  # gone if the page were loaded again
+    page.locator(".jp-NotebookPanel:visible").get_by_role("link", name="Summary of all your answers").click()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text="summary.ipynb").wait_for(
+        timeout=S.KERNEL_TIMEOUT)
+    assert page.evaluate("() => window.__redflagSamePage === true"), "Lab was loaded again"
+    lab.wait_kernel("summary.ipynb")

@@ -74,10 +74,11 @@ Path({out!r}).write_text(json.dumps({{
 # --------------------------------------------------------------------------- commands (no sockets)
 
 
-def test_lab_never_fetches_news_or_checks_for_updates(tmp_path):
+def test_lab_never_fetches_news_or_checks_for_updates_and_exposes_itself_to_our_links(tmp_path):
     argv = lab_command(tmp_path)
     assert "--LabApp.news_url=None" in argv
     assert "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate" in argv
+    assert "--LabApp.expose_app_in_browser=True" in argv  # static/page_style.js opens pages in Lab tabs
     assert argv[-1].endswith("00-start-here.ipynb")
 
 
