@@ -399,6 +399,7 @@ class Summary(Composed, Shown):
         from .tables import checklists_styler, themes_styler
 
         ws = self.workspace
+        self.country.sync()  # a country chosen in the support box shows under Your data too
         if self.unlock.locked:
             self.support.value = self.tables.value = ""
             self.history.body.children = []

@@ -121,3 +121,23 @@ def test_the_country_choice_inside_the_forms_box_changes_the_box_and_the_result(
     assert '<a href="tel:999">999</a>' in box.body.value.split("</li>", 1)[0]
     assert "Choose your country" not in box.value and "tel:999" in form.result.value  # the result follows
     assert "redflag-support urgent" in box.value and "urgent" in box._dom_classes
+
+
+def test_the_summarys_two_country_choices_show_the_same_country(tmp_path, checklists, monkeypatch):
+    """The support box's choice and the one under Your data are one setting: choosing in either
+    shows in both."""
+    from toolkit.ui import ChecklistForm, Summary
+
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    form.choices["blame-yourself"].value = "often"
+    form.save()
+    summary = Summary(workspace_for(tmp_path, checklists))
+    in_box, in_data = summary.support.country.widget, summary.country.widget
+    assert summary.support.layout.display != "none" and in_box.value == in_data.value == ""
+    in_box.value = "GB"
+    assert in_data.value == "GB" and summary.workspace.store.settings()["country"] == "GB"
+    in_data.value = "IE"
+    assert in_box.value == "IE" and "Choose your country" not in summary.support.value
