@@ -23,6 +23,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from . import compiled
+
 #: The language the English texts are written in: it needs no catalogue.
 ENGLISH = "en"
 DOMAIN = "redflag"
@@ -71,17 +73,23 @@ def read_catalogue(path: Path) -> Any:
     return _parsed(path, path.stat().st_mtime_ns)
 
 
-@lru_cache(maxsize=8)
-def _compiled(path: Path, mtime_ns: int) -> gettext.GNUTranslations:
-    """The catalogue at `path` compiled in memory (once per version of the file). Fuzzy entries
-    are left out: a guess is never shown as a translation."""
+def _mo(po: bytes) -> bytes:
+    """A `.po` file's bytes compiled to a `.mo`. Fuzzy entries are left out: a guess is never
+    shown as a translation."""
     from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
 
-    catalog = _parsed(path, mtime_ns)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    write_mo(buffer, read_po(io.BytesIO(po), abort_invalid=True), use_fuzzy=False)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _compiled(path: Path, mtime_ns: int, shipped: bool) -> gettext.GNUTranslations:
+    """The catalogue at `path` compiled (once per version of the file); a shipped one is kept
+    compiled beside it (compiled.derived), so a new kernel does not need Babel for it."""
+    raw = path.read_bytes()
+    return gettext.GNUTranslations(io.BytesIO(compiled.derived(path, raw, _mo) if shipped else _mo(raw)))
 
 
 def translations(lang: str, folder: Path | None = None) -> gettext.NullTranslations:
@@ -90,7 +98,7 @@ def translations(lang: str, folder: Path | None = None) -> gettext.NullTranslati
     if lang == ENGLISH:
         return gettext.NullTranslations()
     path = catalogue_path(lang, folder)
-    return _compiled(path, path.stat().st_mtime_ns)
+    return _compiled(path, path.stat().st_mtime_ns, folder is None)
 
 
 def use(lang: str, folder: Path | None = None) -> None:
