@@ -25,9 +25,9 @@ from .crypto import passphrase_problem
 from .errors import PassphraseError, ToolkitError
 from .i18n import N_, _, ngettext
 from .markup import answered_text, local_day, ui
-from .uikit import BUTTON_STYLE, LABELLED_CHOICE, LABELLED_PROGRESS, LABELLED_TEXT, ROW, WIDE, button, html, message
+from .uikit import BUTTON_STYLE, LABELLED_CHOICE, LABELLED_PROGRESS, LABELLED_TEXT, WIDE, button, html, message
 from .uikit import shows_errors as shows_errors
-from .widgets import STATIC, AnswerGroup
+from .widgets import STATIC, AnswerSheet, SheetItem
 from .workspace import Workspace
 
 
@@ -67,44 +67,47 @@ SITUATIONAL_HINT = N_("If this hasn't come up for you, choose “This hasn't hap
 
 
 class Statements:
-    """A form's statements, one widget each: a native radio group whose legend is the statement
-    (one Tab stop, arrow keys move the choice), "Why this matters" and a private note. One widget
-    rather than five keeps a twenty-item form quick to open. "This hasn't happened" only on items
-    about a situation that may not have come up."""
+    """A form's statements, each a native radio group whose legend is the statement (one Tab
+    stop, arrow keys move the choice), "Why this matters" and a private note, all in ONE widget
+    (AnswerSheet): the page creates one model instead of one per statement, so a form opens
+    sooner. "This hasn't happened" only on items about a situation that may not have come up.
+    `choices[id]` reads and sets one statement (value, note, note_open) as a widget of its own."""
 
     def __init__(self, checklist: Checklist, on_change: Callable[[Any], None]) -> None:
         self.checklist = checklist
-        self.choices: dict[str, AnswerGroup] = {}
-        for n, item in enumerate(checklist.items, start=1):
-            options = [[o.label, o.id] for o in checklist.vocabulary.options_for(item)]
-            choice = AnswerGroup(f"{n}. {item.text}", options, hint=_(SITUATIONAL_HINT) if item.situational else "",
-                                 why=item.explain, notes=True, layout=ROW,
-                                 _dom_classes=("redflag-item",))  # the browser tests count its Tab stops
-            choice.observe(on_change, "value")
-            self.choices[item.id] = choice
-        self.items_box = w.VBox(list(self.choices.values()), layout=WIDE)
+        hint = _(SITUATIONAL_HINT)
+        self.sheet = AnswerSheet(
+            [{"id": item.id, "statement": f"{n}. {item.text}", "why": item.explain,
+              "options": [[o.label, o.id] for o in checklist.vocabulary.options_for(item)],
+              "hint": hint if item.situational else ""}
+             for n, item in enumerate(checklist.items, start=1)],
+            notes=True, layout=WIDE)
+        self.sheet.observe(on_change, "values")
+        self.choices: dict[str, SheetItem] = {item.id: self.sheet.item(item.id) for item in checklist.items}
+        self.items_box = self.sheet
 
     def values(self) -> list[str | None]:
-        return [c.value for c in self.choices.values()]
+        values = self.sheet.values
+        return [values.get(iid) for iid in self.choices]
 
     def current_answers(self) -> Answers:
         """The answers on screen (unchosen items left out, empty notes dropped)."""
-        responses = {iid: c.value for iid, c in self.choices.items() if c.value is not None}
-        notes = {iid: c.note for iid, c in self.choices.items() if c.note.strip()}
-        return Answers(self.checklist.id, self.checklist.version, responses, notes)
+        notes = {iid: text for iid, text in self.sheet.note_texts.items() if str(text).strip()}
+        return Answers(self.checklist.id, self.checklist.version, dict(self.sheet.values), notes)
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
-        for iid, choice in self.choices.items():
-            choice.value = answers.responses.get(iid)
-            choice.note = answers.notes.get(iid, "")
-            choice.note_open = bool(choice.note)
+        known = [iid for iid in self.choices]
+        with self.sheet.hold_sync():
+            self.sheet.note_texts = {iid: answers.notes[iid] for iid in known if answers.notes.get(iid)}
+            self.sheet.open_notes = list(self.sheet.note_texts)
+            self.sheet.values = {iid: answers.responses[iid] for iid in known if iid in answers.responses}
         return [i for i in dict.fromkeys([*answers.responses, *answers.notes]) if i not in self.choices]
 
     def forget(self) -> None:
         """Every choice and note off the screen and out of this kernel."""
-        for choice in self.choices.values():
-            choice.value, choice.note, choice.note_open = None, "", False
+        with self.sheet.hold_sync():
+            self.sheet.values, self.sheet.note_texts, self.sheet.open_notes = {}, {}, []
 
 
 class Progress:

@@ -32,7 +32,6 @@ from .workspace import Workspace
 # kernel waits for every one. Shared models are never changed after this point: a widget that is
 # shown and hidden gets `own_layout()`, or hiding it would hide everything sharing the layout.
 WIDE = w.Layout(width="auto")
-ROW = w.Layout(width="auto", margin="0 0 1em 0", padding="0.4em 0.6em", border="1px solid #e5e7eb")
 
 
 def _style_for(widget_class: type[w.DOMWidget], **traits: Any) -> w.Style:
@@ -46,7 +45,7 @@ BUTTON_STYLE = w.ButtonStyle()
 LABELLED_CHOICE = _style_for(w.Dropdown, description_width="initial")
 LABELLED_TEXT = _style_for(w.Password, description_width="initial")
 LABELLED_PROGRESS = _style_for(w.IntProgress, description_width="initial")
-SHARED = (WIDE, ROW, TEXT_STYLE, BUTTON_STYLE, LABELLED_CHOICE, LABELLED_TEXT, LABELLED_PROGRESS)
+SHARED = (WIDE, TEXT_STYLE, BUTTON_STYLE, LABELLED_CHOICE, LABELLED_TEXT, LABELLED_PROGRESS)
 
 
 def own_layout(**traits: Any) -> w.Layout:

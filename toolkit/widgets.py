@@ -57,7 +57,7 @@ from ipywidgets import CallbackDispatcher, widget_serialization
 
 from .i18n import N_, _, ngettext
 
-__all__ = ["DEFAULT_EXIT_URL", "EXIT_URL_ENV", "SHIFT_GAP_MS", "AnswerGroup", "PageStyle", "QuickExit",
+__all__ = ["DEFAULT_EXIT_URL", "EXIT_URL_ENV", "SHIFT_GAP_MS", "AnswerGroup", "AnswerSheet", "PageStyle", "QuickExit",
            "ResultFocus", "check_exit_url", "page_style"]
 
 STATIC = Path(__file__).parent / "static"
@@ -155,6 +155,9 @@ def _checked_options(options: Iterable[Any]) -> list[list[str]]:
 
 # The note box's accessible name: "Private note: " and the statement, unless given.
 NOTE_LABEL = N_("Private note: {statement}")
+WHY_LABEL = N_("Why this matters")
+NOTE_BUTTON = N_("Add a note")
+NOTE_PLACEHOLDER = N_("A private note for yourself (saved with your answers)")
 
 
 class AnswerGroup(anywidget.AnyWidget):
@@ -179,10 +182,9 @@ class AnswerGroup(anywidget.AnyWidget):
     notes = traitlets.Bool(False, help="Offer an 'Add a note' button and a private note box.").tag(sync=True)
     note = traitlets.Unicode("", help="The private note (never shown in the text repr).").tag(sync=True)
     note_open = traitlets.Bool(False, help="Whether the note box is shown.").tag(sync=True)
-    why_label = Words(N_("Why this matters"), help="The 'why' disclosure's summary line.")
-    note_button_label = Words(N_("Add a note"), help="The button that opens the note box.")
-    note_placeholder = Words(N_("A private note for yourself (saved with your answers)"),
-                             help="The empty note box's placeholder.")
+    why_label = Words(WHY_LABEL, help="The 'why' disclosure's summary line.")
+    note_button_label = Words(NOTE_BUTTON, help="The button that opens the note box.")
+    note_placeholder = Words(NOTE_PLACEHOLDER, help="The empty note box's placeholder.")
     note_label = traitlets.Unicode(help="The note box's accessible name (default: NOTE_LABEL with the "
                                    "statement, kept up to date with it).").tag(sync=True)
     _page_style = _page_style_trait()
@@ -229,6 +231,101 @@ class AnswerGroup(anywidget.AnyWidget):
         # Never the value: a notebook saved with this output must not hold anyone's answers.
         labels = [label for label, _ in self.options]
         return f"AnswerGroup(statement={self.statement!r}, options={labels!r})"
+
+
+class AnswerSheet(anywidget.AnyWidget):
+    """A form's statements in ONE widget: each drawn exactly as an AnswerGroup (the same page
+    script, one native radio group per statement, "Why this matters", a private note), all from
+    one model. A twenty-statement form then opens one widget instead of twenty: in the app view
+    every widget is a model the page must create and a script it must load, which made a form's
+    first open ~0.3 s slower than one statement's.
+
+    `items`: one dict per statement: id, statement, options ([label, value] pairs), hint, why,
+    note_label. `values`: id -> chosen value (answered statements only); `note_texts`: id -> note;
+    `open_notes`: ids whose note box is shown. `item(id)` reads and sets one statement as an
+    AnswerGroup is read and set. Answers never appear in the repr.
+    """
+
+    _esm = STATIC / "answer_group.js"
+    _css = STATIC / "answer_group.css"
+
+    items: traitlets.List[dict[str, Any]] = traitlets.List(
+        help="One dict per statement: id, statement, options, hint, why, note_label.").tag(sync=True)
+    values = traitlets.Dict(help="Statement id -> chosen value (answered ones only).").tag(sync=True)
+    note_texts = traitlets.Dict(help="Statement id -> private note (never in the repr).").tag(sync=True)
+    open_notes: traitlets.List[str] = traitlets.List(help="Ids whose note box is shown.").tag(sync=True)
+    disabled = traitlets.Bool(False, help="Whether the choices are read-only.").tag(sync=True)
+    notes = traitlets.Bool(False, help="Offer an 'Add a note' button and a private note box.").tag(sync=True)
+    why_label = Words(WHY_LABEL, help="The 'why' disclosures' summary line.")
+    note_button_label = Words(NOTE_BUTTON, help="The buttons that open the note boxes.")
+    note_placeholder = Words(NOTE_PLACEHOLDER, help="The empty note boxes' placeholder.")
+    _page_style = _page_style_trait()
+
+    def __init__(self, items: Iterable[dict[str, Any]] = (), **kwargs: Any) -> None:
+        rows = [{"hint": "", "why": "", **item} for item in items]
+        for row in rows:
+            row["options"] = _checked_options(row.get("options", []))
+            row.setdefault("note_label", AnswerGroup._note_label_for(row.get("statement", "")))
+        super().__init__(items=rows, _page_style=page_style(), **_translate_words(type(self), kwargs))
+        self._options = {row["id"]: {v for _, v in row["options"]} for row in rows}
+
+    @traitlets.validate("values")
+    def _valid_values(self, proposal: dict[str, Any]) -> dict[str, str]:
+        values: dict[str, Any] = dict(proposal["value"])
+        for iid, value in values.items():
+            if value not in getattr(self, "_options", {}).get(iid, ()):
+                raise traitlets.TraitError(f"AnswerSheet: {value!r} is not an option of statement {iid!r}")
+        return values
+
+    def item(self, iid: str) -> SheetItem:
+        return SheetItem(self, iid)
+
+    def __repr__(self) -> str:
+        return f"AnswerSheet({len(self.items)} statements)"
+
+
+class SheetItem:
+    """One statement of an AnswerSheet, read and set like an AnswerGroup: `value` (None: no
+    answer), `note`, `note_open`, and its statement, options, hint and why."""
+
+    def __init__(self, sheet: AnswerSheet, iid: str) -> None:
+        self.sheet, self.id = sheet, iid
+
+    def __getattr__(self, name: str) -> Any:
+        row = next(r for r in self.sheet.items if r["id"] == self.id)
+        return row[name] if name in row else getattr(self.sheet, name)
+
+    @property
+    def values(self) -> list[str]:
+        """The options' values, in order (as AnswerGroup.values)."""
+        return [v for _, v in self.options]
+
+    @property
+    def value(self) -> str | None:
+        return self.sheet.values.get(self.id)
+
+    @value.setter
+    def value(self, value: str | None) -> None:
+        values = {k: v for k, v in self.sheet.values.items() if k != self.id}
+        self.sheet.values = values if value is None else {**values, self.id: value}
+
+    @property
+    def note(self) -> str:
+        return str(self.sheet.note_texts.get(self.id, ""))
+
+    @note.setter
+    def note(self, text: str) -> None:
+        notes = {k: v for k, v in self.sheet.note_texts.items() if k != self.id}
+        self.sheet.note_texts = {**notes, self.id: text} if text else notes
+
+    @property
+    def note_open(self) -> bool:
+        return self.id in self.sheet.open_notes
+
+    @note_open.setter
+    def note_open(self, is_open: bool) -> None:
+        others = [i for i in self.sheet.open_notes if i != self.id]
+        self.sheet.open_notes = [*others, self.id] if is_open else others
 
 
 # --------------------------------------------------------------------------- QuickExit

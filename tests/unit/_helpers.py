@@ -130,7 +130,10 @@ def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
 
 
 def shown(widget: Any, root: Any) -> bool:
-    """Whether `widget` is on screen: it and every box above it up to `root` are displayed."""
+    """Whether `widget` is on screen: it and every box above it up to `root` are displayed (a
+    statement of a form: its AnswerSheet)."""
+    widget = getattr(widget, "sheet", widget)
+
     def path(node):
         if node is widget:
             return [node]

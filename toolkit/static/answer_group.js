@@ -161,4 +161,79 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+// AnswerSheet (toolkit/widgets.py): a form's statements in ONE widget, each drawn by render()
+// above through a view of the sheet's model that reads and writes like an AnswerGroup's (its
+// value, note and note_open live in the sheet's values, note_texts and open_notes, keyed by the
+// statement's id). One model instead of one per statement: the page creates one widget, not
+// twenty, so a form opens sooner.
+const OWN = new Set(["statement", "options", "hint", "why", "note_label"]);
+const SHEET_EVENTS = {
+  "change:value": "change:values",
+  "change:note": "change:note_texts",
+  "change:note_open": "change:open_notes",
+};
+
+function itemModel(model, item) {
+  const id = item.id;
+  const merged = (key, value) => {
+    const all = { ...(model.get(key) || {}) };
+    if (value === null || value === undefined || value === "") delete all[id];
+    else all[id] = value;
+    return all;
+  };
+  return {
+    get(key) {
+      if (OWN.has(key)) return item[key];
+      if (key === "value") return (model.get("values") || {})[id] ?? null;
+      if (key === "note") return (model.get("note_texts") || {})[id] ?? "";
+      if (key === "note_open") return (model.get("open_notes") || []).includes(id);
+      return model.get(key); // disabled, notes and the shared labels
+    },
+    set(key, value) {
+      if (key === "value") model.set("values", merged("values", value));
+      else if (key === "note") model.set("note_texts", merged("note_texts", value));
+      else if (key === "note_open") {
+        const others = (model.get("open_notes") || []).filter((x) => x !== id);
+        model.set("open_notes", value ? [...others, id] : others);
+      }
+    },
+    save_changes() {
+      model.save_changes();
+    },
+    // a statement's own texts never change on its own (a new list is drawn afresh: "change:items")
+    on(event, handler) {
+      if (!OWN.has(event.slice(7))) model.on(SHEET_EVENTS[event] || event, handler);
+    },
+    off(event, handler) {
+      if (!OWN.has(event.slice(7))) model.off(SHEET_EVENTS[event] || event, handler);
+    },
+  };
+}
+
+function renderSheet({ model, el }) {
+  el.classList.add("redflag-answer-sheet");
+  let cleanups = [];
+  function draw() {
+    for (const cleanup of cleanups) cleanup();
+    const hosts = [];
+    cleanups = (model.get("items") || []).map((item) => {
+      const host = document.createElement("div");
+      host.className = "redflag-item";
+      hosts.push(host);
+      return render({ model: itemModel(model, item), el: host });
+    });
+    el.replaceChildren(...hosts);
+  }
+  draw();
+  model.on("change:items", draw);
+  return () => {
+    model.off("change:items", draw);
+    for (const cleanup of cleanups) cleanup();
+  };
+}
+
+export default {
+  render(context) {
+    return context.model.get("items") === undefined ? render(context) : renderSheet(context);
+  },
+};
