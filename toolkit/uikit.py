@@ -14,6 +14,7 @@ import math
 import os
 import threading
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 
 import anywidget
@@ -331,6 +332,37 @@ class Forgotten:
         self._on_deleted(count)
 
 
+class PassphraseBox:
+    """The Unlock box's visible part: what it is for, the passphrase field (Enter submits) and
+    Unlock, the status line, and "Forgotten it?"."""
+
+    PARTS = ("passphrase", "button", "status", "forgotten", "box")
+
+    def __init__(self, workspace: Workspace, on_unlock: Callable[[], None],
+                 on_deleted: Callable[[int | None], None]) -> None:
+        self._on_unlock = on_unlock
+        self.passphrase = w.Password(description=_("Passphrase:"), style=LABELLED_TEXT)
+        self.passphrase.on_msg(self._submitted)  # Enter in the field: the front end sends "submit"
+        self.button = button(_("Unlock"), button_style="primary", layout=own_layout(min_width="7em"))
+        self.button.on_click(lambda _button: on_unlock())
+        self.status = html()
+        self.forgotten = Forgotten(workspace, on_deleted)
+        self.box = w.VBox([html(ui("unlock_intro")),
+                           w.HBox([self.passphrase, self.button], layout=own_layout(flex_flow="row wrap")),
+                           self.status, w.HBox([self.forgotten.forgot_button], layout=WIDE),
+                           self.forgotten.forgot_box], layout=own_layout(display="none"))
+
+    def _submitted(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self._on_unlock()
+
+    def show(self, shown: bool) -> None:
+        """Empty (no passphrase, no message, "Forgotten it?" closed), and shown or hidden."""
+        self.passphrase.value = self.status.value = ""
+        self.forgotten.close_forgotten()
+        self.box.layout.display = "flex" if shown else "none"
+
+
 class UnlockBox:
     """Shown while the answers folder is protected and locked: a passphrase field (Enter or
     Unlock), "Forgotten it?", and the tab's unlock (SessionUnlock): once unlocked, the app's other
@@ -340,25 +372,34 @@ class UnlockBox:
     Several people (see AnswerStore.choose_person): the tab also says whose answers a page shows,
     and a line names the person ("Person 2") when it is not the first."""
 
+    #: PassphraseBox's parts, made when first needed: an unprotected folder's page never opens them.
+    passphrase: w.Password
+    button: w.Button
+    status: w.HTML
+    forgotten: Forgotten
+    box: w.VBox
+
     def __init__(self, workspace: Workspace, on_unlock: Callable[[], None]) -> None:
         self.workspace = workspace
         self._on_unlock = on_unlock
-        self.passphrase = w.Password(description=_("Passphrase:"), style=LABELLED_TEXT)
-        self.passphrase.on_msg(self._submitted)  # Enter in the field: the front end sends "submit"
-        self.button = button(_("Unlock"), button_style="primary", layout=own_layout(min_width="7em"))
-        self.button.on_click(self.try_unlock)
-        self.status = html()
-        self.forgotten = Forgotten(workspace, self._deleted)
         self.session = SessionUnlock(self._found, idle_seconds=idle_minutes() * 60)
         self.person_line, self.notice = html(), html()
-        self.box = w.VBox([html(ui("unlock_intro")),
-                           w.HBox([self.passphrase, self.button], layout=own_layout(flex_flow="row wrap")),
-                           self.status, w.HBox([self.forgotten.forgot_button], layout=WIDE),
-                           self.forgotten.forgot_box],
-                          layout=own_layout(display="flex" if self.locked else "none"))
-        self.root = w.VBox([self.session, self.person_line, self.notice, self.box], layout=WIDE)
+        self.root = w.VBox([self.session, self.person_line, self.notice], layout=WIDE)
         workspace.store.on_lock(self.session.forget)
+        if self.locked:
+            self.parts.show(True)
         self._show_person()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in PassphraseBox.PARTS:
+            return getattr(self.parts, name)
+        raise AttributeError(name)
+
+    @cached_property
+    def parts(self) -> PassphraseBox:
+        parts = PassphraseBox(self.workspace, self.try_unlock, self._deleted)
+        self.root.children = [*self.root.children, parts.box]
+        return parts
 
     @property
     def locked(self) -> bool:
@@ -368,9 +409,9 @@ class UnlockBox:
     def show_if_locked(self) -> None:
         """After Exit, the idle lock or another person chosen: the box again, empty, when the
         folder needs the passphrase."""
-        self.passphrase.value = self.status.value = self.notice.value = ""
-        self.forgotten.close_forgotten()
-        self.box.layout.display = "flex" if self.locked else "none"
+        self.notice.value = ""
+        if "parts" in self.__dict__ or self.locked:
+            self.parts.show(self.locked)
         self._show_person()
 
     def _show_person(self) -> None:
@@ -378,10 +419,6 @@ class UnlockBox:
         store = self.workspace.store
         several = store.person != 1 or len(store.people()) > 1
         self.person_line.value = ui("person_line", store.person) if several else ""
-
-    def _submitted(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "submit":
-            self.try_unlock()
 
     def try_unlock(self, _button: Any = None) -> None:
         """Unlock with the passphrase typed (then cleared); a plain message if it does not match."""
@@ -400,9 +437,8 @@ class UnlockBox:
         self._opened()
 
     def _opened(self) -> None:
-        self.status.value = ""
-        self.forgotten.close_forgotten()
-        self.box.layout.display = "none"
+        if "parts" in self.__dict__:
+            self.parts.show(False)
         self._on_unlock()
 
     def _deleted(self, count: int | None) -> None:

@@ -90,6 +90,21 @@ def test_enter_in_the_passphrase_field_unlocks(protected, checklists):
     assert not shown(form.unlock.passphrase, form.root)
 
 
+def test_an_unprotected_folders_page_opens_no_passphrase_box_until_one_is_needed(tmp_path, checklists):
+    """Most people never protect their answers: their pages do not make the box's widgets (a
+    page opens quicker); once the folder is protected and locked, the box is there again."""
+    ws = workspace_for(tmp_path / "answers", checklists)
+    save(ws, checklists, "often")
+    form = ChecklistForm(CID, ws)
+    assert "parts" not in form.unlock.__dict__ and len(form.unlock.root.children) == 3
+    ws.store.protect(PASS)
+    ws.store.lock()
+    form.unlock.show_if_locked()
+    assert shown(form.unlock.passphrase, form.root) and form.unlock.passphrase.value == ""
+    enter(form, PASS)
+    assert ws.store.key is not None and not shown(form.unlock.passphrase, form.root)
+
+
 def test_an_empty_passphrase_asks_for_one(protected, checklists):
     form = ChecklistForm(CID, workspace_for(protected, checklists))
     enter(form, "")
