@@ -99,12 +99,19 @@ class ResultView:
 
     def __init__(self, workspace: Workspace, checklist: Checklist, answers_now: Callable[[], Answers]) -> None:
         self.workspace, self.checklist, self._answers_now = workspace, checklist, answers_now
-        self.support, self.result = SupportBox(workspace, self._country_changed), html()
+        self.result = html()
         self.to_result = ResultFocus()  # the skip link, and focus to the result after Show/Save
         self.result_on_screen = False
         self._quiet = False  # while the form is filled or emptied as a whole: no result per answer
-        self.result_area = w.VBox([self.support, self.result], layout=WIDE)
+        self.result_area = w.VBox([self.result], layout=WIDE)
         self.result_area.add_class("redflag-result-area")
+
+    @cached_property
+    def support(self) -> SupportBox:
+        """The support box, above the result: made with the first result (a page opens quicker)."""
+        box = SupportBox(self.workspace, self._country_changed)
+        self.result_area.children = [box, self.result]
+        return box
 
     def _country_changed(self) -> None:
         """A country chosen in the support box: the result's lines follow it."""
@@ -118,7 +125,9 @@ class ResultView:
 
     def clear_result(self) -> None:
         self.result_on_screen = False
-        self.support.value = self.result.value = ""
+        self.result.value = ""
+        if "support" in self.__dict__:
+            self.support.value = ""
 
     def follow(self, values: list[str | None]) -> bool:
         """An answer changed: a result on screen follows it; with every statement answered the

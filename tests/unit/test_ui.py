@@ -665,3 +665,14 @@ def test_asking_to_delete_from_a_locked_folder_asks_for_the_passphrase_instead_o
     view.ask_delete(view.delete_button)  # raises nothing
     assert 'role="alert"' in view.data_status.value and view.confirm_box.layout.display == "none"
     assert len(run_files(tmp_path)) == 1
+
+
+def test_the_support_box_is_made_with_the_first_result_and_comes_before_it(tmp_path, checklists):
+    """A page opens without the support box's widgets; the first result brings it, first."""
+    form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
+    assert "support" not in form.results.__dict__ and form.results.result_area.children == (form.result,)
+    form.forget_unsaved()  # Exit before any result: nothing made
+    assert "support" not in form.results.__dict__
+    answer_all(form, "often")
+    assert form.results.result_area.children == (form.support, form.result)
+    assert form.support.layout.display != "none" and "Your result" in form.result.value
