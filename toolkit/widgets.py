@@ -1,4 +1,5 @@
-"""Two small custom widgets (anywidget): an accessible answer group and an "Exit this page" control.
+"""Small custom widgets (anywidget): an accessible answer group (and a form's statements as one
+widget of them, `AnswerSheet`), an "Exit this page" control and the page's styles and focus.
 
 `AnswerGroup` is one statement with its answer scale as ONE native radio group::
 
