@@ -108,7 +108,8 @@ class ResultView:
 
     @cached_property
     def support(self) -> SupportBox:
-        """The support box, above the result: made with the first result (a page opens quicker)."""
+        """The support box, above the result: made with the first answer (a page opens quicker,
+        and the result, when it comes, does not wait for it)."""
         box = SupportBox(self.workspace, self._country_changed)
         self.result_area.children = [box, self.result]
         return box
@@ -135,6 +136,8 @@ class ResultView:
         WCAG 3.2.2). Whether it appeared now."""
         if self._quiet:
             return False
+        if "support" not in self.__dict__ and any(v is not None for v in values):
+            self.support  # noqa: B018 - made now, with the first answer, so a result is not slowed by it
         if self.result_on_screen or all(v is not None for v in values):
             first = not self.result_on_screen
             self.show_result(self._answers_now())

@@ -668,11 +668,16 @@ def test_asking_to_delete_from_a_locked_folder_asks_for_the_passphrase_instead_o
 
 
 def test_the_support_box_is_made_with_the_first_result_and_comes_before_it(tmp_path, checklists):
-    """A page opens without the support box's widgets; the first result brings it, first."""
+    """A page opens without the support box's widgets; the first answer brings it (hidden until
+    the result), first."""
     form = ChecklistForm("trauma-bonding", workspace_for(tmp_path, checklists))
     assert "support" not in form.results.__dict__ and form.results.result_area.children == (form.result,)
-    form.forget_unsaved()  # Exit before any result: nothing made
+    form.forget_unsaved()  # Exit before any answer: nothing made
     assert "support" not in form.results.__dict__
+    first = next(iter(form.choices.values()))
+    first.value = "often"
+    assert form.results.result_area.children == (form.support, form.result)
+    assert form.support.layout.display == "none" and form.result.value == ""
     answer_all(form, "often")
     assert form.results.result_area.children == (form.support, form.result)
     assert form.support.layout.display != "none" and "Your result" in form.result.value
