@@ -42,6 +42,18 @@ def test_lab_uses_the_shipped_settings(lab_server):
     assert widgets.get("saveState") is False
 
 
+def test_lab_offers_its_own_menus_in_spanish(lab_server):
+    """The es-ES language pack (the `lab` extra) is installed: Settings -> Language offers it."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{lab_server.url}/lab/api/translations/", timeout=10) as r:
+        languages = json.load(r)["data"]
+    assert "es_ES" in languages, sorted(languages)
+    with urllib.request.urlopen(f"{lab_server.url}/lab/api/translations/es_ES", timeout=10) as r:
+        spanish = json.load(r)["data"]
+    assert any("Archivo" in json.dumps(domain, ensure_ascii=False) for domain in spanish.values())
+
+
 def test_lab_answer_every_item_and_save(lab, workspace, shipped, screens):
     c = shipped[FORM]
     scale = [o for o in c.vocabulary.scale if not o.situational]  # offered on every item

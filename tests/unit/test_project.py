@@ -74,8 +74,9 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     wanted = [d for d in project["dependencies"] if "python_version" not in d]
     for extra in ("ui", "lab", "test"):  # e2e (Playwright) and dev (ruff, mypy) are local only
         wanted += project["optional-dependencies"][extra]
-    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith("python=")]
-    assert {_name(d): _version(d) for d in conda} == {_name(d): _version(d) for d in wanted}
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python=", "pip"))]
+    pip = [d for entry in env["dependencies"] if isinstance(entry, dict) for d in entry.get("pip", [])]
+    assert {_name(d): _version(d) for d in conda + pip} == {_name(d): _version(d) for d in wanted}
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
     assert python.split("=")[1] in ("3.11", "3.12")
     assert "conda-forge" in env["channels"]
