@@ -10,7 +10,6 @@ entry checked against the text it came from (and Python's version) on every read
 written where Python would write bytecode: not with PYTHONDONTWRITEBYTECODE, and never an error
 in a read-only install. `make setup` writes them all at once (`compile_all`), as it runs
 `compileall`.
-
 """
 
 from __future__ import annotations
@@ -77,28 +76,11 @@ def _write(path: Path, data: bytes) -> None:
         pass
 
 
-def parsed(path: Path, raw: bytes, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
-    """`parse(raw text)` for the file at `path`, read from its cache entry when that was made
-    from these same bytes. The errors of `parse` (and of decoding) are the caller's to handle."""
+def derived(path: Path, raw: bytes, make: Callable[[bytes], bytes], kind: str = "bin") -> bytes:
+    """`make(raw)` for the file at `path`, read from its entry (`kind` names it) when that was made
+    from these same bytes: an entry is the bytes' SHA-256, then what `make` gave."""
     digest = hashlib.sha256(raw).digest()
-    entry = path.parent / CACHE_DIR / f"{path.name}.{TAG}.pickle"
-    try:
-        stored, data = _Entry(io.BytesIO(entry.read_bytes())).load()
-        if stored == digest and isinstance(data, dict):
-            return data
-    except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError, IndexError):
-        pass  # none yet, or damaged: parse
-    data = parse(raw.decode("utf-8"))
-    if may_write():
-        _write(entry, pickle.dumps((digest, data), protocol=pickle.HIGHEST_PROTOCOL))
-    return data
-
-
-def derived(path: Path, raw: bytes, make: Callable[[bytes], bytes]) -> bytes:
-    """`make(raw)` for the file at `path` (a message catalogue compiled to `.mo`: Babel takes
-    ~200 ms a kernel to read and compile it), read from its entry when made from these bytes."""
-    digest = hashlib.sha256(raw).digest()
-    entry = path.parent / CACHE_DIR / f"{path.name}.{TAG}.bin"
+    entry = path.parent / CACHE_DIR / f"{path.name}.{TAG}.{kind}"
     try:
         blob = entry.read_bytes()
         if blob[:len(digest)] == digest:
@@ -109,6 +91,21 @@ def derived(path: Path, raw: bytes, make: Callable[[bytes], bytes]) -> bytes:
     if may_write():
         _write(entry, digest + data)
     return data
+
+
+def parsed(path: Path, raw: bytes, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """`parse(raw text)` for the file at `path` (a TOML file: ~4 ms each in pure Python), kept as
+    a `derived` entry. The errors of `parse` (and of decoding) are the caller's to handle."""
+    def make(data: bytes) -> bytes:
+        return pickle.dumps(parse(data.decode("utf-8")), protocol=pickle.HIGHEST_PROTOCOL)
+
+    try:
+        value = _Entry(io.BytesIO(derived(path, raw, make, "pickle"))).load()
+        if isinstance(value, dict):
+            return value
+    except (pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError, IndexError):
+        pass  # a damaged entry (or one that is not data): parse
+    return parse(raw.decode("utf-8"))
 
 
 def compile_all() -> tuple[int, int, int]:

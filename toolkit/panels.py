@@ -97,7 +97,7 @@ class Statements:
 
     def fill(self, answers: Answers) -> list[str]:
         """Put saved answers on screen; return ids of saved items this checklist no longer has."""
-        known = [iid for iid in self.choices]
+        known = list(self.choices)
         with self.sheet.hold_sync():
             self.sheet.note_texts = {iid: answers.notes[iid] for iid in known if answers.notes.get(iid)}
             self.sheet.open_notes = list(self.sheet.note_texts)

@@ -136,8 +136,8 @@ class ResultView:
         WCAG 3.2.2). Whether it appeared now."""
         if self._quiet:
             return False
-        if "support" not in self.__dict__ and any(v is not None for v in values):
-            self.support  # noqa: B018 - made now, with the first answer, so a result is not slowed by it
+        if any(v is not None for v in values):
+            self.support  # noqa: B018 - made with the first answer (once), so a result is not slowed by it
         if self.result_on_screen or all(v is not None for v in values):
             first = not self.result_on_screen
             self.show_result(self._answers_now())
@@ -194,7 +194,8 @@ class ChecklistForm(Composed, Shown):
                 id=checklist_id, known=", ".join(ws.checklists)))
         self.checklist = c = ws.checklists[checklist_id]
         self.label = _("Checklist form: {title}").format(title=c.title)
-        self.header = html(ui("form_header", c, service.place(), *checklist_intro(c, service.place())))
+        place = service.place()
+        self.header = html(ui("form_header", c, place, *checklist_intro(c, place)))
         self.statements = Statements(c, self._answered)
         self.progress_panel = Progress(c, self.statements.values())
         self.result_button = button(_("Show my result"), button_style="primary",
